@@ -1,0 +1,296 @@
+"""The directory file (YAML): areas, stations, deputy groups, deputies and categories.
+
+Loading is all or nothing: the whole file is validated first, every problem is reported with
+its line and key, and only a clean file is written, in one transaction. Entries are matched by
+`code`, so loading the same file again changes nothing.
+"""
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Area, AreaKind, Category, Deputy, DeputyGroup, Station
+
+Code = str
+Loc = tuple[str | int, ...]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    name_en: str | None = None
+
+
+class AreaEntry(_Entry):
+    kind: AreaKind
+    children: list["AreaEntry"] = []
+
+
+class StationEntry(_Entry):
+    area: Code
+    address: str | None = None
+
+
+class DeputyGroupEntry(_Entry):
+    station: Code
+    chat_id: int | None = None
+    areas: list[Code] = []
+
+
+class DeputyEntry(_Entry):
+    level: str | None = None
+    telegram_user_id: int | None = None
+    groups: list[Code] = []
+
+
+class CategoryEntry(_Entry):
+    pass
+
+
+class DirectoryFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    areas: list[AreaEntry] = []
+    stations: list[StationEntry] = []
+    deputy_groups: list[DeputyGroupEntry] = []
+    deputies: list[DeputyEntry] = []
+    categories: list[CategoryEntry] = []
+
+
+class DirectoryError(Exception):
+    """The file is not a valid directory; `problems` says where and why, one line each."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
+@dataclass
+class LoadReport:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return any(self.created.values()) or any(self.updated.values())
+
+    def summary(self) -> str:
+        kinds = sorted(set(self.created) | set(self.updated))
+        return ", ".join(
+            f"{kind}: {self.created.get(kind, 0)} new, {self.updated.get(kind, 0)} changed"
+            for kind in kinds
+        )
+
+
+def parse_directory(text: str, source: str = "directory") -> DirectoryFile:
+    """Validate the whole file, raising DirectoryError listing every problem with its line."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else "?"
+        raise DirectoryError([f"{source}:{line}: not valid YAML: {error.problem}"]) from error
+    if not isinstance(data, dict):
+        raise DirectoryError([f"{source}:1: expected a mapping with keys such as 'areas'"])
+    try:
+        directory = DirectoryFile.model_validate(data)
+    except ValidationError as error:
+        raise DirectoryError(
+            [_where(source, root, e["loc"]) + e["msg"] for e in error.errors()]
+        ) from error
+    problems = [
+        _where(source, root, loc) + message for loc, message in _reference_problems(directory)
+    ]
+    if problems:
+        raise DirectoryError(problems)
+    return directory
+
+
+def _where(source: str, root: yaml.Node | None, loc: Loc) -> str:
+    node, found = root, True
+    for key in loc:
+        child = _child(node, key) if found else None
+        if child is None:
+            found = False
+        else:
+            node = child
+    line = node.start_mark.line + 1 if node is not None else 1
+    return f"{source}:{line}: {_path(loc)}: "
+
+
+def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        return next((v for k, v in node.value if k.value == key), None)
+    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+        return node.value[key]
+    return None
+
+
+def _path(loc: Loc) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+
+
+def _walk_areas(
+    areas: list[AreaEntry], loc: Loc = ("areas",), parent: AreaEntry | None = None
+) -> Iterator[tuple[Loc, AreaEntry, AreaEntry | None]]:
+    for index, area in enumerate(areas):
+        yield (*loc, index), area, parent
+        yield from _walk_areas(area.children, (*loc, index, "children"), area)
+
+
+def _reference_problems(directory: DirectoryFile) -> Iterator[tuple[Loc, str]]:
+    area_codes = {area.code for _, area, _ in _walk_areas(directory.areas)}
+    yield from _duplicates(((loc, a.code) for loc, a, _ in _walk_areas(directory.areas)), "code")
+    for kind in ("stations", "deputy_groups", "deputies", "categories"):
+        entries = getattr(directory, kind)
+        yield from _duplicates((((kind, i), e.code) for i, e in enumerate(entries)), "code")
+    groups = directory.deputy_groups
+    yield from _duplicates(
+        (((("deputy_groups", i), g.chat_id) for i, g in enumerate(groups) if g.chat_id)),
+        "chat_id",
+    )
+    yield from _duplicates(
+        (
+            (("deputies", i), d.telegram_user_id)
+            for i, d in enumerate(directory.deputies)
+            if d.telegram_user_id
+        ),
+        "telegram_user_id",
+    )
+    station_codes = {s.code for s in directory.stations}
+    group_codes = {g.code for g in groups}
+    for i, station in enumerate(directory.stations):
+        if station.area not in area_codes:
+            yield ("stations", i, "area"), f"no area has the code '{station.area}'"
+    for i, group in enumerate(groups):
+        if group.station not in station_codes:
+            yield ("deputy_groups", i, "station"), f"no station has the code '{group.station}'"
+        for j, code in enumerate(group.areas):
+            if code not in area_codes:
+                yield ("deputy_groups", i, "areas", j), f"no area has the code '{code}'"
+    for i, deputy in enumerate(directory.deputies):
+        for j, code in enumerate(deputy.groups):
+            if code not in group_codes:
+                yield ("deputies", i, "groups", j), f"no deputy group has the code '{code}'"
+
+
+def _duplicates(items: Iterator[tuple[Loc, object]], key: str) -> Iterator[tuple[Loc, str]]:
+    seen: set[object] = set()
+    for loc, value in items:
+        if value in seen:
+            yield (*loc, key), f"'{value}' appears more than once"
+        seen.add(value)
+
+
+def read_directory(path: Path) -> DirectoryFile:
+    return parse_directory(path.read_text(encoding="utf-8"), source=str(path))
+
+
+async def load_directory(session: AsyncSession, directory: DirectoryFile) -> LoadReport:
+    """Write a validated directory; the caller commits (or rolls back) the session."""
+    loader = _Loader(session)
+    areas = await loader.existing(Area)
+    for position, (_, entry, parent) in enumerate(_walk_areas(directory.areas)):
+        await loader.upsert(
+            areas,
+            entry.code,
+            name=entry.name,
+            name_en=entry.name_en,
+            kind=entry.kind,
+            parent_id=areas[parent.code].id if parent else None,
+            position=position,
+        )
+    stations = await loader.existing(Station)
+    for entry in directory.stations:
+        await loader.upsert(
+            stations,
+            entry.code,
+            name=entry.name,
+            name_en=entry.name_en,
+            area_id=areas[entry.area].id,
+            address=entry.address,
+        )
+    groups = await loader.existing(DeputyGroup)
+    for entry in directory.deputy_groups:
+        await loader.upsert(
+            groups,
+            entry.code,
+            name=entry.name,
+            name_en=entry.name_en,
+            station_id=stations[entry.station].id,
+            chat_id=entry.chat_id,
+            areas=[areas[code] for code in entry.areas],
+        )
+    deputies = await loader.existing(Deputy)
+    for entry in directory.deputies:
+        await loader.upsert(
+            deputies,
+            entry.code,
+            name=entry.name,
+            level=entry.level,
+            telegram_user_id=entry.telegram_user_id,
+            groups=[groups[code] for code in entry.groups],
+        )
+    categories = await loader.existing(Category)
+    for entry in directory.categories:
+        await loader.upsert(categories, entry.code, name=entry.name, name_en=entry.name_en)
+    await session.flush()
+    return loader.report
+
+
+class _Loader:
+    """Creates or updates rows by code, counting what really changed."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.report = LoadReport()
+
+    async def existing(self, model: type[Any]) -> "_Known":
+        rows = await self.session.scalars(select(model).execution_options(populate_existing=True))
+        return _Known(model, {row.code: row for row in rows})
+
+    async def upsert(self, known: "_Known", code: str, **values: Any) -> Any:
+        kind = known.model.__tablename__
+        row = known.rows.get(code)
+        if row is None:
+            row = known.model(code=code, **values)
+            self.session.add(row)
+            await self.session.flush()
+            known.rows[code] = row
+            self.report.created[kind] = self.report.created.get(kind, 0) + 1
+            return row
+        relations = {k for k, v in values.items() if isinstance(v, list)}
+        if relations:
+            await self.session.refresh(row, attribute_names=list(relations))
+        changed = False
+        for key, value in values.items():
+            current = getattr(row, key)
+            same = (
+                {r.id for r in current} == {r.id for r in value}
+                if key in relations
+                else current == value
+            )
+            if not same:
+                setattr(row, key, value)
+                changed = True
+        if changed:
+            self.report.updated[kind] = self.report.updated.get(kind, 0) + 1
+        return row
+
+
+@dataclass
+class _Known:
+    model: type[Any]
+    rows: dict[str, Any]
+
+    def __getitem__(self, code: str) -> Any:
+        return self.rows[code]

@@ -1,0 +1,64 @@
+"""The one place that turns tickets into words: cards for deputy groups and notices for
+residents. Output is Telegram-flavoured HTML with every user-supplied string escaped."""
+
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from bot.i18n import Texts
+from storage.models import Area, DeputyGroup, Station, Ticket, TicketStatus
+
+
+def area_name(t: Texts, area: Area) -> str:
+    return area.name_en if area.name_en and t.english else area.name
+
+
+def place_name(t: Texts, place: Station | DeputyGroup) -> str:
+    return place.name_en if place.name_en and t.english else place.name
+
+
+def area_path_text(t: Texts, path: list[Area]) -> str:
+    parts = [area_name(t, area) for area in path]
+    # Chinese names read outermost first; English addresses innermost first.
+    return ", ".join(reversed(parts)) if t.english else " ".join(parts)
+
+
+def status_label(t: Texts, status: TicketStatus) -> str:
+    labels = {
+        TicketStatus.NEW: t.gettext("awaiting reply"),
+        TicketStatus.ANSWERED: t.gettext("answered"),
+    }
+    return labels[status]
+
+
+def local_time(moment: datetime, timezone: str) -> str:
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def ticket_card(
+    t: Texts, ticket: Ticket, path: list[Area], resident_name: str, timezone: str
+) -> str:
+    lines = [
+        "<b>" + t.gettext("New opinion {number}").format(number=ticket.number) + "</b>",
+        t.gettext("Area: {area}").format(area=escape(area_path_text(t, path) or "—")),
+        t.gettext("From: {name}").format(name=escape(resident_name or "—")),
+        t.gettext("Received: {time}").format(time=local_time(ticket.created_at, timezone)),
+        "",
+        escape(ticket.text),
+        "",
+        "<i>" + t.gettext("Reply to this message to answer the resident.") + "</i>",
+    ]
+    return "\n".join(lines)
+
+
+def deputy_reply_notice(t: Texts, ticket: Ticket, deputy_name: str, text: str) -> str:
+    heading = t.gettext("Deputy {name} replied to your opinion {number}:").format(
+        name=escape(deputy_name), number=ticket.number
+    )
+    return f"<b>{heading}</b>\n\n{escape(text)}"
+
+
+def status_notice(t: Texts, ticket: Ticket) -> str:
+    return t.gettext("Your opinion {number} is now: {status}.").format(
+        number=ticket.number, status="<b>" + status_label(t, ticket.status) + "</b>"
+    )

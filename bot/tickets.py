@@ -1,0 +1,200 @@
+"""Tickets: an opinion comes in, is numbered and routed, a card goes to the deputy group,
+and the deputies' replies and status changes go back to the resident."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import render
+from bot.clock import Clock
+from bot.i18n import Catalogs
+from bot.outbox import enqueue
+from bot.routing import area_path, route_ticket
+from bot.workflow import check_transition
+from storage.models import (
+    Deputy,
+    DeputyGroup,
+    MessageLink,
+    Resident,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketStatus,
+)
+
+OPINION_PREFIX = "A"
+
+
+async def next_ticket_number(session: AsyncSession, prefix: str, year: int) -> str:
+    """A-2026-000123: one counter per prefix and year, incremented atomically in the database."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(TicketCounter)
+        .values(prefix=prefix, year=year, last=1)
+        .on_conflict_do_update(
+            index_elements=[TicketCounter.prefix, TicketCounter.year],
+            set_={"last": TicketCounter.last + 1},
+        )
+        .returning(TicketCounter.last)
+    )
+    last = (await session.execute(statement)).scalar_one()
+    return f"{prefix}-{year}-{last:06d}"
+
+
+@dataclass
+class Submission:
+    ticket: Ticket
+    group: DeputyGroup | None
+
+
+class TicketDesk:
+    """The core's entry points for tickets; every front door goes through here."""
+
+    def __init__(self, clock: Clock, catalogs: Catalogs, timezone: str) -> None:
+        self.clock = clock
+        self.catalogs = catalogs
+        self.timezone = timezone
+
+    async def submit_opinion(
+        self, session: AsyncSession, resident: Resident, text: str, intake_key: str
+    ) -> Submission:
+        """Create, number and route a ticket, and queue its card for the deputy group.
+        Submitting the same intake_key again returns the ticket made the first time."""
+        existing = await session.scalar(select(Ticket).where(Ticket.intake_key == intake_key))
+        if existing is not None:
+            return Submission(existing, await self._group(session, existing))
+        now = self.clock.now()
+        group = await route_ticket(session, resident.area_id)
+        ticket = Ticket(
+            number=await next_ticket_number(session, OPINION_PREFIX, now.year),
+            intake_key=intake_key,
+            resident_id=resident.id,
+            area_id=resident.area_id,
+            deputy_group_id=group.id if group else None,
+            text=text,
+            status=TicketStatus.NEW,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(ticket)
+        await session.flush()
+        self._event(session, ticket, "resident", resident.id, "submitted")
+        if group is None:
+            self._event(session, ticket, "system", None, "unrouted", area_id=resident.area_id)
+            return Submission(ticket, None)
+        self._event(session, ticket, "system", None, "routed", group_id=group.id)
+        if group.chat_id is not None:
+            t = self.catalogs.get(None)
+            path = await area_path(session, ticket.area_id)
+            card = render.ticket_card(t, ticket, path, resident.display_name, self.timezone)
+            enqueue(
+                session,
+                chat_id=group.chat_id,
+                text=card,
+                purpose="card",
+                ticket_id=ticket.id,
+                now=now,
+            )
+        return Submission(ticket, group)
+
+    async def reply_from_deputy(
+        self, session: AsyncSession, ticket: Ticket, deputy: Deputy, text: str
+    ) -> None:
+        """Pass a deputy's answer to the resident; the first answer marks the ticket answered."""
+        resident = await session.get_one(Resident, ticket.resident_id)
+        self._event(session, ticket, "deputy", deputy.id, "replied", text=text)
+        t = self.catalogs.get(resident.locale)
+        self._notify(
+            session,
+            ticket,
+            resident,
+            render.deputy_reply_notice(t, ticket, deputy.name, text),
+            "reply",
+        )
+        if ticket.status == TicketStatus.NEW:
+            self._set_status(session, ticket, resident, TicketStatus.ANSWERED, "deputy", deputy.id)
+
+    async def ticket_for_message(
+        self, session: AsyncSession, chat_id: int, message_id: int
+    ) -> Ticket | None:
+        return await session.scalar(
+            select(Ticket)
+            .join(MessageLink, MessageLink.ticket_id == Ticket.id)
+            .where(MessageLink.chat_id == chat_id, MessageLink.message_id == message_id)
+        )
+
+    async def deputy_of_group(
+        self, session: AsyncSession, telegram_user_id: int, group_id: int | None
+    ) -> Deputy | None:
+        """The deputy with this Telegram account, if they belong to the group."""
+        deputy = await session.scalar(
+            select(Deputy).where(Deputy.telegram_user_id == telegram_user_id)
+        )
+        if deputy is None or group_id is None:
+            return None
+        await session.refresh(deputy, attribute_names=["groups"])
+        return deputy if any(group.id == group_id for group in deputy.groups) else None
+
+    def _set_status(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        resident: Resident,
+        status: TicketStatus,
+        actor: str,
+        actor_id: int | None,
+    ) -> None:
+        check_transition(ticket.status, status)
+        previous, ticket.status = ticket.status, status
+        ticket.updated_at = self.clock.now()
+        self._event(
+            session,
+            ticket,
+            actor,
+            actor_id,
+            "status_changed",
+            **{"from": previous.value, "to": status.value},
+        )
+        t = self.catalogs.get(resident.locale)
+        self._notify(session, ticket, resident, render.status_notice(t, ticket), "status")
+
+    def _notify(
+        self, session: AsyncSession, ticket: Ticket, resident: Resident, text: str, purpose: str
+    ) -> None:
+        if resident.telegram_user_id is None:
+            raise ValueError(f"resident {resident.id} has no address to notify")
+        enqueue(
+            session,
+            chat_id=resident.telegram_user_id,
+            text=text,
+            purpose=purpose,
+            ticket_id=ticket.id,
+            now=self.clock.now(),
+        )
+
+    def _event(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        actor: str,
+        actor_id: int | None,
+        action: str,
+        **detail: object,
+    ) -> None:
+        session.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                at=self.clock.now(),
+                actor=actor,
+                actor_id=actor_id,
+                action=action,
+                detail=detail,
+            )
+        )
+
+    async def _group(self, session: AsyncSession, ticket: Ticket) -> DeputyGroup | None:
+        if ticket.deputy_group_id is None:
+            return None
+        return await session.get(DeputyGroup, ticket.deputy_group_id)

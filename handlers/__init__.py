@@ -1,0 +1,11 @@
+"""aiogram routers: the Telegram front door. They parse and render; the core in `bot/` acts."""
+
+from aiogram import Router
+
+from handlers import deputy_group, errors, resident
+
+
+def build_router() -> Router:
+    router = Router(name="handlers")
+    router.include_routers(errors.router, resident.router, deputy_group.router)
+    return router

@@ -1,0 +1,41 @@
+"""The deputy group's chat: a deputy answers a resident by replying to the ticket's card."""
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Texts
+from bot.tickets import TicketDesk
+
+router = Router(name=__name__)
+router.message.filter(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
+
+
+@router.message(F.reply_to_message, F.from_user)
+async def deputy_reply(message: Message, session: AsyncSession, desk: TicketDesk, t: Texts) -> None:
+    assert message.reply_to_message is not None and message.from_user is not None
+    ticket = await desk.ticket_for_message(
+        session, message.chat.id, message.reply_to_message.message_id
+    )
+    if ticket is None:
+        return  # deputies talking among themselves
+    deputy = await desk.deputy_of_group(session, message.from_user.id, ticket.deputy_group_id)
+    if deputy is None:
+        await message.reply(
+            t.gettext(
+                "Only deputies registered with this group can answer residents, so this reply was "
+                "not passed on. The street working committee can register you."
+            )
+        )
+        return
+    if not message.text:
+        await message.reply(
+            t.gettext("For now only text can be passed on to the resident. Please answer in words.")
+        )
+        return
+    await desk.reply_from_deputy(session, ticket, deputy, message.text)
+    await session.commit()
+    await message.reply(
+        t.gettext("Passed on to the resident ({number}).").format(number=ticket.number)
+    )

@@ -1,0 +1,157 @@
+"""Fixtures: every database test runs twice, on SQLite with memory storage and on the real
+PostgreSQL with the real Redis of this machine. Without those services the second run is
+skipped, saying why; with CI=true (or REQUIRE_SERVICES=1) it fails instead."""
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import pytest
+import redis.asyncio as aioredis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import FrozenClock
+from bot.config import PROJECT_ROOT
+from bot.directory import load_directory, read_directory
+from storage.db import create_engine, create_sessionmaker
+from storage.migrate import upgrade
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+DEMO_DIRECTORY = PROJECT_ROOT / "bot" / "data" / "demo-directory.yaml"
+# A fixed moment (Beijing time 18:30) so ticket numbers and times are known.
+T = TypeVar("T")
+START = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
+
+
+def blocking(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to the end from sync code, even where an event loop is running."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def services_required() -> bool:
+    return os.environ.get("CI") == "true" or os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def unavailable(what: str, error: BaseException) -> None:
+    message = f"{what} is not reachable ({error!r}); start it to run this test on it"
+    if services_required():
+        pytest.fail(message + " — required because CI=true / REQUIRE_SERVICES=1")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, migrated to head, dropped afterwards."""
+    name = f"lsb_test_{uuid.uuid4().hex[:12]}"
+
+    async def admin(statement: str) -> None:
+        connection = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    try:
+        blocking(admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError) as error:
+        unavailable(f"PostgreSQL at {POSTGRES_ADMIN_URL}", error)
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    url = f"{base}/{name}"
+    upgrade(url)
+    yield url
+    blocking(admin(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file, copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def database_url(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[str]:
+    if backend == "sqlite":
+        path = tmp_path / "liaison.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    url = request.getfixturevalue("postgres_database")
+    yield url
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        tables = await connection.scalars(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        )
+        names = ", ".join(f'"{name}"' for name in tables)
+        await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    return f"lsb-test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def redis_url(backend: str, redis_prefix: str) -> AsyncIterator[str | None]:
+    """The real Redis alongside PostgreSQL; none (memory storage) alongside SQLite."""
+    if backend == "sqlite":
+        yield None
+        return
+    client = aioredis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (OSError, aioredis.RedisError) as error:
+        await client.aclose()
+        unavailable(f"Redis at {REDIS_URL}", error)
+    yield REDIS_URL
+    keys = [key async for key in client.scan_iter(f"{redis_prefix}:*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+@pytest.fixture
+async def session(database_url: str) -> AsyncIterator[AsyncSession]:
+    engine = create_engine(database_url)
+    async with create_sessionmaker(engine)() as session:
+        yield session
+    await engine.dispose()
+
+
+@pytest.fixture
+async def directory_loaded(database_url: str) -> None:
+    engine = create_engine(database_url)
+    async with create_sessionmaker(engine)() as session:
+        await load_directory(session, read_directory(DEMO_DIRECTORY))
+        await session.commit()
+    await engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)

@@ -1,0 +1,88 @@
+"""The directory file: loads, loads again without changes, and a broken file loads nothing."""
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.directory import DirectoryError, load_directory, parse_directory
+from storage.models import Area, Deputy, DeputyGroup, Station
+from tests.conftest import DEMO_DIRECTORY
+
+DEMO = DEMO_DIRECTORY.read_text(encoding="utf-8")
+
+
+async def count(session: AsyncSession, model: type) -> int:
+    return (await session.scalar(select(func.count()).select_from(model))) or 0
+
+
+async def test_the_demo_directory_loads_and_a_second_load_changes_nothing(session: AsyncSession):
+    first = await load_directory(session, parse_directory(DEMO))
+    await session.commit()
+    assert first.created == {
+        "areas": 15,
+        "stations": 4,
+        "deputy_groups": 5,
+        "deputies": 9,
+        "categories": 9,
+    }
+    second = await load_directory(session, parse_directory(DEMO))
+    await session.commit()
+    assert not second.changed, second.summary()
+    assert await count(session, Area) == 15
+    assert await count(session, Deputy) == 9
+
+
+async def test_a_changed_entry_is_updated_in_place(session: AsyncSession):
+    await load_directory(session, parse_directory(DEMO))
+    await session.commit()
+    renamed = DEMO.replace("name: 海德街道第二代表小组", "name: 海德街道新桥代表小组")
+    moved = renamed.replace("groups: [g-nh, g-hd-1]", "groups: [g-nh]")
+    report = await load_directory(session, parse_directory(moved))
+    await session.commit()
+    assert report.created == {}
+    assert report.updated == {"deputy_groups": 1, "deputies": 1}
+    group = await session.scalar(select(DeputyGroup).where(DeputyGroup.code == "g-hd-2"))
+    assert group is not None and group.name == "海德街道新桥代表小组"
+    huang = await session.scalar(select(Deputy).where(Deputy.code == "d-huang-wei"))
+    assert huang is not None
+    await session.refresh(huang, attribute_names=["groups"])
+    assert [g.code for g in huang.groups] == ["g-nh"]
+
+
+def test_a_broken_file_is_refused_naming_every_line_and_key():
+    broken = DEMO.replace("station: st-wx", "station: st-nowhere").replace(
+        "chat_id: -1001000000102", "chat_id: -1001000000101"
+    )
+    with pytest.raises(DirectoryError) as refused:
+        parse_directory(broken, source="demo.yaml")
+    lines = broken.splitlines()
+    second_chat = [n for n, text in enumerate(lines, 1) if text == "    chat_id: -1001000000101"][1]
+    station_line = lines.index("    station: st-nowhere") + 1
+    assert refused.value.problems == [
+        f"demo.yaml:{second_chat}: deputy_groups[1].chat_id: "
+        "'-1001000000101' appears more than once",
+        f"demo.yaml:{station_line}: deputy_groups[2].station: no station has the code 'st-nowhere'",
+    ]
+
+
+def test_a_missing_key_and_a_bad_kind_are_reported_with_their_lines():
+    text = "areas:\n  - code: x\n    kind: planet\n    name: 某地\n  - code: y\n    kind: street\n"
+    with pytest.raises(DirectoryError) as refused:
+        parse_directory(text, source="f.yaml")
+    assert refused.value.problems == [
+        "f.yaml:3: areas[0].kind: Input should be 'district', 'street', 'community' or 'grid'",
+        "f.yaml:5: areas[1].name: Field required",
+    ]
+
+
+def test_yaml_syntax_errors_name_the_line():
+    with pytest.raises(DirectoryError) as refused:
+        parse_directory("areas:\n  - code: [x\n", source="f.yaml")
+    assert refused.value.problems[0].startswith("f.yaml:3: not valid YAML")
+
+
+async def test_a_refused_file_loads_nothing(session: AsyncSession):
+    with pytest.raises(DirectoryError):
+        parse_directory(DEMO.replace("area: qs-bs\n", "area: qs-zz\n"))
+    assert await count(session, Area) == 0
+    assert await count(session, Station) == 0
