@@ -7,5 +7,7 @@ from handlers import deputy_group, errors, resident
 
 def build_router() -> Router:
     router = Router(name="handlers")
-    router.include_routers(errors.router, resident.router, deputy_group.router)
+    router.include_routers(
+        errors.build_router(), resident.build_router(), deputy_group.build_router()
+    )
     return router

@@ -8,11 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import Texts
 from bot.tickets import TicketDesk
 
-router = Router(name=__name__)
-router.message.filter(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
 
-
-@router.message(F.reply_to_message, F.from_user)
 async def deputy_reply(message: Message, session: AsyncSession, desk: TicketDesk, t: Texts) -> None:
     assert message.reply_to_message is not None and message.from_user is not None
     ticket = await desk.ticket_for_message(
@@ -39,3 +35,10 @@ async def deputy_reply(message: Message, session: AsyncSession, desk: TicketDesk
     await message.reply(
         t.gettext("Passed on to the resident ({number}).").format(number=ticket.number)
     )
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
+    router.message.register(deputy_reply, F.reply_to_message, F.from_user)
+    return router

@@ -8,18 +8,20 @@ from aiogram.types import ErrorEvent
 from bot.i18n import Catalogs, Texts
 
 log = logging.getLogger(__name__)
-router = Router(name=__name__)
 
 
-@router.errors()
 async def apologise(event: ErrorEvent, catalogs: Catalogs, t: Texts | None = None) -> None:
     log.error("update %s failed", event.update.update_id, exc_info=event.exception)
     t = t or catalogs.get(None)
-    apology = t.gettext(
-        "Sorry, something went wrong on our side. Please try again in a moment."
-    )
+    apology = t.gettext("Sorry, something went wrong on our side. Please try again in a moment.")
     update = event.update
     if update.callback_query is not None:
         await update.callback_query.answer(apology, show_alert=True)
     elif update.message is not None and update.message.chat.type == "private":
         await update.message.answer(apology)
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.errors.register(apologise)
+    return router

@@ -21,10 +21,6 @@ from bot.routing import area_path
 from bot.tickets import TicketDesk
 from storage.models import Area, Resident
 
-router = Router(name=__name__)
-router.message.filter(F.chat.type == ChatType.PRIVATE)
-router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
-
 DRAFT_LIMIT = 3500  # characters; leaves room for the card around the text
 
 
@@ -93,43 +89,38 @@ def help_text(t: Texts) -> str:
     )
 
 
-@router.message(CommandStart())
-async def start(message: Message, resident: Resident, t: Texts) -> None:
+async def start(message: Message, t: Texts) -> None:
+    assert message.from_user is not None
     await message.answer(
         t.gettext(
             "Hello, {name}! This is the online channel of the people's congress liaison "
             "stations. Deputies read what you write here and answer you here."
-        ).format(name=escape(resident.display_name))
+        ).format(name=escape(message.from_user.first_name))
         + "\n\n"
         + t.gettext("Please choose your language:"),
         reply_markup=language_keyboard(),
     )
 
 
-@router.message(Command("language"))
 async def ask_language(message: Message, t: Texts) -> None:
     await message.answer(
         t.gettext("Please choose your language:"), reply_markup=language_keyboard()
     )
 
 
-@router.message(Command("area"))
 async def ask_area(message: Message, session: AsyncSession, t: Texts) -> None:
     text, keyboard = await area_picker(session, t, None)
     await message.answer(text, reply_markup=keyboard)
 
 
-@router.message(Command("help"))
 async def show_help(message: Message, t: Texts) -> None:
     await message.answer(help_text(t))
 
 
-@router.message(F.text.startswith("/"))
 async def unknown_command(message: Message, t: Texts) -> None:
     await message.answer(t.gettext("Sorry, I don't know that command.") + "\n\n" + help_text(t))
 
 
-@router.callback_query(LanguageChoice.filter(F.locale.in_(LOCALES)))
 async def choose_language(
     query: CallbackQuery,
     callback_data: LanguageChoice,
@@ -151,7 +142,6 @@ async def choose_language(
     await query.answer()
 
 
-@router.callback_query(AreaChoice.filter())
 async def choose_area(
     query: CallbackQuery,
     callback_data: AreaChoice,
@@ -180,7 +170,6 @@ async def choose_area(
     await query.answer()
 
 
-@router.message(F.text)
 async def collect_opinion(
     message: Message,
     bot: Bot,
@@ -230,14 +219,12 @@ async def collect_opinion(
     await state.update_data(draft=draft)
 
 
-@router.message()
 async def unsupported(message: Message, t: Texts) -> None:
     await message.answer(
         t.gettext("Sorry, for now I can only accept text. Please describe your opinion in words.")
     )
 
 
-@router.callback_query(DraftAction.filter(F.action == "submit"))
 async def submit_draft(
     query: CallbackQuery,
     state: FSMContext,
@@ -278,9 +265,26 @@ async def submit_draft(
     await query.answer()
 
 
-@router.callback_query(DraftAction.filter(F.action == "cancel"))
 async def cancel_draft(query: CallbackQuery, state: FSMContext, t: Texts) -> None:
     assert isinstance(query.message, Message)
     await state.update_data(draft=None)
     await query.message.edit_text(t.gettext("Cancelled. Nothing was submitted."))
     await query.answer()
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    router.message.register(start, CommandStart(), F.from_user)
+    router.message.register(ask_language, Command("language"))
+    router.message.register(ask_area, Command("area"))
+    router.message.register(show_help, Command("help"))
+    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(collect_opinion, F.text)
+    router.message.register(unsupported)
+    router.callback_query.register(choose_language, LanguageChoice.filter(F.locale.in_(LOCALES)))
+    router.callback_query.register(choose_area, AreaChoice.filter())
+    router.callback_query.register(submit_draft, DraftAction.filter(F.action == "submit"))
+    router.callback_query.register(cancel_draft, DraftAction.filter(F.action == "cancel"))
+    return router

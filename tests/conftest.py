@@ -8,6 +8,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,9 +19,11 @@ import redis.asyncio as aioredis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app import Application, build_application, run_polling
 from bot.clock import FrozenClock
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, Settings
 from bot.directory import load_directory, read_directory
+from bot.fake_telegram import FakeChat, FakeTelegram
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 
@@ -155,3 +158,90 @@ async def directory_loaded(database_url: str) -> None:
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(START)
+
+
+BOT_TOKEN = "123456:TEST-liaison-station"
+STAFF_BASE = 9000000000  # user ids of the street committee's staff in the group chats
+
+
+@dataclass
+class Harness:
+    """The bot running against the fake Bot API, as residents and deputies would meet it."""
+
+    fake: FakeTelegram
+    app: Application
+    groups: dict[int, FakeChat]
+
+    async def bot_says(
+        self, chat_id: int, containing: str, after: int = 0, timeout: float = 10
+    ) -> dict[str, Any]:
+        """Wait for the bot's newest message in the chat (sent or edited) that contains the
+        text, among those after message id `after`."""
+
+        def found() -> dict[str, Any] | None:
+            return next(
+                (
+                    m
+                    for m in reversed(self.fake.bot_messages(chat_id))
+                    if m["message_id"] > after and containing in m.get("text", "")
+                ),
+                None,
+            )
+
+        await self.fake.wait_for(lambda: found() is not None, timeout=timeout)
+        message = found()
+        assert message is not None
+        return message
+
+    async def press(self, user: Any, message: dict[str, Any], label: str) -> str:
+        """Press the inline button with this label under the message."""
+        rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+        buttons = {button["text"]: button["callback_data"] for row in rows for button in row}
+        assert label in buttons, f"no button {label!r}; there are {list(buttons)}"
+        return await user.press(message, callback_data=buttons[label])
+
+
+def deputy_group_chats(fake: FakeTelegram) -> dict[int, FakeChat]:
+    """The demo directory's group chats, each with its deputies and one staff member."""
+    directory = read_directory(DEMO_DIRECTORY)
+    deputies = {
+        d.code: fake.user(user_id=d.telegram_user_id, first_name=d.name)
+        for d in directory.deputies
+        if d.telegram_user_id
+    }
+    chats = {}
+    for number, group in enumerate(directory.deputy_groups, start=1):
+        assert group.chat_id is not None
+        members = [deputies[d.code] for d in directory.deputies if group.code in d.groups]
+        staff = fake.user(user_id=STAFF_BASE + number, first_name="工委", last_name="联络员")
+        chats[group.chat_id] = fake.group(group.chat_id, group.name, [*members, staff])
+    return chats
+
+
+@pytest.fixture
+async def harness(
+    database_url: str,
+    redis_url: str | None,
+    redis_prefix: str,
+    directory_loaded: None,
+    clock: FrozenClock,
+) -> AsyncIterator[Harness]:
+    fake = FakeTelegram()
+    fake.add_bot(token=BOT_TOKEN, username="liaison_test_bot", first_name="代表联络站")
+    groups = deputy_group_chats(fake)
+    base_url = await fake.start()
+    settings = Settings(
+        bot_token=BOT_TOKEN,
+        telegram_api_url=base_url,
+        database_url=database_url,
+        redis_url=redis_url,
+        outbox_poll_seconds=0.2,
+        auto_migrate=False,
+    )
+    app = build_application(settings, clock, redis_prefix=redis_prefix)
+    polling = asyncio.create_task(run_polling(app, handle_signals=False))
+    yield Harness(fake, app, groups)
+    await app.dispatcher.stop_polling()
+    await polling
+    await app.close()
+    await fake.stop()

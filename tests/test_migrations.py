@@ -8,9 +8,21 @@ from storage.db import create_engine
 from storage.models import Base
 
 TABLES = {
-    "areas", "stations", "deputy_groups", "deputy_group_areas", "deputy_group_members",
-    "deputies", "categories", "residents", "tickets", "ticket_events", "ticket_counters",
-    "outbox", "message_links", "processed_updates", "alembic_version",
+    "areas",
+    "stations",
+    "deputy_groups",
+    "deputy_group_areas",
+    "deputy_group_members",
+    "deputies",
+    "categories",
+    "residents",
+    "tickets",
+    "ticket_events",
+    "ticket_counters",
+    "outbox",
+    "message_links",
+    "processed_updates",
+    "alembic_version",
 }
 
 

@@ -1,0 +1,145 @@
+"""One opinion travels from a resident to a deputy group and back, over HTTP against the fake
+Bot API with the real aiogram client, on SQLite + memory and on PostgreSQL + Redis."""
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.fake_telegram import tiny_png
+from storage.models import OutboxMessage, OutboxStatus, Ticket, TicketEvent, TicketStatus
+from tests.conftest import STAFF_BASE, Harness
+
+HAIDE_GROUP_1 = -1001000000101
+HAIDE_GROUP_2 = -1001000000102
+WANG_JIANGUO = 7000000101
+ZHOU_MING = 7000000103  # a deputy, but of another group
+OPINION = "和祥社区3号楼门口的路灯坏了两个星期，晚上很黑，老人出门不安全。"
+ANSWER = "您好，已联系街道城管科，本周五前修好。"
+
+
+async def register_in_haide(harness: Harness, resident: Any) -> None:
+    """A resident opens the bot, keeps Chinese and picks 江滨区 › 海德街道 › 和祥社区."""
+    chat = resident.id
+    await resident.send_text("/start")
+    greeting = await harness.bot_says(chat, "请选择语言")
+    assert "小红，您好！" in greeting["text"]
+    await harness.press(resident, greeting, "简体中文")
+    picker = await harness.bot_says(chat, "请选择您所在的区（县）")
+    await harness.press(resident, picker, "江滨区")
+    picker = await harness.bot_says(chat, "江滨区：请选择。")
+    await harness.press(resident, picker, "海德街道")
+    picker = await harness.bot_says(chat, "江滨区 海德街道：请选择。")
+    await harness.press(resident, picker, "和祥社区")
+    await harness.bot_says(chat, "您所在的区域：江滨区 海德街道 和祥社区。")
+
+
+async def submit(harness: Harness, resident: Any, *parts: str) -> dict[str, Any]:
+    for part in parts:
+        await resident.send_text(part)
+    prompt = await harness.bot_says(resident.id, f"已记下（共 {len(parts)} 条")
+    await harness.press(resident, prompt, "提交")
+    return await harness.bot_says(resident.id, "已收到！")
+
+
+async def test_a_resident_submits_a_deputy_replies_and_the_resident_hears_back(harness: Harness):
+    fake = harness.fake
+    group = harness.groups[HAIDE_GROUP_1]
+    resident = fake.user(user_id=5001, first_name="小红", last_name="李", language_code="zh-hans")
+    await register_in_haide(harness, resident)
+
+    confirmation = await submit(harness, resident, OPINION)
+    assert "您的意见编号是 A-2026-000001。" in confirmation["text"]
+    assert "将转交海德街道代表联络站的海德街道第一代表小组办理" in confirmation["text"]
+
+    card = await harness.bot_says(group.id, "新的群众意见 A-2026-000001")
+    assert OPINION in card["text"]
+    assert "区域：江滨区 海德街道 和祥社区" in card["text"]
+    assert "收到时间：2026-11-23 18:30" in card["text"]
+
+    wang = group.members[WANG_JIANGUO]
+    await wang.send_text(ANSWER, chat=group, reply_to=card["message_id"])
+    await harness.bot_says(group.id, "已转达给群众（A-2026-000001）")
+    reply = await harness.bot_says(resident.id, "王建国代表答复了您的意见 A-2026-000001：")
+    assert ANSWER in reply["text"]
+    status = await harness.bot_says(resident.id, "您的意见 A-2026-000001 的办理状态：已答复。")
+    assert status["message_id"] > reply["message_id"]
+
+    async with harness.app.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+        assert ticket is not None and ticket.status == TicketStatus.ANSWERED
+        assert ticket.text == OPINION
+        events = await session.scalars(
+            select(TicketEvent.action)
+            .where(TicketEvent.ticket_id == ticket.id)
+            .order_by(TicketEvent.id)
+        )
+        assert list(events) == ["submitted", "routed", "replied", "status_changed"]
+        outbox = await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        assert [(m.purpose, m.status) for m in outbox] == [
+            ("card", OutboxStatus.SENT),
+            ("reply", OutboxStatus.SENT),
+            ("status", OutboxStatus.SENT),
+        ]
+
+
+async def test_an_english_speaker_is_answered_in_english(harness: Harness):
+    resident = harness.fake.user(user_id=5002, first_name="Anna", language_code="en")
+    await resident.send_text("/start")
+    greeting = await harness.bot_says(resident.id, "Please choose your language:")
+    assert greeting["text"].startswith("Hello, Anna!")
+    await harness.press(resident, greeting, "English")
+    picker = await harness.bot_says(resident.id, "Which district do you live in?")
+    await harness.press(resident, picker, "Jiangbin District")
+    picker = await harness.bot_says(resident.id, "Jiangbin District: please choose.")
+    await harness.press(resident, picker, "Wangxian Street")
+    picker = await harness.bot_says(resident.id, "Wangxian Street, Jiangbin District: please")
+    await harness.press(resident, picker, "None of these: Wangxian Street")
+    await harness.bot_says(resident.id, "Your area: Wangxian Street, Jiangbin District.")
+    await resident.send_text("The bus stop on Liuhu Road has no shelter.")
+    prompt = await harness.bot_says(resident.id, "Noted (1 message, ")
+    await harness.press(resident, prompt, "Submit")
+    confirmation = await harness.bot_says(resident.id, "Received.")
+    assert (
+        "It goes to Wangxian Street Deputy Group of Wangxian Street Deputies' Home."
+        in (confirmation["text"])
+    )
+    # The group's card is in the default language, Chinese.
+    await harness.bot_says(-1001000000201, "新的群众意见 A-2026-000001")
+
+
+async def test_an_opinion_in_several_messages_becomes_one_ticket(harness: Harness):
+    resident = harness.fake.user(user_id=5003, first_name="小红", language_code="zh-hans")
+    await register_in_haide(harness, resident)
+    await submit(harness, resident, "第一段：路灯坏了。", "第二段：井盖也松了。")
+    card = await harness.bot_says(HAIDE_GROUP_1, "新的群众意见 A-2026-000001")
+    assert "第一段：路灯坏了。\n\n第二段：井盖也松了。" in card["text"]
+
+
+async def test_only_a_registered_deputy_of_the_group_can_answer(harness: Harness):
+    group = harness.groups[HAIDE_GROUP_1]
+    zhou = harness.groups[HAIDE_GROUP_2].members[ZHOU_MING]
+    group.members[ZHOU_MING] = zhou  # he joined the chat, but is not of this group
+    staff = group.members[STAFF_BASE + 1]
+    resident = harness.fake.user(user_id=5004, first_name="小红", language_code="zh-hans")
+    await register_in_haide(harness, resident)
+    await submit(harness, resident, OPINION)
+    card = await harness.bot_says(group.id, "新的群众意见 A-2026-000001")
+    for member in (zhou, staff):
+        await member.send_text("我来回复", chat=group, reply_to=card["message_id"])
+
+    def refusals() -> list[dict]:
+        return [m for m in harness.fake.bot_messages(group.id) if "这条回复没有转达" in m["text"]]
+
+    await harness.fake.wait_for(lambda: len(refusals()) == 2)
+    assert [r["reply_to_message"]["from"]["id"] for r in refusals()] == [ZHOU_MING, staff.id]
+    assert not any("代表答复了您的意见" in m["text"] for m in harness.fake.bot_messages(5004))
+
+
+async def test_text_before_choosing_an_area_and_a_photo_get_polite_answers(harness: Harness):
+    resident = harness.fake.user(user_id=5005, first_name="小红", language_code="zh-hans")
+    await resident.send_text("你好，我想反映个问题")
+    await harness.bot_says(resident.id, "请先选择您所在的区域")
+    await resident.send_photo(tiny_png(), caption="看这里")
+    await harness.bot_says(resident.id, "目前只能接收文字")
+    await resident.send_text("/whatever")
+    await harness.bot_says(resident.id, "抱歉，没有这个命令。")
