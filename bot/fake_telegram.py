@@ -1197,6 +1197,10 @@ class FakeTelegram:
     def bot_messages(self, chat_id: int, thread_id: int | None = None) -> list[Json]:
         return [m for m in self.messages(chat_id, thread_id) if m["from"]["id"] == self.bot.id]
 
+    def updates(self) -> list[Json]:
+        """Every update made so far, delivered or not, oldest first."""
+        return [copy.deepcopy(update) for _, update in sorted(self._history.items())]
+
     def pending_updates(self) -> list[Json]:
         """Updates the bot has not confirmed yet (by offset, or by a webhook's 2xx)."""
         return [copy.deepcopy(queued.update) for queued in self._pending]

@@ -1,0 +1,50 @@
+"""Telegram may deliver an update again with the same update_id: it is processed once."""
+
+from sqlalchemy import func, select
+
+from storage.models import OutboxMessage, ProcessedUpdate, Ticket
+from tests.conftest import Harness
+from tests.test_opinion_story import HAIDE_GROUP_1, OPINION, register_in_haide
+
+
+async def test_a_redelivered_submit_does_not_make_a_second_ticket(harness: Harness):
+    fake = harness.fake
+    resident = fake.user(user_id=5101, first_name="小红", language_code="zh-hans")
+    await register_in_haide(harness, resident)
+    await resident.send_text(OPINION)
+    prompt = await harness.bot_says(resident.id, "已记下（共 1 条")
+    query_id = await harness.press(resident, prompt, "提交")
+    await harness.bot_says(resident.id, "已收到！")
+    await harness.bot_says(HAIDE_GROUP_1, "新的群众意见 A-2026-000001")
+    press = next(u for u in fake.updates() if u.get("callback_query", {}).get("id") == query_id)
+    text = next(u for u in fake.updates() if u.get("message", {}).get("text") == OPINION)
+    requests_before = len(fake.requests)
+
+    fake.redeliver(press["update_id"])
+    fake.redeliver(text["update_id"])
+    await fake.wait_for(lambda: fake.pending_updates() == [])
+    # A fresh update afterwards proves the redelivered ones were read and passed over.
+    await resident.send_text("/help")
+    await harness.bot_says(resident.id, "/area：更改所在区域")
+
+    async with harness.app.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Ticket)) == 1
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+        processed = await session.scalars(select(ProcessedUpdate.update_id))
+        assert {press["update_id"], text["update_id"]} <= set(processed)
+    answered = [r.method for r in fake.requests[requests_before:] if r.method != "getUpdates"]
+    assert answered == ["sendMessage"]  # only the answer to /help
+    assert len([m for m in fake.bot_messages(HAIDE_GROUP_1) if "新的群众意见" in m["text"]]) == 1
+
+
+async def test_pressing_submit_twice_makes_one_ticket(harness: Harness):
+    resident = harness.fake.user(user_id=5102, first_name="小红", language_code="zh-hans")
+    await register_in_haide(harness, resident)
+    await resident.send_text(OPINION)
+    prompt = await harness.bot_says(resident.id, "已记下（共 1 条")
+    await harness.press(resident, prompt, "提交")
+    second = await harness.press(resident, prompt, "提交")
+    await harness.fake.wait_for(lambda: second in harness.fake.callback_answers)
+    assert harness.fake.callback_answers[second].text == "没有待提交的内容：已经提交过或已取消。"
+    async with harness.app.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Ticket)) == 1

@@ -1,0 +1,89 @@
+"""The Telegram channel through the real HTTP boundary: what each Bot API answer means for
+the outbox (sent, retry later, or undeliverable)."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from bot.fake_telegram import FakeTelegram
+from bot.outbox import RetryLater, Undeliverable
+from bot.telegram import TEXT_LIMIT, TelegramChannel, split_plain
+from storage.models import OutboxMessage
+from tests.conftest import BOT_TOKEN
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[tuple[FakeTelegram, TelegramChannel]]:
+    fake = FakeTelegram()
+    fake.add_bot(token=BOT_TOKEN, username="liaison_test_bot")
+    url = await fake.start()
+    bot = Bot(BOT_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(url)))
+    yield fake, TelegramChannel(bot)
+    await bot.session.close()
+    await fake.stop()
+
+
+def outgoing(chat_id: int, text: str) -> OutboxMessage:
+    now = datetime.now(UTC)
+    return OutboxMessage(
+        chat_id=chat_id,
+        thread_id=None,
+        payload={"text": text},
+        purpose="test",
+        created_at=now,
+        next_attempt_at=now,
+    )
+
+
+async def test_html_is_sent_and_the_message_id_returned(world):
+    fake, channel = world
+    fake.user(user_id=42, first_name="小红")
+    message_id = await channel.deliver(outgoing(42, "<b>A-2026-000001</b> 已答复 &lt;3"))
+    (sent,) = fake.bot_messages(42)
+    assert sent["message_id"] == message_id
+    assert sent["text"] == "A-2026-000001 已答复 <3"
+    assert sent["entities"][0]["type"] == "bold"
+
+
+async def test_a_text_too_long_for_one_message_is_sent_whole_in_pieces(world):
+    fake, channel = world
+    fake.user(user_id=42, first_name="小红")
+    text = "\n".join(f"第{i}行：" + "很长的意见" * 40 for i in range(60))
+    first = await channel.deliver(outgoing(42, text))
+    pieces = [m["text"] for m in fake.bot_messages(42)]
+    assert len(pieces) == 4 and fake.bot_messages(42)[0]["message_id"] == first
+    assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
+    assert all(len(piece) <= TEXT_LIMIT for piece in pieces)
+
+
+def test_split_prefers_line_breaks_and_loses_nothing():
+    text = "甲" * 3000 + "\n" + "乙" * 3000
+    assert split_plain(text) == ["甲" * 3000 + "\n", "乙" * 3000]
+    assert "".join(split_plain("丙" * 9000)) == "丙" * 9000
+
+
+async def test_flood_control_becomes_retry_later_with_telegrams_delay(world):
+    fake, channel = world
+    fake.user(user_id=42, first_name="小红")
+    fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 3", retry_after=3)
+    with pytest.raises(RetryLater) as later:
+        await channel.deliver(outgoing(42, "你好"))
+    assert later.value.seconds == 3
+
+
+async def test_server_trouble_is_retried_and_a_blocked_bot_is_undeliverable(world):
+    fake, channel = world
+    resident = fake.user(user_id=42, first_name="小红")
+    fake.fail_next("sendMessage", 502, "Bad Gateway")
+    with pytest.raises(RetryLater) as later:
+        await channel.deliver(outgoing(42, "你好"))
+    assert later.value.seconds is None  # the sender's backoff decides
+    resident.block_bot()
+    with pytest.raises(Undeliverable, match="bot was blocked by the user"):
+        await channel.deliver(outgoing(42, "你好"))
+    with pytest.raises(Undeliverable, match="chat not found"):
+        await channel.deliver(outgoing(-100999, "你好"))
