@@ -11,7 +11,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 from aiogram.types import BotCommand
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.i18n import Catalogs
+from bot.locks import OrderedEventIsolation
 from bot.outbox import Sender
 from bot.telegram import TelegramChannel
 from bot.tickets import TicketDesk
@@ -43,17 +44,20 @@ class Application:
     sender: Sender
 
     async def close(self) -> None:
-        await self.dispatcher.storage.close()
+        await self.dispatcher.fsm.close()
         await self.bot.session.close()
         await self.engine.dispose()
 
 
-def build_storage(settings: Settings, redis_prefix: str = "fsm") -> BaseStorage:
+def build_fsm(settings: Settings, redis_prefix: str) -> tuple[BaseStorage, BaseEventIsolation]:
+    """Conversation state, and the lock that handles one person's updates one at a time:
+    in memory for one process, in Redis when several share the work."""
     if settings.redis_url is None:
-        return MemoryStorage()
-    return RedisStorage.from_url(
+        return MemoryStorage(), OrderedEventIsolation()
+    storage = RedisStorage.from_url(
         settings.redis_url, key_builder=DefaultKeyBuilder(prefix=redis_prefix, with_bot_id=True)
     )
+    return storage, OrderedEventIsolation(shared=storage.create_isolation())
 
 
 def build_application(
@@ -70,8 +74,9 @@ def build_application(
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
     sender = Sender(sessionmaker, TelegramChannel(bot), clock, settings.outbox_poll_seconds)
+    storage, isolation = build_fsm(settings, redis_prefix)
     dispatcher = Dispatcher(
-        storage=build_storage(settings, redis_prefix), catalogs=catalogs, desk=desk, clock=clock
+        storage=storage, events_isolation=isolation, catalogs=catalogs, desk=desk, clock=clock
     )
     dispatcher.update.outer_middleware(UpdateContext(sessionmaker, clock, catalogs, sender.wake))
     dispatcher.include_router(build_router())

@@ -5,6 +5,8 @@ import asyncio
 from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 
+from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
+
 
 class KeyedLock:
     """An asyncio lock per key, forgotten when nobody holds or waits for it."""
@@ -28,3 +30,26 @@ class KeyedLock:
 
     def __len__(self) -> int:
         return len(self._locks)
+
+
+class OrderedEventIsolation(BaseEventIsolation):
+    """aiogram's per-user-in-chat isolation, first come first served within this process
+    (a Redis lock alone lets a later update overtake an earlier one), then, when several
+    processes share the work, their shared lock too."""
+
+    def __init__(self, shared: BaseEventIsolation | None = None) -> None:
+        self._local = KeyedLock()
+        self._shared = shared
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncIterator[None]:
+        async with self._local.hold(key):
+            if self._shared is None:
+                yield
+                return
+            async with self._shared.lock(key):
+                yield
+
+    async def close(self) -> None:
+        if self._shared is not None:
+            await self._shared.close()

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import Catalogs, locale_for
-from bot.locks import KeyedLock
 from bot.residents import register_telegram_resident
 from bot.updates import claim_update
 
@@ -22,9 +21,9 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class UpdateContext(BaseMiddleware):
-    """Updates of one chat one at a time; one database session per update, committed when the
-    handler is done; a redelivered update is skipped; a resident writing privately is
-    registered and gets their language."""
+    """One database session per update, committed when the handler is done; a redelivered
+    update is skipped; a resident writing privately is registered and gets their language.
+    It runs inside the FSM's event isolation, so one person's updates come one at a time."""
 
     def __init__(
         self,
@@ -37,15 +36,9 @@ class UpdateContext(BaseMiddleware):
         self.clock = clock
         self.catalogs = catalogs
         self.after_commit = after_commit
-        self.chats = KeyedLock()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        chat: Chat | None = data.get("event_chat")
-        async with self.chats.hold(chat.id if chat else None):
-            return await self._handle(handler, event, data)
-
-    async def _handle(self, handler: Handler, event: Update, data: dict[str, Any]) -> Any:
         async with self.sessionmaker() as session:
             if not await claim_update(session, event.update_id, self.clock.now()):
                 log.info("update %s was already processed; skipped", event.update_id)
