@@ -17,8 +17,8 @@ async def apologise(event: ErrorEvent, catalogs: Catalogs, t: Texts | None = Non
     update = event.update
     if update.callback_query is not None:
         await update.callback_query.answer(apology, show_alert=True)
-    elif update.message is not None and update.message.chat.type == "private":
-        await update.message.answer(apology)
+    elif update.message is not None:
+        await update.message.reply(apology)
 
 
 def build_router() -> Router:

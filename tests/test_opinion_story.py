@@ -3,10 +3,17 @@ Bot API with the real aiogram client, on SQLite + memory and on PostgreSQL + Red
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.fake_telegram import tiny_png
-from storage.models import OutboxMessage, OutboxStatus, Ticket, TicketEvent, TicketStatus
+from storage.models import (
+    OutboxMessage,
+    OutboxStatus,
+    ProcessedUpdate,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
 from tests.conftest import STAFF_BASE, Harness
 
 HAIDE_GROUP_1 = -1001000000101
@@ -143,3 +150,27 @@ async def test_text_before_choosing_an_area_and_a_photo_get_polite_answers(harne
     await harness.bot_says(resident.id, "目前只能接收文字")
     await resident.send_text("/whatever")
     await harness.bot_says(resident.id, "抱歉，没有这个命令。")
+
+
+async def test_when_passing_on_fails_the_deputy_is_told_and_nothing_is_half_done(
+    harness: Harness, monkeypatch
+):
+    group = harness.groups[HAIDE_GROUP_1]
+    resident = harness.fake.user(user_id=5006, first_name="小红", language_code="zh-hans")
+    await register_in_haide(harness, resident)
+    await submit(harness, resident, OPINION)
+    card = await harness.bot_says(group.id, "新的群众意见 A-2026-000001")
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(harness.app.desk, "reply_from_deputy", broken)
+    await group.members[WANG_JIANGUO].send_text(ANSWER, chat=group, reply_to=card["message_id"])
+    apology = await harness.bot_says(group.id, "抱歉，系统出了点问题，请稍后再试。")
+    assert apology["reply_to_message"]["text"] == ANSWER
+    async with harness.app.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+        assert ticket is not None and ticket.status == TicketStatus.NEW
+        assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == (
+            len(harness.fake.updates()) - 1  # the failed update may be delivered again
+        )
