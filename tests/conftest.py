@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import asyncpg
 import pytest
 import redis.asyncio as aioredis
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Application, build_application, run_polling
@@ -26,6 +26,7 @@ from bot.directory import load_directory, read_directory
 from bot.fake_telegram import FakeChat, FakeTelegram
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
+from storage.models import OutboxMessage, OutboxStatus
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -192,6 +193,21 @@ class Harness:
         message = found()
         assert message is not None
         return message
+
+    async def outbox_settled(self, timeout: float = 10) -> None:
+        """Wait until the sender has recorded the outcome of every outbox row (the fake shows a
+        message a moment before the sender commits that it was sent)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                async with self.app.sessionmaker() as session:
+                    pending = await session.scalar(
+                        select(func.count())
+                        .select_from(OutboxMessage)
+                        .where(OutboxMessage.status == OutboxStatus.PENDING)
+                    )
+                if pending == 0:
+                    return
+                await asyncio.sleep(0.05)
 
     async def press(self, user: Any, message: dict[str, Any], label: str) -> str:
         """Press the inline button with this label under the message."""

@@ -71,6 +71,7 @@ async def test_a_resident_submits_a_deputy_replies_and_the_resident_hears_back(h
     status = await harness.bot_says(resident.id, "您的意见 A-2026-000001 的办理状态：已答复。")
     assert status["message_id"] > reply["message_id"]
 
+    await harness.outbox_settled()
     async with harness.app.sessionmaker() as session:
         ticket = await session.scalar(select(Ticket))
         assert ticket is not None and ticket.status == TicketStatus.ANSWERED
