@@ -1,6 +1,7 @@
 """Tickets: an opinion comes in, is numbered and routed, a card goes to the deputy group,
 and the deputies' replies and status changes go back to the resident."""
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -23,6 +24,8 @@ from storage.models import (
     TicketEvent,
     TicketStatus,
 )
+
+log = logging.getLogger(__name__)
 
 OPINION_PREFIX = "A"
 
@@ -83,9 +86,21 @@ class TicketDesk:
         self._event(session, ticket, "resident", resident.id, "submitted")
         if group is None:
             self._event(session, ticket, "system", None, "unrouted", area_id=resident.area_id)
+            log.warning(
+                "ticket %s: no deputy group covers its area; staff must assign it", ticket.number
+            )
             return Submission(ticket, None)
         self._event(session, ticket, "system", None, "routed", group_id=group.id)
-        if group.chat_id is not None:
+        if group.chat_id is None:
+            self._event(
+                session, ticket, "system", None, "card_not_sent", reason="group has no chat"
+            )
+            log.warning(
+                "ticket %s: deputy group %s has no chat_id in the directory; its card was not sent",
+                ticket.number,
+                group.code,
+            )
+        else:
             t = self.catalogs.get(None)
             path = await area_path(session, ticket.area_id)
             card = render.ticket_card(t, ticket, path, resident.display_name, self.timezone)

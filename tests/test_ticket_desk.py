@@ -1,0 +1,121 @@
+"""The ticket desk at core level: what is recorded and queued for each step of the loop."""
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import FrozenClock
+from bot.config import PROJECT_ROOT
+from bot.i18n import Catalogs
+from bot.residents import register_telegram_resident
+from bot.tickets import TicketDesk
+from bot.workflow import TransitionError, check_transition
+from storage.models import (
+    Area,
+    Deputy,
+    DeputyGroup,
+    OutboxMessage,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
+
+
+@pytest.fixture
+def desk(clock: FrozenClock) -> TicketDesk:
+    return TicketDesk(clock, Catalogs(PROJECT_ROOT / "locales"), "Asia/Shanghai")
+
+
+async def history(session: AsyncSession, ticket: Ticket) -> list[str]:
+    actions = await session.scalars(
+        select(TicketEvent.action)
+        .where(TicketEvent.ticket_id == ticket.id)
+        .order_by(TicketEvent.id)
+    )
+    return list(actions)
+
+
+async def queued(session: AsyncSession) -> list[tuple[int, str]]:
+    rows = await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+    return [(row.chat_id, row.purpose) for row in rows]
+
+
+async def test_replies_reach_the_resident_and_only_the_first_changes_the_status(
+    session: AsyncSession, directory_loaded: None, desk: TicketDesk
+):
+    resident = await register_telegram_resident(session, 5001, "Anna", "en", desk.clock.now())
+    area = await session.scalar(select(Area).where(Area.code == "qs-nh-jy"))
+    resident.area_id = area.id
+    submission = await desk.submit_opinion(session, resident, "Too much noise at night.", "k1")
+    ticket = submission.ticket
+    assert (ticket.number, submission.group.code) == ("A-2026-000001", "g-nh")
+    sun = await session.scalar(select(Deputy).where(Deputy.code == "d-sun-hong"))
+    await desk.reply_from_deputy(session, ticket, sun, "We will talk to the bar owner.")
+    await desk.reply_from_deputy(session, ticket, sun, "Done: they close at 22:00 now.")
+    await session.commit()
+    assert ticket.status == TicketStatus.ANSWERED
+    assert await history(session, ticket) == [
+        "submitted",
+        "routed",
+        "replied",
+        "status_changed",
+        "replied",
+    ]
+    assert await queued(session) == [
+        (-1001000000301, "card"),
+        (5001, "reply"),
+        (5001, "status"),
+        (5001, "reply"),
+    ]
+    texts = [r.payload["text"] for r in await session.scalars(select(OutboxMessage))]
+    assert texts[1] == (
+        "<b>Deputy 孙红 replied to your opinion A-2026-000001:</b>\n\n"
+        "We will talk to the bar owner."
+    )
+    assert texts[2] == "Your opinion A-2026-000001 is now: <b>answered</b>."
+
+
+async def test_an_opinion_nobody_covers_is_kept_and_numbered_for_staff(
+    session: AsyncSession, directory_loaded: None, desk: TicketDesk
+):
+    resident = await register_telegram_resident(session, 5002, "小红", "zh_Hans", desk.clock.now())
+    district = await session.scalar(select(Area).where(Area.code == "jb"))
+    resident.area_id = district.id
+    submission = await desk.submit_opinion(session, resident, "全区的公交都太少", "k2")
+    await session.commit()
+    assert submission.group is None
+    assert submission.ticket.number == "A-2026-000001"
+    assert await history(session, submission.ticket) == ["submitted", "unrouted"]
+    assert await queued(session) == []
+
+
+async def test_the_same_draft_submitted_twice_is_one_ticket(
+    session: AsyncSession, directory_loaded: None, desk: TicketDesk
+):
+    resident = await register_telegram_resident(session, 5003, "小红", "zh_Hans", desk.clock.now())
+    area = await session.scalar(select(Area).where(Area.code == "jb-hd-hx"))
+    resident.area_id = area.id
+    first = await desk.submit_opinion(session, resident, "路灯坏了", "same-key")
+    again = await desk.submit_opinion(session, resident, "路灯坏了", "same-key")
+    assert again.ticket.id == first.ticket.id
+    assert again.group.code == "g-hd-1"
+    assert await queued(session) == [(-1001000000101, "card")]
+
+
+async def test_a_group_without_a_chat_leaves_a_trace_instead_of_a_card(
+    session: AsyncSession, directory_loaded: None, desk: TicketDesk
+):
+    group = await session.scalar(select(DeputyGroup).where(DeputyGroup.code == "g-bs"))
+    group.chat_id = None
+    resident = await register_telegram_resident(session, 5004, "小红", "zh_Hans", desk.clock.now())
+    village = await session.scalar(select(Area).where(Area.code == "qs-bs-sk"))
+    resident.area_id = village.id
+    submission = await desk.submit_opinion(session, resident, "村道坑洼", "k4")
+    assert await history(session, submission.ticket) == ["submitted", "routed", "card_not_sent"]
+    assert await queued(session) == []
+
+
+def test_the_state_machine_refuses_a_step_back():
+    check_transition(TicketStatus.NEW, TicketStatus.ANSWERED)
+    with pytest.raises(TransitionError):
+        check_transition(TicketStatus.ANSWERED, TicketStatus.NEW)
