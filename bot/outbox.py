@@ -52,12 +52,17 @@ def enqueue(
     now: datetime,
     ticket_id: int | None = None,
     thread_id: int | None = None,
+    replaces: int | None = None,
 ) -> OutboxMessage:
+    """Queue a message; with `replaces`, an edit of that earlier message of the chat."""
+    payload: dict[str, object] = {"text": text}
+    if replaces is not None:
+        payload["replaces"] = replaces
     message = OutboxMessage(
         created_at=now,
         chat_id=chat_id,
         thread_id=thread_id,
-        payload={"text": text},
+        payload=payload,
         ticket_id=ticket_id,
         purpose=purpose,
         status=OutboxStatus.PENDING,
@@ -156,7 +161,7 @@ class Sender:
             message.sent_at = now
             message.sent_message_id = message_id
             message.last_error = None
-            if message.ticket_id is not None:
+            if message.ticket_id is not None and "replaces" not in message.payload:
                 session.add(
                     MessageLink(
                         ticket_id=message.ticket_id,

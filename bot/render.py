@@ -36,10 +36,21 @@ def local_time(moment: datetime, timezone: str) -> str:
 
 
 def ticket_card(
-    t: Texts, ticket: Ticket, path: list[Area], resident_name: str, timezone: str
+    t: Texts,
+    ticket: Ticket,
+    path: list[Area],
+    resident_name: str,
+    timezone: str,
+    answered_by: str | None = None,
 ) -> str:
+    status = "<b>" + status_label(t, ticket.status) + "</b>"
     lines = [
-        "<b>" + t.gettext("New opinion {number}").format(number=ticket.number) + "</b>",
+        "<b>" + t.gettext("Opinion {number}").format(number=ticket.number) + "</b>",
+        t.gettext("Status: {status} (deputy {name})").format(
+            status=status, name=escape(answered_by)
+        )
+        if answered_by
+        else t.gettext("Status: {status}").format(status=status),
         t.gettext("Area: {area}").format(area=escape(area_path_text(t, path) or "—")),
         t.gettext("From: {name}").format(name=escape(resident_name or "—")),
         t.gettext("Received: {time}").format(time=local_time(ticket.created_at, timezone)),

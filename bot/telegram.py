@@ -52,6 +52,8 @@ class TelegramChannel:
     async def deliver(self, message: OutboxMessage) -> int:
         text = str(message.payload["text"])
         try:
+            if "replaces" in message.payload:
+                return await self._edit(message, text, int(message.payload["replaces"]))
             if utf16_length(plain_text(text)) <= TEXT_LIMIT:
                 return await self._send(message, text, "HTML")
             # Too long for one message: send it all, as plain text in pieces, never cut short.
@@ -71,6 +73,21 @@ class TelegramChannel:
         except Exception as error:
             # Server errors, network trouble, a wrong token: nothing lost, try again later.
             raise RetryLater(repr(error)) from error
+
+    async def _edit(self, message: OutboxMessage, text: str, message_id: int) -> int:
+        try:
+            await self.bot.edit_message_text(
+                chat_id=message.chat_id,
+                message_id=message_id,
+                text=text,
+                parse_mode="HTML",
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except TelegramBadRequest as error:
+            # Already showing this text: the edit's purpose is served.
+            if "message is not modified" not in error.message:
+                raise
+        return message_id
 
     async def _send(self, message: OutboxMessage, text: str, parse_mode: str | None) -> int:
         sent = await self.bot.send_message(

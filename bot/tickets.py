@@ -101,9 +101,7 @@ class TicketDesk:
                 group.code,
             )
         else:
-            t = self.catalogs.get(None)
-            path = await area_path(session, ticket.area_id)
-            card = render.ticket_card(t, ticket, path, resident.display_name, self.timezone)
+            card = await self._card(session, ticket, resident)
             enqueue(
                 session,
                 chat_id=group.chat_id,
@@ -130,6 +128,46 @@ class TicketDesk:
         )
         if ticket.status == TicketStatus.NEW:
             self._set_status(session, ticket, resident, TicketStatus.ANSWERED, "deputy", deputy.id)
+            await self._refresh_card(session, ticket, resident, answered_by=deputy.name)
+
+    async def _card(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        resident: Resident,
+        answered_by: str | None = None,
+    ) -> str:
+        path = await area_path(session, ticket.area_id)
+        return render.ticket_card(
+            self.catalogs.get(None),
+            ticket,
+            path,
+            resident.display_name,
+            self.timezone,
+            answered_by,
+        )
+
+    async def _refresh_card(
+        self, session: AsyncSession, ticket: Ticket, resident: Resident, answered_by: str
+    ) -> None:
+        """Show the group the card's new status, by editing the card already sent."""
+        card = await session.scalar(
+            select(MessageLink).where(
+                MessageLink.ticket_id == ticket.id, MessageLink.purpose == "card"
+            )
+        )
+        if card is None:
+            return  # not sent yet: nothing in the group to update
+        text = await self._card(session, ticket, resident, answered_by)
+        enqueue(
+            session,
+            chat_id=card.chat_id,
+            text=text,
+            purpose="card_update",
+            ticket_id=ticket.id,
+            replaces=card.message_id,
+            now=self.clock.now(),
+        )
 
     async def ticket_for_message(
         self, session: AsyncSession, chat_id: int, message_id: int

@@ -58,7 +58,8 @@ async def test_a_resident_submits_a_deputy_replies_and_the_resident_hears_back(h
     assert "您的意见编号是 A-2026-000001。" in confirmation["text"]
     assert "将转交海德街道代表联络站的海德街道第一代表小组办理" in confirmation["text"]
 
-    card = await harness.bot_says(group.id, "新的群众意见 A-2026-000001")
+    card = await harness.bot_says(group.id, "群众意见 A-2026-000001")
+    assert "状态：待答复" in card["text"]
     assert OPINION in card["text"]
     assert "区域：江滨区 海德街道 和祥社区" in card["text"]
     assert "收到时间：2026-11-23 18:30" in card["text"]
@@ -70,6 +71,9 @@ async def test_a_resident_submits_a_deputy_replies_and_the_resident_hears_back(h
     assert ANSWER in reply["text"]
     status = await harness.bot_says(resident.id, "您的意见 A-2026-000001 的办理状态：已答复。")
     assert status["message_id"] > reply["message_id"]
+    # The card in the group now shows who answered.
+    updated = await harness.bot_says(group.id, "状态：已答复（王建国代表）")
+    assert updated["message_id"] == card["message_id"]
 
     await harness.outbox_settled()
     async with harness.app.sessionmaker() as session:
@@ -87,6 +91,7 @@ async def test_a_resident_submits_a_deputy_replies_and_the_resident_hears_back(h
             ("card", OutboxStatus.SENT),
             ("reply", OutboxStatus.SENT),
             ("status", OutboxStatus.SENT),
+            ("card_update", OutboxStatus.SENT),
         ]
 
 
@@ -112,14 +117,14 @@ async def test_an_english_speaker_is_answered_in_english(harness: Harness):
         in (confirmation["text"])
     )
     # The group's card is in the default language, Chinese.
-    await harness.bot_says(-1001000000201, "新的群众意见 A-2026-000001")
+    await harness.bot_says(-1001000000201, "群众意见 A-2026-000001")
 
 
 async def test_an_opinion_in_several_messages_becomes_one_ticket(harness: Harness):
     resident = harness.fake.user(user_id=5003, first_name="小红", language_code="zh-hans")
     await register_in_haide(harness, resident)
     await submit(harness, resident, "第一段：路灯坏了。", "第二段：井盖也松了。")
-    card = await harness.bot_says(HAIDE_GROUP_1, "新的群众意见 A-2026-000001")
+    card = await harness.bot_says(HAIDE_GROUP_1, "群众意见 A-2026-000001")
     assert "第一段：路灯坏了。\n\n第二段：井盖也松了。" in card["text"]
 
 
@@ -131,7 +136,7 @@ async def test_only_a_registered_deputy_of_the_group_can_answer(harness: Harness
     resident = harness.fake.user(user_id=5004, first_name="小红", language_code="zh-hans")
     await register_in_haide(harness, resident)
     await submit(harness, resident, OPINION)
-    card = await harness.bot_says(group.id, "新的群众意见 A-2026-000001")
+    card = await harness.bot_says(group.id, "群众意见 A-2026-000001")
     for member in (zhou, staff):
         await member.send_text("我来回复", chat=group, reply_to=card["message_id"])
 
@@ -160,7 +165,7 @@ async def test_when_passing_on_fails_the_deputy_is_told_and_nothing_is_half_done
     resident = harness.fake.user(user_id=5006, first_name="小红", language_code="zh-hans")
     await register_in_haide(harness, resident)
     await submit(harness, resident, OPINION)
-    card = await harness.bot_says(group.id, "新的群众意见 A-2026-000001")
+    card = await harness.bot_says(group.id, "群众意见 A-2026-000001")
 
     async def broken(*args, **kwargs):
         raise RuntimeError("database went away")
