@@ -15,6 +15,7 @@ from storage.models import (
     Deputy,
     DeputyGroup,
     OutboxMessage,
+    Resident,
     Ticket,
     TicketEvent,
     TicketStatus,
@@ -24,6 +25,16 @@ from storage.models import (
 @pytest.fixture
 def desk(clock: FrozenClock) -> TicketDesk:
     return TicketDesk(clock, Catalogs(PROJECT_ROOT / "locales"), "Asia/Shanghai")
+
+
+async def resident_in(
+    session: AsyncSession, desk: TicketDesk, user_id: int, area_code: str, locale: str = "zh_Hans"
+) -> Resident:
+    resident = await register_telegram_resident(session, user_id, "小红", locale, desk.clock.now())
+    area = await session.scalar(select(Area).where(Area.code == area_code))
+    assert area is not None
+    resident.area_id = area.id
+    return resident
 
 
 async def history(session: AsyncSession, ticket: Ticket) -> list[str]:
@@ -43,9 +54,7 @@ async def queued(session: AsyncSession) -> list[tuple[int, str]]:
 async def test_replies_reach_the_resident_and_only_the_first_changes_the_status(
     session: AsyncSession, directory_loaded: None, desk: TicketDesk
 ):
-    resident = await register_telegram_resident(session, 5001, "Anna", "en", desk.clock.now())
-    area = await session.scalar(select(Area).where(Area.code == "qs-nh-jy"))
-    resident.area_id = area.id
+    resident = await resident_in(session, desk, 5001, "qs-nh-jy", "en")
     submission = await desk.submit_opinion(session, resident, "Too much noise at night.", "k1")
     ticket = submission.ticket
     assert (ticket.number, submission.group.code) == ("A-2026-000001", "g-nh")
@@ -78,9 +87,7 @@ async def test_replies_reach_the_resident_and_only_the_first_changes_the_status(
 async def test_an_opinion_nobody_covers_is_kept_and_numbered_for_staff(
     session: AsyncSession, directory_loaded: None, desk: TicketDesk
 ):
-    resident = await register_telegram_resident(session, 5002, "小红", "zh_Hans", desk.clock.now())
-    district = await session.scalar(select(Area).where(Area.code == "jb"))
-    resident.area_id = district.id
+    resident = await resident_in(session, desk, 5002, "jb")
     submission = await desk.submit_opinion(session, resident, "全区的公交都太少", "k2")
     await session.commit()
     assert submission.group is None
@@ -92,9 +99,7 @@ async def test_an_opinion_nobody_covers_is_kept_and_numbered_for_staff(
 async def test_the_same_draft_submitted_twice_is_one_ticket(
     session: AsyncSession, directory_loaded: None, desk: TicketDesk
 ):
-    resident = await register_telegram_resident(session, 5003, "小红", "zh_Hans", desk.clock.now())
-    area = await session.scalar(select(Area).where(Area.code == "jb-hd-hx"))
-    resident.area_id = area.id
+    resident = await resident_in(session, desk, 5003, "jb-hd-hx")
     first = await desk.submit_opinion(session, resident, "路灯坏了", "same-key")
     again = await desk.submit_opinion(session, resident, "路灯坏了", "same-key")
     assert again.ticket.id == first.ticket.id
@@ -107,9 +112,7 @@ async def test_a_group_without_a_chat_leaves_a_trace_instead_of_a_card(
 ):
     group = await session.scalar(select(DeputyGroup).where(DeputyGroup.code == "g-bs"))
     group.chat_id = None
-    resident = await register_telegram_resident(session, 5004, "小红", "zh_Hans", desk.clock.now())
-    village = await session.scalar(select(Area).where(Area.code == "qs-bs-sk"))
-    resident.area_id = village.id
+    resident = await resident_in(session, desk, 5004, "qs-bs-sk")
     submission = await desk.submit_opinion(session, resident, "村道坑洼", "k4")
     assert await history(session, submission.ticket) == ["submitted", "routed", "card_not_sent"]
     assert await queued(session) == []
