@@ -67,7 +67,9 @@ class TicketDesk:
         Submitting the same intake_key again returns the ticket made the first time."""
         existing = await session.scalar(select(Ticket).where(Ticket.intake_key == intake_key))
         if existing is not None:
-            return Submission(existing, await self._group(session, existing))
+            group_id = existing.deputy_group_id
+            group = await session.get(DeputyGroup, group_id) if group_id is not None else None
+            return Submission(existing, group)
         now = self.clock.now()
         group = await route_ticket(session, resident.area_id)
         ticket = Ticket(
@@ -246,8 +248,3 @@ class TicketDesk:
                 detail=detail,
             )
         )
-
-    async def _group(self, session: AsyncSession, ticket: Ticket) -> DeputyGroup | None:
-        if ticket.deputy_group_id is None:
-            return None
-        return await session.get(DeputyGroup, ticket.deputy_group_id)
