@@ -257,7 +257,18 @@ async def harness(
     app = build_application(settings, clock, redis_prefix=redis_prefix)
     polling = asyncio.create_task(run_polling(app, handle_signals=False))
     yield Harness(fake, app, groups)
-    await app.dispatcher.stop_polling()
-    await polling
-    await app.close()
-    await fake.stop()
+    steps = {
+        "stop polling": app.dispatcher.stop_polling,
+        "wait for polling": lambda: polling,
+        "close the app": app.close,
+        "stop the fake": fake.stop,
+    }
+    for name, step in steps.items():
+        try:
+            async with asyncio.timeout(30):
+                await step()
+        except TimeoutError:
+            stacks = "\n".join(
+                f"{task.get_name()}: {task.get_stack(limit=8)}" for task in asyncio.all_tasks()
+            )
+            pytest.fail(f"harness teardown hung at '{name}'; tasks:\n{stacks}")
