@@ -2,7 +2,6 @@
 from settings, and runs them."""
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -29,6 +28,8 @@ from handlers.middlewares import UpdateContext
 from storage.db import create_engine, create_sessionmaker
 
 log = logging.getLogger(__name__)
+
+SENDER_STOP_SECONDS = 10
 
 
 @dataclass
@@ -108,6 +109,10 @@ async def run_polling(app: Application, handle_signals: bool = True) -> None:
             app.bot, handle_signals=handle_signals, close_bot_session=False
         )
     finally:
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sender
+        app.sender.stop()
+        try:
+            await asyncio.wait_for(sender, SENDER_STOP_SECONDS)
+        except TimeoutError:
+            log.warning(
+                "the outbox sender did not stop within %ss; cancelled it", SENDER_STOP_SECONDS
+            )

@@ -87,13 +87,19 @@ class Sender:
 
     def __post_init__(self) -> None:
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         """Something was enqueued: look now instead of at the next poll."""
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the batch in hand, then return from run(): nothing is cut off mid-send."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        while True:
+        while not self._stopping:
             # Cleared before looking, so a wake during a round triggers the next one.
             self._wake.clear()
             try:

@@ -1,6 +1,7 @@
 """The sender delivers what is due, in order per chat, retries what can be retried, and keeps
 what cannot be delivered as failed with its reason: nothing is dropped silently."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -109,3 +110,17 @@ async def test_a_leased_message_is_not_leased_again_by_a_second_sender(sender: S
     leased = await sender._lease_due()
     assert len(leased) == 1
     assert await sender._lease_due() == []
+
+
+async def test_a_stopped_sender_returns_after_the_work_in_hand(sender: Sender):
+    await queue(sender, (1, "before stopping"))
+    running = asyncio.create_task(sender.run())
+    async with asyncio.timeout(10):
+        while not sender.channel.delivered:
+            await asyncio.sleep(0.01)
+    sender.stop()
+    async with asyncio.timeout(10):
+        await running  # returns on its own: not cancelled
+    await queue(sender, (1, "after stopping"))
+    assert sender.channel.delivered == [(1, "before stopping")]
+    assert [r.status for r in await rows(sender)] == [OutboxStatus.SENT, OutboxStatus.PENDING]
