@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.config import Settings
-from bot.directory import DirectoryError, load_directory, read_directory
+from bot.core.directory import DirectoryError, load_directory, read_directory
+from bot.settings import Settings
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade, upgrade_async
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Invalid setting: {error}", file=sys.stderr)
         return 2
     if args.command == "migrate":
-        upgrade(settings.database_url)
+        upgrade(settings.storage.database_url)
         return 0
     if args.command == "load-directory":
         return asyncio.run(_load_directory(settings, args.file))
@@ -39,17 +39,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(settings: Settings) -> int:
-    if not settings.bot_token:
+    if settings.telegram.bot_token is None:
         print(
             "BOT_TOKEN is not set: put the token from @BotFather in the environment or in "
             ".env (see .env.example).",
             file=sys.stderr,
         )
         return 2
-    from bot.app import build_application, run_polling
+    from bot.app import build_application
+    from bot.runners.polling import run_polling
 
-    if settings.auto_migrate:
-        upgrade(settings.database_url)
+    if settings.storage.auto_migrate:
+        upgrade(settings.storage.database_url)
 
     async def serve() -> None:
         app = build_application(settings)
@@ -68,8 +69,8 @@ async def _load_directory(settings: Settings, path: Path) -> int:
     except (DirectoryError, OSError) as error:
         print(f"Nothing was loaded.\n{error}", file=sys.stderr)
         return 1
-    await upgrade_async(settings.database_url)
-    engine = create_engine(settings.database_url)
+    await upgrade_async(settings.storage.database_url)
+    engine = create_engine(settings.storage.database_url)
     try:
         async with create_sessionmaker(engine)() as session:
             report = await load_directory(session, directory)

@@ -2,12 +2,10 @@
 
 from aiogram import Router
 
-from handlers import deputy_group, errors, resident
+from handlers import deputy, errors, resident
 
 
 def build_router() -> Router:
     router = Router(name="handlers")
-    router.include_routers(
-        errors.build_router(), resident.build_router(), deputy_group.build_router()
-    )
+    router.include_routers(errors.build_router(), resident.build_router(), deputy.build_router())
     return router

@@ -5,7 +5,7 @@ import logging
 from aiogram import Router
 from aiogram.types import ErrorEvent
 
-from bot.i18n import Catalogs, Texts
+from bot.text.catalogs import Catalogs, Texts
 
 log = logging.getLogger(__name__)
 

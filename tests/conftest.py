@@ -19,11 +19,18 @@ import redis.asyncio as aioredis
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Application, build_application, run_polling
+from bot.app import Application, build_application
 from bot.clock import FrozenClock
-from bot.config import PROJECT_ROOT, Settings
-from bot.directory import load_directory, read_directory
+from bot.core.directory import load_directory, read_directory
 from bot.fake_telegram import FakeChat, FakeTelegram
+from bot.runners.polling import run_polling
+from bot.settings import (
+    PROJECT_ROOT,
+    DeliverySettings,
+    Settings,
+    StorageSettings,
+    TelegramSettings,
+)
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 from storage.models import OutboxMessage, OutboxStatus
@@ -247,12 +254,9 @@ async def harness(
     groups = deputy_group_chats(fake)
     base_url = await fake.start()
     settings = Settings(
-        bot_token=BOT_TOKEN,
-        telegram_api_url=base_url,
-        database_url=database_url,
-        redis_url=redis_url,
-        outbox_poll_seconds=0.2,
-        auto_migrate=False,
+        telegram=TelegramSettings(bot_token=BOT_TOKEN, telegram_api_url=base_url),
+        storage=StorageSettings(database_url=database_url, redis_url=redis_url, auto_migrate=False),
+        delivery=DeliverySettings(outbox_poll_seconds=0.2),
     )
     app = build_application(settings, clock, redis_prefix=redis_prefix)
     polling = asyncio.create_task(run_polling(app, handle_signals=False))

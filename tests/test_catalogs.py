@@ -7,11 +7,11 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.config import PROJECT_ROOT
-from bot.i18n import LOCALES, Catalogs
+from bot.settings import PROJECT_ROOT
+from bot.text.catalogs import LOCALES, Catalogs
 
 LOCALES_DIR = PROJECT_ROOT / "locales"
-KEYWORDS = {"gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"gettext": None, "ngettext": (1, 2), "N_": None}
 
 
 def source_messages() -> set[str]:

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.directory import DirectoryError, load_directory, parse_directory
+from bot.core.directory import DirectoryError, load_directory, parse_directory
 from storage.models import Area, Deputy, DeputyGroup, Station
 from tests.conftest import DEMO_DIRECTORY
 

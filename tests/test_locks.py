@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 
-from bot.locks import KeyedLock, OrderedEventIsolation
+from bot.telegram.isolation import KeyedLock, OrderedEventIsolation
 
 
 async def test_holders_of_one_key_take_turns_in_arrival_order_and_the_lock_is_forgotten():

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import FrozenClock
-from bot.outbox import MAX_ATTEMPTS, RetryLater, Sender, Undeliverable, enqueue
+from bot.delivery.outbox import enqueue
+from bot.delivery.sender import MAX_ATTEMPTS, RetryLater, Sender, Undeliverable
 from storage.db import create_engine, create_sessionmaker
 from storage.models import OutboxMessage, OutboxStatus
 

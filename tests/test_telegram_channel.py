@@ -9,9 +9,9 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
+from bot.delivery.sender import RetryLater, Undeliverable
 from bot.fake_telegram import FakeTelegram
-from bot.outbox import RetryLater, Undeliverable
-from bot.telegram import TEXT_LIMIT, TelegramChannel, split_plain
+from bot.telegram.channel import TEXT_LIMIT, TelegramChannel, split_plain
 from storage.models import OutboxMessage
 from tests.conftest import BOT_TOKEN
 

@@ -5,11 +5,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import FrozenClock
-from bot.config import PROJECT_ROOT
-from bot.i18n import Catalogs
-from bot.residents import register_telegram_resident
-from bot.tickets import TicketDesk
-from bot.workflow import TransitionError, check_transition
+from bot.core.residents import register_telegram_resident
+from bot.core.tickets import TicketDesk
+from bot.core.workflow import TransitionError, check_transition
+from bot.settings import PROJECT_ROOT
+from bot.text.catalogs import Catalogs
 from storage.models import (
     Area,
     Deputy,

@@ -3,15 +3,15 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.routing import route_ticket
-from bot.tickets import next_ticket_number
+from bot.core.routing import route_ticket
+from bot.core.tickets import ticket_number
 from storage.models import Area
 
 
 async def test_numbers_count_up_per_prefix_and_restart_each_year(session: AsyncSession):
-    numbers = [await next_ticket_number(session, "A", 2026) for _ in range(3)]
-    numbers.append(await next_ticket_number(session, "B", 2026))
-    numbers.append(await next_ticket_number(session, "A", 2027))
+    numbers = [await ticket_number(session, "A", 2026) for _ in range(3)]
+    numbers.append(await ticket_number(session, "B", 2026))
+    numbers.append(await ticket_number(session, "A", 2027))
     await session.commit()
     assert numbers == [
         "A-2026-000001",

@@ -20,6 +20,16 @@ def locale_for(language_code: str | None) -> str:
     return "zh_Hans" if (language_code or "").lower().startswith("zh") else "en"
 
 
+def telegram_language(locale: str) -> str:
+    """The two-letter code Telegram uses for a locale's users (zh_Hans → zh)."""
+    return locale.split("_")[0]
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogs where it is defined; it is translated where shown."""
+    return message
+
+
 def compile_catalogs(locales_dir: Path) -> list[Path]:
     """Compile every stale `.po` under locales_dir; returns the `.mo` files written."""
     written = []

@@ -5,45 +5,34 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import render
 from bot.clock import Clock
-from bot.i18n import Catalogs
-from bot.outbox import enqueue
-from bot.routing import area_path, route_ticket
-from bot.workflow import check_transition
+from bot.core.routing import route_ticket
+from bot.core.workflow import check_transition
+from bot.delivery.outbox import enqueue
+from bot.text import render
+from bot.text.catalogs import Catalogs
 from storage.models import (
     Deputy,
     DeputyGroup,
     MessageLink,
     Resident,
     Ticket,
-    TicketCounter,
     TicketEvent,
     TicketStatus,
 )
+from storage.queries.areas import area_path
+from storage.queries.counters import next_number
 
 log = logging.getLogger(__name__)
 
 OPINION_PREFIX = "A"
 
 
-async def next_ticket_number(session: AsyncSession, prefix: str, year: int) -> str:
-    """A-2026-000123: one counter per prefix and year, incremented atomically in the database."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(TicketCounter)
-        .values(prefix=prefix, year=year, last=1)
-        .on_conflict_do_update(
-            index_elements=[TicketCounter.prefix, TicketCounter.year],
-            set_={"last": TicketCounter.last + 1},
-        )
-        .returning(TicketCounter.last)
-    )
-    last = (await session.execute(statement)).scalar_one()
-    return f"{prefix}-{year}-{last:06d}"
+async def ticket_number(session: AsyncSession, prefix: str, year: int) -> str:
+    """A-2026-000123: the prefix, the year and a counter of the prefix in that year."""
+    return f"{prefix}-{year}-{await next_number(session, prefix, year):06d}"
 
 
 @dataclass
@@ -73,7 +62,7 @@ class TicketDesk:
         now = self.clock.now()
         group = await route_ticket(session, resident.area_id)
         ticket = Ticket(
-            number=await next_ticket_number(session, OPINION_PREFIX, now.year),
+            number=await ticket_number(session, OPINION_PREFIX, now.year),
             intake_key=intake_key,
             resident_id=resident.id,
             area_id=resident.area_id,

@@ -1,12 +1,11 @@
-"""The deputy group's chat: a deputy answers a resident by replying to the ticket's card."""
+"""A deputy answers a resident by replying to the ticket's card."""
 
 from aiogram import F, Router
-from aiogram.enums import ChatType
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Texts
-from bot.tickets import TicketDesk
+from bot.core.tickets import TicketDesk
+from bot.text.catalogs import Texts
 
 
 async def deputy_reply(message: Message, session: AsyncSession, desk: TicketDesk, t: Texts) -> None:
@@ -39,6 +38,5 @@ async def deputy_reply(message: Message, session: AsyncSession, desk: TicketDesk
 
 def build_router() -> Router:
     router = Router(name=__name__)
-    router.message.filter(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
     router.message.register(deputy_reply, F.reply_to_message, F.from_user)
     return router

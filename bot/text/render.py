@@ -5,7 +5,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.i18n import Texts
+from bot.text.catalogs import Texts
 from storage.models import Area, DeputyGroup, Station, Ticket, TicketStatus
 
 

@@ -14,7 +14,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import LinkPreviewOptions
 
-from bot.outbox import RetryLater, Undeliverable
+from bot.delivery.sender import RetryLater, Undeliverable
 from storage.models import OutboxMessage
 
 TEXT_LIMIT = 4096  # characters of a message after entity parsing, counted in UTF-16 units

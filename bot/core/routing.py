@@ -5,19 +5,8 @@ station located in it (whose first group then takes it), decides."""
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Area, DeputyGroup, Station, deputy_group_areas
-
-
-async def area_path(session: AsyncSession, area_id: int | None) -> list[Area]:
-    """The area and its ancestors, outermost first (district, street, community)."""
-    path: list[Area] = []
-    while area_id is not None:
-        area = await session.get(Area, area_id)
-        if area is None:
-            break
-        path.insert(0, area)
-        area_id = area.parent_id
-    return path
+from storage.models import DeputyGroup, Station, deputy_group_areas
+from storage.queries.areas import area_path
 
 
 def _covering(area_id: int) -> Select[tuple[DeputyGroup]]:

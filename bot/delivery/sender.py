@@ -1,5 +1,4 @@
-"""The outbox: every message the system sends on its own initiative is a row written in the
-same transaction as the change it reports, and one sender delivers the rows.
+"""The sender: delivers the outbox's rows through a channel.
 
 Delivery is at least once: a row is leased before it is sent and marked sent afterwards, so a
 crash in between sends it again rather than never. A failure is retried with backoff; a row
@@ -41,36 +40,6 @@ class Channel(Protocol):
     async def deliver(self, message: OutboxMessage) -> int:
         """Send the message; return the id the chat gave it, or raise RetryLater/Undeliverable."""
         ...
-
-
-def enqueue(
-    session: AsyncSession,
-    *,
-    chat_id: int,
-    text: str,
-    purpose: str,
-    now: datetime,
-    ticket_id: int | None = None,
-    thread_id: int | None = None,
-    replaces: int | None = None,
-) -> OutboxMessage:
-    """Queue a message; with `replaces`, an edit of that earlier message of the chat."""
-    payload: dict[str, object] = {"text": text}
-    if replaces is not None:
-        payload["replaces"] = replaces
-    message = OutboxMessage(
-        created_at=now,
-        chat_id=chat_id,
-        thread_id=thread_id,
-        payload=payload,
-        ticket_id=ticket_id,
-        purpose=purpose,
-        status=OutboxStatus.PENDING,
-        attempts=0,
-        next_attempt_at=now,
-    )
-    session.add(message)
-    return message
 
 
 def backoff(attempts: int) -> timedelta:

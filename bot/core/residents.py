@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Area, Resident
+from storage.models import Resident
 
 
 async def resident_by_telegram(session: AsyncSession, user_id: int) -> Resident | None:
@@ -25,12 +25,3 @@ async def register_telegram_resident(
     elif resident.display_name != display_name:
         resident.display_name = display_name
     return resident
-
-
-async def areas_under(session: AsyncSession, parent_id: int | None) -> list[Area]:
-    """The areas one level below parent_id (the districts when it is None), in file order."""
-    return list(
-        await session.scalars(
-            select(Area).where(Area.parent_id == parent_id).order_by(Area.position, Area.id)
-        )
-    )

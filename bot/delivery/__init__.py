@@ -1,0 +1,1 @@
+"""Delivery: the outbox and the sender, addressed to recipients, not to chats."""

@@ -1,0 +1,1 @@
+"""Runners: one small module per way of running the bot (polling now)."""

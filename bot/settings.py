@@ -1,0 +1,101 @@
+"""Settings from the environment (and an optional `.env` file), one class per concern.
+
+Every value is typed and checked when read, so a wrong setting stops the program before
+anything starts, with one line saying which variable to fix (see `bot.cli`).
+"""
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, Field, HttpUrl, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.text.catalogs import LOCALES
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/liaison.sqlite3"
+TOKEN_PATTERN = r"^\d+:[A-Za-z0-9_-]+$"  # the bot's id, a colon, the secret
+
+
+def _known_time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"'{name}' is not a time zone name such as Asia/Shanghai") from None
+    return name
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_time_zone)]
+
+
+class _Section(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+
+class TelegramSettings(_Section):
+    bot_token: SecretStr | None = Field(default=None, description="Token from @BotFather.")
+    telegram_api_url: HttpUrl = Field(
+        default=HttpUrl("https://api.telegram.org"),
+        description="Base URL of the Bot API server (a local Bot API server or the fake one).",
+    )
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(TOKEN_PATTERN, value.get_secret_value()):
+            raise ValueError("expected the form 123456789:ABC-DEF… that @BotFather gives")
+        return value
+
+    @property
+    def api_base(self) -> str:
+        return str(self.telegram_api_url).rstrip("/")
+
+
+class StorageSettings(_Section):
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, description="SQLAlchemy URL.")
+    redis_url: str | None = Field(default=None, description="Redis; memory storage without it.")
+    auto_migrate: bool = Field(default=True, description="Apply migrations when `run` starts.")
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+class TextSettings(_Section):
+    default_locale: Literal[LOCALES] = Field(  # type: ignore[valid-type]
+        default="zh_Hans", description="Language of group cards and of unknown residents."
+    )
+    timezone: TimeZoneName = Field(default="Asia/Shanghai", description="Times shown to people.")
+    locales_dir: Path = Field(default=PROJECT_ROOT / "locales")
+
+
+class DeliverySettings(_Section):
+    outbox_poll_seconds: float = Field(default=2.0, gt=0)
+
+
+class LogSettings(_Section):
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["plain", "json"] = "plain"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+class Settings(BaseModel):
+    """All settings; each section reads its own variables from the environment."""
+
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    text: TextSettings = Field(default_factory=TextSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    log: LogSettings = Field(default_factory=LogSettings)

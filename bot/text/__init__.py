@@ -1,0 +1,1 @@
+"""Texts: the gettext catalogs and the one renderer of cards and notices."""

@@ -1,0 +1,13 @@
+"""The deputy group's chat: deputies answer residents from their group."""
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+
+from handlers.deputy import replies
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
+    router.include_router(replies.build_router())
+    return router

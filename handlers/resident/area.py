@@ -1,0 +1,90 @@
+"""The resident's area: chosen with buttons, district → street (township) → community."""
+
+import contextlib
+from html import escape
+
+from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.text.catalogs import Texts
+from bot.text.render import area_name, area_path_text
+from storage.models import Area, Resident
+from storage.queries.areas import area_path, areas_under
+
+
+class AreaChoice(CallbackData, prefix="area"):
+    area_id: int  # 0: the top of the tree
+    pick: bool = False  # True: choose this area itself, not one below it
+
+
+async def area_picker(
+    session: AsyncSession, t: Texts, parent: Area | None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The question and buttons for choosing an area one level below `parent`."""
+    areas = await areas_under(session, parent.id if parent else None)
+    if parent is None and not areas:
+        return t.gettext(
+            "No areas have been set up yet, so opinions cannot be routed. Please try again later."
+        ), None
+    builder = InlineKeyboardBuilder()
+    for area in areas:
+        builder.button(text=area_name(t, area), callback_data=AreaChoice(area_id=area.id))
+    builder.adjust(2)
+    if parent is None:
+        return t.gettext("Which district do you live in?"), builder.as_markup()
+    builder.row(
+        *InlineKeyboardBuilder()
+        .button(
+            text=t.gettext("None of these: {area}").format(area=area_name(t, parent)),
+            callback_data=AreaChoice(area_id=parent.id, pick=True),
+        )
+        .button(text=t.gettext("« Back"), callback_data=AreaChoice(area_id=parent.parent_id or 0))
+        .buttons
+    )
+    path = escape(area_path_text(t, await area_path(session, parent.id)))
+    return t.gettext("{path}: please choose.").format(path=path), builder.as_markup()
+
+
+async def ask_area(message: Message, session: AsyncSession, t: Texts) -> None:
+    text, keyboard = await area_picker(session, t, None)
+    await message.answer(text, reply_markup=keyboard)
+
+
+async def choose_area(
+    query: CallbackQuery,
+    callback_data: AreaChoice,
+    session: AsyncSession,
+    resident: Resident,
+    t: Texts,
+) -> None:
+    assert isinstance(query.message, Message)
+    area = await session.get(Area, callback_data.area_id) if callback_data.area_id else None
+    below = await areas_under(session, area.id) if area else []
+    if area is not None and (callback_data.pick or not below):
+        resident.area_id = area.id
+        path = escape(area_path_text(t, await area_path(session, area.id)))
+        await query.message.edit_text(
+            t.gettext("Your area: {area}.").format(area=path)
+            + "\n\n"
+            + t.gettext(
+                "Now write your opinion, complaint or suggestion. You can send it in several "
+                "messages, then press “Submit”."
+            )
+        )
+    else:
+        text, keyboard = await area_picker(session, t, area)
+        with contextlib.suppress(TelegramBadRequest):  # pressing the same button twice
+            await query.message.edit_text(text, reply_markup=keyboard)
+    await query.answer()
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(ask_area, Command("area"))
+    router.callback_query.register(choose_area, AreaChoice.filter())
+    return router

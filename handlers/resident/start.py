@@ -1,0 +1,93 @@
+"""Greeting, language and help."""
+
+from html import escape
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.text.catalogs import LANGUAGE_NAMES, LOCALES, Catalogs, Texts
+from handlers.resident.area import area_picker
+from storage.models import Resident
+
+
+class LanguageChoice(CallbackData, prefix="lang"):
+    locale: str
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for locale in LOCALES:
+        builder.button(text=LANGUAGE_NAMES[locale], callback_data=LanguageChoice(locale=locale))
+    return builder.as_markup()
+
+
+def help_text(t: Texts) -> str:
+    return t.gettext(
+        "Write your opinion, complaint or suggestion here at any time: it goes to the deputy "
+        "group of your area, and you will hear back here.\n\n"
+        "/area: change your area\n"
+        "/language: 语言 / language\n"
+        "/help: this help"
+    )
+
+
+async def start(message: Message, t: Texts) -> None:
+    assert message.from_user is not None
+    await message.answer(
+        t.gettext(
+            "Hello, {name}! This is the online channel of the people's congress liaison "
+            "stations. Deputies read what you write here and answer you here."
+        ).format(name=escape(message.from_user.first_name))
+        + "\n\n"
+        + t.gettext("Please choose your language:"),
+        reply_markup=language_keyboard(),
+    )
+
+
+async def ask_language(message: Message, t: Texts) -> None:
+    await message.answer(
+        t.gettext("Please choose your language:"), reply_markup=language_keyboard()
+    )
+
+
+async def show_help(message: Message, t: Texts) -> None:
+    await message.answer(help_text(t))
+
+
+async def unknown_command(message: Message, t: Texts) -> None:
+    await message.answer(t.gettext("Sorry, I don't know that command.") + "\n\n" + help_text(t))
+
+
+async def choose_language(
+    query: CallbackQuery,
+    callback_data: LanguageChoice,
+    session: AsyncSession,
+    resident: Resident,
+    catalogs: Catalogs,
+) -> None:
+    resident.locale = callback_data.locale
+    t = catalogs.get(resident.locale)
+    assert isinstance(query.message, Message)
+    await query.message.edit_text(
+        t.gettext("Language: {language}.").format(language=LANGUAGE_NAMES[resident.locale])
+    )
+    if resident.area_id is None:
+        text, keyboard = await area_picker(session, t, None)
+        await query.message.answer(text, reply_markup=keyboard)
+    else:
+        await query.message.answer(help_text(t))
+    await query.answer()
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(start, CommandStart(), F.from_user)
+    router.message.register(ask_language, Command("language"))
+    router.message.register(show_help, Command("help"))
+    router.message.register(unknown_command, F.text.startswith("/"))
+    router.callback_query.register(choose_language, LanguageChoice.filter(F.locale.in_(LOCALES)))
+    return router

@@ -1,0 +1,105 @@
+"""The directory: areas, stations, deputy groups, deputies and categories."""
+
+import enum
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models.base import Base, enum_column
+
+
+class AreaKind(enum.StrEnum):
+    DISTRICT = "district"
+    STREET = "street"
+    COMMUNITY = "community"
+    GRID = "grid"
+
+
+class Area(Base):
+    """A node of the area tree: district (区/县) → street (街道/乡镇) → community (社区/村)."""
+
+    __tablename__ = "areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[AreaKind] = mapped_column(enum_column(AreaKind))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    parent: Mapped["Area | None"] = relationship(remote_side=[id])
+
+
+class Station(Base):
+    """A liaison station (代表联络站)."""
+
+    __tablename__ = "stations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    address: Mapped[str | None] = mapped_column(String(300))
+
+
+deputy_group_areas = Table(
+    "deputy_group_areas",
+    Base.metadata,
+    Column("group_id", ForeignKey("deputy_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True),
+)
+
+deputy_group_members = Table(
+    "deputy_group_members",
+    Base.metadata,
+    Column("group_id", ForeignKey("deputy_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("deputy_id", ForeignKey("deputies.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class DeputyGroup(Base):
+    """A deputy group (代表小组) of a station; it works from one Telegram group chat."""
+
+    __tablename__ = "deputy_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+
+    station: Mapped[Station] = relationship(lazy="joined")
+    areas: Mapped[list[Area]] = relationship(secondary=deputy_group_areas)
+    deputies: Mapped[list["Deputy"]] = relationship(
+        secondary=deputy_group_members, back_populates="groups"
+    )
+
+
+class Deputy(Base):
+    """A deputy (人大代表); part-time, known to the bot by Telegram user id."""
+
+    __tablename__ = "deputies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str | None] = mapped_column(String(50))
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+
+    groups: Mapped[list[DeputyGroup]] = relationship(
+        secondary=deputy_group_members, back_populates="deputies"
+    )
+
+
+class Category(Base):
+    """A topic of opinions (e.g. 住房与物业); used by routing rules."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str | None] = mapped_column(String(100))
