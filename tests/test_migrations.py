@@ -20,7 +20,7 @@ TABLES = {
     "ticket_events",
     "ticket_counters",
     "outbox",
-    "message_links",
+    "contacts",
     "processed_updates",
     "alembic_version",
 }

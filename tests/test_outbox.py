@@ -1,47 +1,72 @@
-"""The sender delivers what is due, in order per chat, retries what can be retried, and keeps
-what cannot be delivered as failed with its reason: nothing is dropped silently."""
+"""The sender delivers what is due, in order per recipient (across rounds and senders),
+retries what can be retried, and keeps what cannot be delivered as failed with its reason:
+nothing is dropped silently."""
 
 import asyncio
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from bot.clock import FrozenClock
-from bot.delivery.outbox import enqueue
-from bot.delivery.sender import MAX_ATTEMPTS, RetryLater, Sender, Undeliverable
+from bot.delivery.outbox import Action, Content, Recipient, enqueue
+from bot.delivery.sender import MAX_ATTEMPTS, Envelope, RetryLater, Sender, Undeliverable
 from storage.db import create_engine, create_sessionmaker
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxMessage, OutboxPurpose, OutboxStatus, RecipientKind
+from storage.queries.contacts import set_address
+
+CHANNEL = "scripted"
 
 
+@dataclass
 class ScriptedChannel:
-    """Delivers, or raises what the test scripted for a given text."""
+    """Delivers, or raises what the test scripted for a given text. Recipient n lives at the
+    address "chat-n"; what each address shows is kept, so edits can be checked."""
 
-    def __init__(self) -> None:
-        self.delivered: list[tuple[int, str]] = []
-        self.failures: dict[str, list[Exception]] = {}
+    name: str = CHANNEL
+    delivered: list[tuple[str, str]] = field(default_factory=list)
+    failures: dict[str, list[Exception]] = field(default_factory=dict)
+    screens: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    async def deliver(self, message: OutboxMessage) -> int:
-        text = message.payload["text"]
+    async def deliver(self, envelope: Envelope) -> str:
+        text = envelope.content.text
         if self.failures.get(text):
             raise self.failures[text].pop(0)
-        self.delivered.append((message.chat_id, text))
-        return 1000 + len(self.delivered)
+        self.delivered.append((envelope.address, text))
+        screen = self.screens.setdefault(envelope.address, {})
+        receipt = envelope.replaces or str(1000 + len(self.delivered))
+        screen[receipt] = text
+        return receipt
 
 
 @pytest.fixture
 async def sender(database_url: str, clock: FrozenClock):
     engine = create_engine(database_url)
-    channel = ScriptedChannel()
-    yield Sender(create_sessionmaker(engine), channel, clock)
+    yield Sender(create_sessionmaker(engine), ScriptedChannel(), clock)
     await engine.dispose()
 
 
-async def queue(sender: Sender, *messages: tuple[int, str]) -> None:
+def resident(number: int) -> Recipient:
+    return Recipient.resident(number)
+
+
+async def queue(sender: Sender, *messages: tuple[int, str]) -> list[OutboxMessage]:
     async with sender.sessionmaker() as session:
-        for chat_id, text in messages:
-            enqueue(session, chat_id=chat_id, text=text, purpose="test", now=sender.clock.now())
+        queued = []
+        for number, text in messages:
+            await set_address(session, RecipientKind.RESIDENT, number, CHANNEL, f"chat-{number}")
+            queued.append(
+                enqueue(
+                    session,
+                    resident(number),
+                    OutboxPurpose.STATUS,
+                    Content(text),
+                    sender.clock.now(),
+                )
+            )
         await session.commit()
+    return queued
 
 
 async def rows(sender: Sender) -> list[OutboxMessage]:
@@ -49,25 +74,37 @@ async def rows(sender: Sender) -> list[OutboxMessage]:
         return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
-async def test_due_messages_are_sent_once_in_order(sender: Sender):
+async def deliver_all(sender: Sender) -> int:
+    """Rounds until nothing is due; returns how many rows were attempted."""
+    attempted = 0
+    while delivered := await sender.deliver_due():
+        attempted += delivered
+    return attempted
+
+
+async def test_due_messages_are_sent_once_in_order_and_remember_where_they_went(sender: Sender):
     await queue(sender, (1, "first"), (2, "other chat"), (1, "second"))
-    assert await sender.deliver_due() == 3
+    assert await deliver_all(sender) == 3
     assert await sender.deliver_due() == 0
-    assert sender.channel.delivered == [(1, "first"), (2, "other chat"), (1, "second")]
-    assert [(r.status, r.sent_message_id, r.attempts) for r in await rows(sender)] == [
-        (OutboxStatus.SENT, 1001, 1),
-        (OutboxStatus.SENT, 1002, 1),
-        (OutboxStatus.SENT, 1003, 1),
+    assert sender.channel.delivered == [
+        ("chat-1", "first"),
+        ("chat-2", "other chat"),
+        ("chat-1", "second"),
+    ]
+    assert [(r.status, r.address, r.receipt, r.attempts) for r in await rows(sender)] == [
+        (OutboxStatus.SENT, "chat-1", "1001", 1),
+        (OutboxStatus.SENT, "chat-2", "1002", 1),
+        (OutboxStatus.SENT, "chat-1", "1003", 1),
     ]
 
 
-async def test_retry_after_is_honoured_and_the_chat_keeps_its_order(
+async def test_retry_after_is_honoured_and_the_recipient_keeps_its_order(
     sender: Sender, clock: FrozenClock
 ):
     sender.channel.failures["first"] = [RetryLater("Too Many Requests: retry after 7", 7)]
     await queue(sender, (1, "first"), (1, "second"), (2, "elsewhere"))
-    await sender.deliver_due()
-    assert sender.channel.delivered == [(2, "elsewhere")]
+    await deliver_all(sender)
+    assert sender.channel.delivered == [("chat-2", "elsewhere")]
     first, second, _ = await rows(sender)
     assert first.status == second.status == OutboxStatus.PENDING
     assert first.next_attempt_at == clock.now() + timedelta(seconds=7)
@@ -75,8 +112,37 @@ async def test_retry_after_is_honoured_and_the_chat_keeps_its_order(
     clock.advance(timedelta(seconds=6))
     assert await sender.deliver_due() == 0
     clock.advance(timedelta(seconds=1))
+    await deliver_all(sender)
+    assert sender.channel.delivered == [
+        ("chat-2", "elsewhere"),
+        ("chat-1", "first"),
+        ("chat-1", "second"),
+    ]
+
+
+async def test_a_message_queued_after_the_batch_does_not_overtake_one_that_waits(
+    sender: Sender, clock: FrozenClock
+):
+    sender.channel.failures["first"] = [RetryLater("Too Many Requests: retry after 7", 7)]
+    await queue(sender, (1, "first"))
     await sender.deliver_due()
-    assert sender.channel.delivered == [(2, "elsewhere"), (1, "first"), (1, "second")]
+    await queue(sender, (1, "queued later"))  # due now, while "first" waits for 7 s
+    assert await deliver_all(sender) == 0
+    assert sender.channel.delivered == []
+    clock.advance(timedelta(seconds=7))
+    await deliver_all(sender)
+    assert sender.channel.delivered == [("chat-1", "first"), ("chat-1", "queued later")]
+
+
+async def test_a_second_sender_leases_neither_the_same_row_nor_the_ones_behind_it(
+    sender: Sender,
+):
+    await queue(sender, (1, "only once"), (1, "behind it"), (2, "someone else"))
+    second = Sender(sender.sessionmaker, ScriptedChannel(), sender.clock)
+    first_lease = await sender._lease_due()
+    assert len(first_lease) == 2  # one row per recipient
+    assert await second._lease_due() == []
+    await sender.deliver_due()
 
 
 async def test_an_undeliverable_message_is_kept_as_failed_with_its_reason(sender: Sender):
@@ -86,6 +152,20 @@ async def test_an_undeliverable_message_is_kept_as_failed_with_its_reason(sender
     (row,) = await rows(sender)
     assert row.status == OutboxStatus.FAILED
     assert row.last_error == "Forbidden: bot was blocked by the user"
+
+
+async def test_a_recipient_without_an_address_in_the_channel_is_failed_not_dropped(
+    sender: Sender,
+):
+    async with sender.sessionmaker() as session:
+        enqueue(session, resident(77), OutboxPurpose.STATUS, Content("hi"), sender.clock.now())
+        await session.commit()
+    await sender.deliver_due()
+    (row,) = await rows(sender)
+    assert (row.status, row.last_error) == (
+        OutboxStatus.FAILED,
+        "resident 77 has no scripted address",
+    )
 
 
 async def test_transient_failures_back_off_and_finally_fail_loudly(
@@ -106,11 +186,36 @@ async def test_transient_failures_back_off_and_finally_fail_loudly(
     assert row.last_error == f"gave up after {MAX_ATTEMPTS} attempts: Bad Gateway"
 
 
-async def test_a_leased_message_is_not_leased_again_by_a_second_sender(sender: Sender):
-    await queue(sender, (1, "only once"))
-    leased = await sender._lease_due()
-    assert len(leased) == 1
-    assert await sender._lease_due() == []
+async def replace(sender: Sender, earlier: OutboxMessage, text: str) -> None:
+    async with sender.sessionmaker() as session:
+        enqueue(
+            session,
+            resident(earlier.recipient_id),
+            OutboxPurpose.CARD_UPDATE,
+            Content(text, (Action("claim", "认领", 7),)),
+            sender.clock.now(),
+            replaces=earlier,
+        )
+        await session.commit()
+
+
+async def test_a_card_changed_before_it_was_sent_arrives_up_to_date(sender: Sender):
+    (card,) = await queue(sender, (3, "状态：已受理"))
+    await replace(sender, card, "状态：已答复")  # the status changed before the sender ran
+    await deliver_all(sender)
+    assert sender.channel.screens["chat-3"] == {"1001": "状态：已答复"}
+    edit = (await rows(sender))[1]
+    assert (edit.status, edit.receipt) == (OutboxStatus.SENT, "1001")
+
+
+async def test_a_replacement_of_a_message_that_never_arrived_is_sent_as_a_new_one(
+    sender: Sender,
+):
+    sender.channel.failures["old card"] = [Undeliverable("Bad Request: chat not found")]
+    (card,) = await queue(sender, (4, "old card"))
+    await replace(sender, card, "new card")
+    await deliver_all(sender)
+    assert sender.channel.screens["chat-4"] == {"1001": "new card"}
 
 
 async def test_a_stopped_sender_returns_after_the_work_in_hand(sender: Sender):
@@ -123,5 +228,5 @@ async def test_a_stopped_sender_returns_after_the_work_in_hand(sender: Sender):
     async with asyncio.timeout(10):
         await running  # returns on its own: not cancelled
     await queue(sender, (1, "after stopping"))
-    assert sender.channel.delivered == [(1, "before stopping")]
+    assert sender.channel.delivered == [("chat-1", "before stopping")]
     assert [r.status for r in await rows(sender)] == [OutboxStatus.SENT, OutboxStatus.PENDING]

@@ -2,17 +2,16 @@
 the outbox (sent, retry later, or undeliverable)."""
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
-from bot.delivery.sender import RetryLater, Undeliverable
+from bot.delivery.outbox import Action, Content
+from bot.delivery.sender import Envelope, RetryLater, Undeliverable
 from bot.fake_telegram import FakeTelegram
 from bot.telegram.channel import TEXT_LIMIT, TelegramChannel, split_plain
-from storage.models import OutboxMessage
 from tests.conftest import BOT_TOKEN
 
 
@@ -27,16 +26,8 @@ async def world() -> AsyncIterator[tuple[FakeTelegram, TelegramChannel]]:
     await fake.stop()
 
 
-def outgoing(chat_id: int, text: str) -> OutboxMessage:
-    now = datetime.now(UTC)
-    return OutboxMessage(
-        chat_id=chat_id,
-        thread_id=None,
-        payload={"text": text},
-        purpose="test",
-        created_at=now,
-        next_attempt_at=now,
-    )
+def outgoing(chat_id: int, text: str, *actions: Action, replaces: int | None = None) -> Envelope:
+    return Envelope(str(chat_id), Content(text, actions), str(replaces) if replaces else None)
 
 
 async def test_html_is_sent_and_the_message_id_returned(world):
@@ -44,7 +35,7 @@ async def test_html_is_sent_and_the_message_id_returned(world):
     fake.user(user_id=42, first_name="小红")
     message_id = await channel.deliver(outgoing(42, "<b>A-2026-000001</b> 已答复 &lt;3"))
     (sent,) = fake.bot_messages(42)
-    assert sent["message_id"] == message_id
+    assert str(sent["message_id"]) == message_id
     assert sent["text"] == "A-2026-000001 已答复 <3"
     assert sent["entities"][0]["type"] == "bold"
 
@@ -55,7 +46,7 @@ async def test_a_text_too_long_for_one_message_is_sent_whole_in_pieces(world):
     text = "\n".join(f"第{i}行：" + "很长的意见" * 40 for i in range(60))
     first = await channel.deliver(outgoing(42, text))
     pieces = [m["text"] for m in fake.bot_messages(42)]
-    assert len(pieces) == 4 and fake.bot_messages(42)[0]["message_id"] == first
+    assert len(pieces) == 4 and str(fake.bot_messages(42)[0]["message_id"]) == first
     assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
     assert all(len(piece) <= TEXT_LIMIT for piece in pieces)
 
@@ -87,3 +78,18 @@ async def test_server_trouble_is_retried_and_a_blocked_bot_is_undeliverable(worl
         await channel.deliver(outgoing(42, "你好"))
     with pytest.raises(Undeliverable, match="chat not found"):
         await channel.deliver(outgoing(-100999, "你好"))
+
+
+async def test_actions_become_buttons_and_a_replacement_edits_the_message_in_place(world):
+    fake, channel = world
+    fake.user(user_id=42, first_name="小红")
+    receipt = await channel.deliver(outgoing(42, "状态：已受理", Action("claim", "认领", 17)))
+    (card,) = fake.bot_messages(42)
+    (row,) = card["reply_markup"]["inline_keyboard"]
+    assert row == [{"text": "认领", "callback_data": "claim:17"}]
+    again = await channel.deliver(outgoing(42, "状态：已答复", replaces=int(receipt)))
+    assert again == receipt
+    (card,) = fake.bot_messages(42)
+    assert card["text"] == "状态：已答复" and "reply_markup" not in card
+    # Replacing with the same text is not an error: the message already says it.
+    assert await channel.deliver(outgoing(42, "状态：已答复", replaces=int(receipt))) == receipt

@@ -5,21 +5,24 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import FrozenClock
-from bot.core.residents import register_telegram_resident
+from bot.core.residents import register_resident
 from bot.core.tickets import TicketDesk
 from bot.core.workflow import TransitionError, check_transition
 from bot.settings import PROJECT_ROOT
 from bot.text.catalogs import Catalogs
 from storage.models import (
+    TELEGRAM,
     Area,
     Deputy,
     DeputyGroup,
     OutboxMessage,
+    RecipientKind,
     Resident,
     Ticket,
     TicketEvent,
     TicketStatus,
 )
+from storage.queries.contacts import address_of, set_address
 
 
 @pytest.fixture
@@ -30,7 +33,9 @@ def desk(clock: FrozenClock) -> TicketDesk:
 async def resident_in(
     session: AsyncSession, desk: TicketDesk, user_id: int, area_code: str, locale: str = "zh_Hans"
 ) -> Resident:
-    resident = await register_telegram_resident(session, user_id, "小红", locale, desk.clock.now())
+    resident = await register_resident(
+        session, TELEGRAM, str(user_id), "小红", locale, desk.clock.now()
+    )
     area = await session.scalar(select(Area).where(Area.code == area_code))
     assert area is not None
     resident.area_id = area.id
@@ -46,9 +51,13 @@ async def history(session: AsyncSession, ticket: Ticket) -> list[str]:
     return list(actions)
 
 
-async def queued(session: AsyncSession) -> list[tuple[int, str]]:
+async def queued(session: AsyncSession) -> list[tuple[str, str]]:
+    """Who each queued message is for (the Telegram address of the recipient) and why."""
     rows = await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
-    return [(row.chat_id, row.purpose) for row in rows]
+    return [
+        (await address_of(session, row.recipient_kind, row.recipient_id, TELEGRAM), row.purpose)
+        for row in rows
+    ]
 
 
 async def test_replies_reach_the_resident_and_only_the_first_changes_the_status(
@@ -71,11 +80,15 @@ async def test_replies_reach_the_resident_and_only_the_first_changes_the_status(
         "replied",
     ]
     assert await queued(session) == [
-        (-1001000000301, "card"),
-        (5001, "reply"),
-        (5001, "status"),
-        (5001, "reply"),
+        ("-1001000000301", "card"),
+        ("5001", "reply"),
+        ("5001", "status"),
+        # The card was not sent yet: its update is queued behind it all the same.
+        ("-1001000000301", "card_update"),
+        ("5001", "reply"),
     ]
+    card, *_, update, _ = await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+    assert update.replaces_id == card.id and "已答复</b>（孙红代表）" in update.payload["text"]
     texts = [r.payload["text"] for r in await session.scalars(select(OutboxMessage))]
     assert texts[1] == (
         "<b>Deputy 孙红 replied to your opinion A-2026-000001:</b>\n\n"
@@ -104,14 +117,14 @@ async def test_the_same_draft_submitted_twice_is_one_ticket(
     again = await desk.submit_opinion(session, resident, "路灯坏了", "same-key")
     assert again.ticket.id == first.ticket.id
     assert again.group.code == "g-hd-1"
-    assert await queued(session) == [(-1001000000101, "card")]
+    assert await queued(session) == [("-1001000000101", "card")]
 
 
 async def test_a_group_without_a_chat_leaves_a_trace_instead_of_a_card(
     session: AsyncSession, directory_loaded: None, desk: TicketDesk
 ):
     group = await session.scalar(select(DeputyGroup).where(DeputyGroup.code == "g-bs"))
-    group.chat_id = None
+    await set_address(session, RecipientKind.DEPUTY_GROUP, group.id, TELEGRAM, None)
     resident = await resident_in(session, desk, 5004, "qs-bs-sk")
     submission = await desk.submit_opinion(session, resident, "村道坑洼", "k4")
     assert await history(session, submission.ticket) == ["submitted", "routed", "card_not_sent"]

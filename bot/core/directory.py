@@ -15,7 +15,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Area, AreaKind, Category, Deputy, DeputyGroup, Station
+from storage.models import (
+    TELEGRAM,
+    Area,
+    AreaKind,
+    Category,
+    Deputy,
+    DeputyGroup,
+    RecipientKind,
+    Station,
+)
+from storage.queries.contacts import set_address
 
 Code = str
 Loc = tuple[str | int, ...]
@@ -227,7 +237,7 @@ async def load_directory(session: AsyncSession, directory: DirectoryFile) -> Loa
             name=entry.name,
             name_en=entry.name_en,
             station_id=stations[entry.station].id,
-            chat_id=entry.chat_id,
+            contact=_Contact(RecipientKind.DEPUTY_GROUP, entry.chat_id),
             areas=[areas[code] for code in entry.areas],
         )
     deputies = await loader.existing(Deputy)
@@ -237,7 +247,7 @@ async def load_directory(session: AsyncSession, directory: DirectoryFile) -> Loa
             entry.code,
             name=entry.name,
             level=entry.level,
-            telegram_user_id=entry.telegram_user_id,
+            contact=_Contact(RecipientKind.DEPUTY, entry.telegram_user_id),
             groups=[groups[code] for code in entry.groups],
         )
     categories = await loader.existing(Category)
@@ -258,7 +268,9 @@ class _Loader:
         rows = await self.session.scalars(select(model).execution_options(populate_existing=True))
         return _Known(model, {row.code: row for row in rows})
 
-    async def upsert(self, known: "_Known", code: str, **values: Any) -> Any:
+    async def upsert(
+        self, known: "_Known", code: str, contact: "_Contact | None" = None, **values: Any
+    ) -> Any:
         kind = known.model.__tablename__
         row = known.rows.get(code)
         if row is None:
@@ -267,6 +279,8 @@ class _Loader:
             await self.session.flush()
             known.rows[code] = row
             self.report.created[kind] = self.report.created.get(kind, 0) + 1
+            if contact is not None:
+                await set_address(self.session, contact.kind, row.id, TELEGRAM, contact.value)
             return row
         relations = {k for k, v in values.items() if isinstance(v, list)}
         if relations:
@@ -282,9 +296,24 @@ class _Loader:
             if not same:
                 setattr(row, key, value)
                 changed = True
+        if contact is not None:
+            moved = await set_address(self.session, contact.kind, row.id, TELEGRAM, contact.value)
+            changed = changed or moved
         if changed:
             self.report.updated[kind] = self.report.updated.get(kind, 0) + 1
         return row
+
+
+@dataclass(frozen=True)
+class _Contact:
+    """A row's Telegram address as the file gives it (chat id or user id), if any."""
+
+    kind: RecipientKind
+    number: int | None
+
+    @property
+    def value(self) -> str | None:
+        return None if self.number is None else str(self.number)
 
 
 @dataclass

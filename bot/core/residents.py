@@ -1,27 +1,34 @@
-"""Residents (选民/群众): registration, language and area."""
+"""Residents (选民/群众): registration by their contact in a channel, language and area."""
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Resident
+from storage.models import RecipientKind, Resident
+from storage.queries.contacts import recipient_at, set_address
 
 
-async def resident_by_telegram(session: AsyncSession, user_id: int) -> Resident | None:
-    return await session.scalar(select(Resident).where(Resident.telegram_user_id == user_id))
+async def resident_at(session: AsyncSession, channel: str, address: str) -> Resident | None:
+    """The resident who writes from this address of the channel, if known."""
+    resident_id = await recipient_at(session, RecipientKind.RESIDENT, channel, address)
+    return await session.get(Resident, resident_id) if resident_id is not None else None
 
 
-async def register_telegram_resident(
-    session: AsyncSession, user_id: int, display_name: str, locale: str, now: datetime
+async def register_resident(
+    session: AsyncSession,
+    channel: str,
+    address: str,
+    display_name: str,
+    locale: str,
+    now: datetime,
 ) -> Resident:
-    resident = await resident_by_telegram(session, user_id)
+    """The resident at this address, registered on first contact; a changed name is kept."""
+    resident = await resident_at(session, channel, address)
     if resident is None:
-        resident = Resident(
-            telegram_user_id=user_id, display_name=display_name, locale=locale, created_at=now
-        )
+        resident = Resident(display_name=display_name, locale=locale, created_at=now)
         session.add(resident)
         await session.flush()
+        await set_address(session, RecipientKind.RESIDENT, resident.id, channel, address)
     elif resident.display_name != display_name:
         resident.display_name = display_name
     return resident

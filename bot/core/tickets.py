@@ -3,6 +3,7 @@ and the deputies' replies and status changes go back to the resident."""
 
 import logging
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,20 +11,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.core.routing import route_ticket
 from bot.core.workflow import check_transition
-from bot.delivery.outbox import enqueue
+from bot.delivery.outbox import Content, Recipient, enqueue
 from bot.text import render
 from bot.text.catalogs import Catalogs
 from storage.models import (
+    Actor,
     Deputy,
     DeputyGroup,
-    MessageLink,
+    OutboxPurpose,
+    RecipientKind,
     Resident,
     Ticket,
     TicketEvent,
     TicketStatus,
+    TimelineAction,
 )
 from storage.queries.areas import area_path
+from storage.queries.contacts import reachable, recipient_at
 from storage.queries.counters import next_number
+from storage.queries.outbox import first_message, ticket_of_delivered
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +67,10 @@ class TicketDesk:
             return Submission(existing, group)
         now = self.clock.now()
         group = await route_ticket(session, resident.area_id)
+        # The year of the number is the station's: 1 January begins at midnight local time.
+        year = now.astimezone(ZoneInfo(self.timezone)).year
         ticket = Ticket(
-            number=await ticket_number(session, OPINION_PREFIX, now.year),
+            number=await ticket_number(session, OPINION_PREFIX, year),
             intake_key=intake_key,
             resident_id=resident.id,
             area_id=resident.area_id,
@@ -74,33 +82,45 @@ class TicketDesk:
         )
         session.add(ticket)
         await session.flush()
-        self._event(session, ticket, "resident", resident.id, "submitted")
+        self._event(session, ticket, Actor.RESIDENT, resident.id, TimelineAction.SUBMITTED)
         if group is None:
-            self._event(session, ticket, "system", None, "unrouted", area_id=resident.area_id)
+            self._event(
+                session,
+                ticket,
+                Actor.SYSTEM,
+                None,
+                TimelineAction.UNROUTED,
+                area_id=resident.area_id,
+            )
             log.warning(
                 "ticket %s: no deputy group covers its area; staff must assign it", ticket.number
             )
             return Submission(ticket, None)
-        self._event(session, ticket, "system", None, "routed", group_id=group.id)
-        if group.chat_id is None:
+        self._event(session, ticket, Actor.SYSTEM, None, TimelineAction.ROUTED, group_id=group.id)
+        recipient = Recipient.deputy_group(group.id)
+        if not await reachable(session, recipient.kind, recipient.id):
             self._event(
-                session, ticket, "system", None, "card_not_sent", reason="group has no chat"
+                session,
+                ticket,
+                Actor.SYSTEM,
+                None,
+                TimelineAction.CARD_NOT_SENT,
+                reason="group has no chat",
             )
             log.warning(
-                "ticket %s: deputy group %s has no chat_id in the directory; its card was not sent",
+                "ticket %s: deputy group %s has no chat in the directory; its card was not sent",
                 ticket.number,
                 group.code,
             )
-        else:
-            card = await self._card(session, ticket, resident)
-            enqueue(
-                session,
-                chat_id=group.chat_id,
-                text=card,
-                purpose="card",
-                ticket_id=ticket.id,
-                now=now,
-            )
+            return Submission(ticket, group)
+        enqueue(
+            session,
+            recipient,
+            OutboxPurpose.CARD,
+            Content(await self._card(session, ticket, resident)),
+            now,
+            ticket_id=ticket.id,
+        )
         return Submission(ticket, group)
 
     async def reply_from_deputy(
@@ -108,18 +128,37 @@ class TicketDesk:
     ) -> None:
         """Pass a deputy's answer to the resident; the first answer marks the ticket answered."""
         resident = await session.get_one(Resident, ticket.resident_id)
-        self._event(session, ticket, "deputy", deputy.id, "replied", text=text)
+        self._event(session, ticket, Actor.DEPUTY, deputy.id, TimelineAction.REPLIED, text=text)
         t = self.catalogs.get(resident.locale)
         self._notify(
             session,
             ticket,
             resident,
             render.deputy_reply_notice(t, ticket, deputy.name, text),
-            "reply",
+            OutboxPurpose.REPLY,
         )
         if ticket.status == TicketStatus.NEW:
-            self._set_status(session, ticket, resident, TicketStatus.ANSWERED, "deputy", deputy.id)
+            self._set_status(
+                session, ticket, resident, TicketStatus.ANSWERED, Actor.DEPUTY, deputy.id
+            )
             await self._refresh_card(session, ticket, resident, answered_by=deputy.name)
+
+    async def ticket_of_message(
+        self, session: AsyncSession, address: str, receipt: str
+    ) -> Ticket | None:
+        """The ticket a message the system delivered is about (a card a deputy replies to)."""
+        return await ticket_of_delivered(session, address, receipt)
+
+    async def deputy_of_group(
+        self, session: AsyncSession, channel: str, address: str, group_id: int | None
+    ) -> Deputy | None:
+        """The deputy writing from this address, if they belong to the group."""
+        deputy_id = await recipient_at(session, RecipientKind.DEPUTY, channel, address)
+        if deputy_id is None or group_id is None:
+            return None
+        deputy = await session.get_one(Deputy, deputy_id)
+        await session.refresh(deputy, attribute_names=["groups"])
+        return deputy if any(group.id == group_id for group in deputy.groups) else None
 
     async def _card(
         self,
@@ -141,45 +180,20 @@ class TicketDesk:
     async def _refresh_card(
         self, session: AsyncSession, ticket: Ticket, resident: Resident, answered_by: str
     ) -> None:
-        """Show the group the card's new status, by editing the card already sent."""
-        card = await session.scalar(
-            select(MessageLink).where(
-                MessageLink.ticket_id == ticket.id, MessageLink.purpose == "card"
-            )
-        )
+        """Show the group the card's new status. The new card replaces the one queued before,
+        whether that one is sent already or not: it is delivered after it, as an edit."""
+        card = await first_message(session, ticket.id, OutboxPurpose.CARD)
         if card is None:
-            return  # not sent yet: nothing in the group to update
-        text = await self._card(session, ticket, resident, answered_by)
+            return  # the ticket never had a card (its group cannot be reached)
         enqueue(
             session,
-            chat_id=card.chat_id,
-            text=text,
-            purpose="card_update",
+            Recipient(card.recipient_kind, card.recipient_id),
+            OutboxPurpose.CARD_UPDATE,
+            Content(await self._card(session, ticket, resident, answered_by)),
+            self.clock.now(),
             ticket_id=ticket.id,
-            replaces=card.message_id,
-            now=self.clock.now(),
+            replaces=card,
         )
-
-    async def ticket_for_message(
-        self, session: AsyncSession, chat_id: int, message_id: int
-    ) -> Ticket | None:
-        return await session.scalar(
-            select(Ticket)
-            .join(MessageLink, MessageLink.ticket_id == Ticket.id)
-            .where(MessageLink.chat_id == chat_id, MessageLink.message_id == message_id)
-        )
-
-    async def deputy_of_group(
-        self, session: AsyncSession, telegram_user_id: int, group_id: int | None
-    ) -> Deputy | None:
-        """The deputy with this Telegram account, if they belong to the group."""
-        deputy = await session.scalar(
-            select(Deputy).where(Deputy.telegram_user_id == telegram_user_id)
-        )
-        if deputy is None or group_id is None:
-            return None
-        await session.refresh(deputy, attribute_names=["groups"])
-        return deputy if any(group.id == group_id for group in deputy.groups) else None
 
     def _set_status(
         self,
@@ -187,7 +201,7 @@ class TicketDesk:
         ticket: Ticket,
         resident: Resident,
         status: TicketStatus,
-        actor: str,
+        actor: Actor,
         actor_id: int | None,
     ) -> None:
         check_transition(ticket.status, status)
@@ -198,33 +212,38 @@ class TicketDesk:
             ticket,
             actor,
             actor_id,
-            "status_changed",
+            TimelineAction.STATUS_CHANGED,
             **{"from": previous.value, "to": status.value},
         )
         t = self.catalogs.get(resident.locale)
-        self._notify(session, ticket, resident, render.status_notice(t, ticket), "status")
+        self._notify(
+            session, ticket, resident, render.status_notice(t, ticket), OutboxPurpose.STATUS
+        )
 
     def _notify(
-        self, session: AsyncSession, ticket: Ticket, resident: Resident, text: str, purpose: str
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        resident: Resident,
+        text: str,
+        purpose: OutboxPurpose,
     ) -> None:
-        if resident.telegram_user_id is None:
-            raise ValueError(f"resident {resident.id} has no address to notify")
         enqueue(
             session,
-            chat_id=resident.telegram_user_id,
-            text=text,
-            purpose=purpose,
+            Recipient.resident(resident.id),
+            purpose,
+            Content(text),
+            self.clock.now(),
             ticket_id=ticket.id,
-            now=self.clock.now(),
         )
 
     def _event(
         self,
         session: AsyncSession,
         ticket: Ticket,
-        actor: str,
+        actor: Actor,
         actor_id: int | None,
-        action: str,
+        action: TimelineAction,
         **detail: object,
     ) -> None:
         session.add(

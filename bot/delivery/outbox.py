@@ -1,35 +1,90 @@
 """The outbox: every message the system sends on its own initiative is a row written in the
-same transaction as the change it reports; the sender (`bot.delivery.sender`) delivers them."""
+same transaction as the change it reports; the sender (`bot.delivery.sender`) delivers them.
 
+Rows are addressed to recipients (a resident, a deputy group, …), never to a channel's chat:
+each channel resolves a recipient to its own address when it delivers.
+"""
+
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxMessage, OutboxPurpose, OutboxStatus, RecipientKind
+
+
+@dataclass(frozen=True)
+class Recipient:
+    kind: RecipientKind
+    id: int
+
+    @classmethod
+    def resident(cls, resident_id: int) -> "Recipient":
+        return cls(RecipientKind.RESIDENT, resident_id)
+
+    @classmethod
+    def deputy_group(cls, group_id: int) -> "Recipient":
+        return cls(RecipientKind.DEPUTY_GROUP, group_id)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id}"
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something the recipient can do from the message (a channel shows it as a button)."""
+
+    name: str
+    label: str  # already in the recipient's language
+    argument: int | None = None
+
+
+@dataclass(frozen=True)
+class Content:
+    """What a message says: HTML text (Telegram's subset) and the actions it offers."""
+
+    text: str
+    actions: tuple[Action, ...] = ()
+
+    def as_payload(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "actions": [[a.name, a.label, a.argument] for a in self.actions],
+        }
+
+    @classmethod
+    def of(cls, message: OutboxMessage) -> "Content":
+        actions = tuple(Action(*action) for action in message.payload.get("actions", []))
+        return cls(str(message.payload["text"]), actions)
+
+
+def recipient_of(message: OutboxMessage) -> Recipient:
+    return Recipient(message.recipient_kind, message.recipient_id)
 
 
 def enqueue(
     session: AsyncSession,
-    *,
-    chat_id: int,
-    text: str,
-    purpose: str,
+    recipient: Recipient,
+    purpose: OutboxPurpose,
+    content: Content,
     now: datetime,
+    *,
     ticket_id: int | None = None,
-    thread_id: int | None = None,
-    replaces: int | None = None,
+    replaces: OutboxMessage | None = None,
 ) -> OutboxMessage:
-    """Queue a message; with `replaces`, an edit of that earlier message of the chat."""
-    payload: dict[str, object] = {"text": text}
-    if replaces is not None:
-        payload["replaces"] = replaces
+    """Queue a message; with `replaces`, it takes the place of that earlier message (an edit
+    where the channel can, a new message where the earlier one never arrived)."""
+    if replaces is not None and replaces.id is None:
+        raise ValueError("the message to replace must be flushed first")
     message = OutboxMessage(
         created_at=now,
-        chat_id=chat_id,
-        thread_id=thread_id,
-        payload=payload,
+        recipient_kind=recipient.kind,
+        recipient_id=recipient.id,
+        payload=content.as_payload(),
         ticket_id=ticket_id,
         purpose=purpose,
+        replaces_id=replaces.id if replaces is not None else None,
         status=OutboxStatus.PENDING,
         attempts=0,
         next_attempt_at=now,

@@ -3,6 +3,10 @@
 Delivery is at least once: a row is leased before it is sent and marked sent afterwards, so a
 crash in between sends it again rather than never. A failure is retried with backoff; a row
 that cannot be delivered keeps its reason and stays visible as failed, never dropped.
+
+A recipient's messages arrive in the order they were queued, across rounds and across several
+senders: only the oldest pending row of a recipient is ever leased, so a row that waits (for
+Telegram's `retry_after`, say) holds back the ones behind it.
 """
 
 import asyncio
@@ -12,11 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
-from storage.models import MessageLink, OutboxMessage, OutboxStatus
+from bot.delivery.outbox import Content, recipient_of
+from storage.models import OutboxMessage, OutboxStatus
+from storage.queries.contacts import address_of
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +43,22 @@ class Undeliverable(Exception):
     """The channel refused the message for good (blocked bot, unknown chat, bad request)."""
 
 
+@dataclass(frozen=True)
+class Envelope:
+    """One message as a channel receives it: where to, what, and which earlier message of
+    the same address it replaces (the channel's receipt of it), if any."""
+
+    address: str
+    content: Content
+    replaces: str | None = None
+
+
 class Channel(Protocol):
-    async def deliver(self, message: OutboxMessage) -> int:
-        """Send the message; return the id the chat gave it, or raise RetryLater/Undeliverable."""
+    name: str
+
+    async def deliver(self, envelope: Envelope) -> str:
+        """Send (or edit); return the channel's id of the message (its receipt), or raise
+        RetryLater / Undeliverable."""
         ...
 
 
@@ -82,36 +102,38 @@ class Sender:
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 
     async def deliver_due(self) -> int:
-        """Send what is due now; returns how many rows were attempted."""
+        """Send what is due now, at most one row per recipient; returns how many rows were
+        attempted."""
         rows = await self._lease_due()
-        held_chats: dict[int, datetime] = {}
         for row in rows:
             async with self.sessionmaker() as session:
                 message = await session.get(OutboxMessage, row)
                 if message is None or message.status != OutboxStatus.PENDING:
                     continue
-                if message.chat_id in held_chats:
-                    # Keep a chat's messages in order: wait behind the one that failed.
-                    message.next_attempt_at = held_chats[message.chat_id]
-                else:
-                    await self._attempt(session, message)
-                    if message.status == OutboxStatus.PENDING:
-                        held_chats[message.chat_id] = message.next_attempt_at
+                await self._attempt(session, message)
                 await session.commit()
         return len(rows)
 
     async def _lease_due(self) -> list[int]:
         now = self.clock.now()
+        earlier = aliased(OutboxMessage)
+        queued_before = exists().where(
+            earlier.recipient_kind == OutboxMessage.recipient_kind,
+            earlier.recipient_id == OutboxMessage.recipient_id,
+            earlier.status == OutboxStatus.PENDING,
+            earlier.id < OutboxMessage.id,
+        )
         async with self.sessionmaker() as session:
             due = await session.scalars(
                 select(OutboxMessage)
                 .where(
                     OutboxMessage.status == OutboxStatus.PENDING,
                     OutboxMessage.next_attempt_at <= now,
+                    ~queued_before,
                 )
                 .order_by(OutboxMessage.id)
                 .limit(self.batch_size)
-                .with_for_update(skip_locked=True)
+                .with_for_update(skip_locked=True, of=OutboxMessage)
             )
             rows = list(due)
             for message in rows:
@@ -119,11 +141,25 @@ class Sender:
             await session.commit()
         return [message.id for message in rows]
 
+    async def _envelope(self, session: AsyncSession, message: OutboxMessage) -> Envelope:
+        recipient = recipient_of(message)
+        address = await address_of(session, recipient.kind, recipient.id, self.channel.name)
+        if address is None:
+            raise Undeliverable(f"{recipient} has no {self.channel.name} address")
+        replaces = None
+        if message.replaces_id is not None:
+            earlier = await session.get_one(OutboxMessage, message.replaces_id)
+            # An earlier message that never arrived is not edited: this one is sent instead.
+            if earlier.status == OutboxStatus.SENT and earlier.address == address:
+                replaces = earlier.receipt
+        return Envelope(address, Content.of(message), replaces)
+
     async def _attempt(self, session: AsyncSession, message: OutboxMessage) -> None:
         message.attempts += 1
         now = self.clock.now()
         try:
-            message_id = await self.channel.deliver(message)
+            envelope = await self._envelope(session, message)
+            receipt = await self.channel.deliver(envelope)
         except RetryLater as error:
             self._retry_or_fail(message, str(error), error.seconds, now)
         except Undeliverable as error:
@@ -134,17 +170,9 @@ class Sender:
         else:
             message.status = OutboxStatus.SENT
             message.sent_at = now
-            message.sent_message_id = message_id
+            message.address = envelope.address
+            message.receipt = receipt
             message.last_error = None
-            if message.ticket_id is not None and "replaces" not in message.payload:
-                session.add(
-                    MessageLink(
-                        ticket_id=message.ticket_id,
-                        chat_id=message.chat_id,
-                        message_id=message_id,
-                        purpose=message.purpose,
-                    )
-                )
 
     def _retry_or_fail(
         self, message: OutboxMessage, reason: str, seconds: float | None, now: datetime
@@ -156,7 +184,11 @@ class Sender:
         message.next_attempt_at = now + delay
         message.last_error = reason
         log.warning(
-            "outbox message %s to %s: %s; retry in %s", message.id, message.chat_id, reason, delay
+            "outbox message %s to %s: %s; retry in %s",
+            message.id,
+            recipient_of(message),
+            reason,
+            delay,
         )
 
     def _fail(self, message: OutboxMessage, reason: str) -> None:
@@ -165,7 +197,7 @@ class Sender:
         log.error(
             "outbox message %s to %s (%s) failed: %s",
             message.id,
-            message.chat_id,
+            recipient_of(message),
             message.purpose,
             reason,
         )

@@ -12,10 +12,11 @@ from aiogram.exceptions import (
     TelegramNotFound,
     TelegramRetryAfter,
 )
-from aiogram.types import LinkPreviewOptions
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
-from bot.delivery.sender import RetryLater, Undeliverable
-from storage.models import OutboxMessage
+from bot.delivery.outbox import Action
+from bot.delivery.sender import Envelope, RetryLater, Undeliverable
+from storage.models import TELEGRAM
 
 TEXT_LIMIT = 4096  # characters of a message after entity parsing, counted in UTF-16 units
 CALLBACK_DATA_LIMIT = 64  # bytes of callback_data on an inline button
@@ -45,23 +46,44 @@ def split_plain(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return [*pieces, text] if text else pieces
 
 
+def action_data(action: Action) -> str:
+    """The callback data of an action's button: its name, and its argument if it has one."""
+    data = action.name if action.argument is None else f"{action.name}:{action.argument}"
+    if len(data.encode()) > CALLBACK_DATA_LIMIT:
+        raise ValueError(f"callback data longer than {CALLBACK_DATA_LIMIT} bytes: {data!r}")
+    return data
+
+
+def keyboard(actions: tuple[Action, ...]) -> InlineKeyboardMarkup | None:
+    if not actions:
+        return None
+    buttons = [InlineKeyboardButton(text=a.label, callback_data=action_data(a)) for a in actions]
+    return InlineKeyboardMarkup(inline_keyboard=[buttons])
+
+
 class TelegramChannel:
+    """Addresses are chat ids; receipts are message ids (both as text)."""
+
+    name = TELEGRAM
+
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def deliver(self, message: OutboxMessage) -> int:
-        text = str(message.payload["text"])
+    async def deliver(self, envelope: Envelope) -> str:
+        chat_id = int(envelope.address)
+        text, markup = envelope.content.text, keyboard(envelope.content.actions)
         try:
-            if "replaces" in message.payload:
-                return await self._edit(message, text, int(message.payload["replaces"]))
+            if envelope.replaces is not None:
+                return str(await self._edit(chat_id, int(envelope.replaces), text, markup))
             if utf16_length(plain_text(text)) <= TEXT_LIMIT:
-                return await self._send(message, text, "HTML")
-            # Too long for one message: send it all, as plain text in pieces, never cut short.
+                return str(await self._send(chat_id, text, "HTML", markup))
+            # Too long for one message: send it all, as plain text in pieces, never cut short;
+            # the actions go with the last piece.
             pieces = split_plain(plain_text(text))
-            first = await self._send(message, pieces[0], None)
-            for piece in pieces[1:]:
-                await self._send(message, piece, None)
-            return first
+            first = await self._send(chat_id, pieces[0], None, markup if len(pieces) == 1 else None)
+            for number, piece in enumerate(pieces[1:], start=2):
+                await self._send(chat_id, piece, None, markup if number == len(pieces) else None)
+            return str(first)
         except TelegramRetryAfter as error:
             raise RetryLater(error.message, error.retry_after) from error
         except TelegramMigrateToChat as error:
@@ -74,13 +96,16 @@ class TelegramChannel:
             # Server errors, network trouble, a wrong token: nothing lost, try again later.
             raise RetryLater(repr(error)) from error
 
-    async def _edit(self, message: OutboxMessage, text: str, message_id: int) -> int:
+    async def _edit(
+        self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+    ) -> int:
         try:
             await self.bot.edit_message_text(
-                chat_id=message.chat_id,
+                chat_id=chat_id,
                 message_id=message_id,
                 text=text,
                 parse_mode="HTML",
+                reply_markup=markup,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         except TelegramBadRequest as error:
@@ -89,12 +114,18 @@ class TelegramChannel:
                 raise
         return message_id
 
-    async def _send(self, message: OutboxMessage, text: str, parse_mode: str | None) -> int:
+    async def _send(
+        self,
+        chat_id: int,
+        text: str,
+        parse_mode: str | None,
+        markup: InlineKeyboardMarkup | None,
+    ) -> int:
         sent = await self.bot.send_message(
-            chat_id=message.chat_id,
-            message_thread_id=message.thread_id,
+            chat_id=chat_id,
             text=text,
             parse_mode=parse_mode,
+            reply_markup=markup,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
         return sent.message_id

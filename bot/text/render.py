@@ -3,22 +3,25 @@ residents. Output is Telegram-flavoured HTML with every user-supplied string esc
 
 from datetime import datetime
 from html import escape
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.text.catalogs import Texts
-from storage.models import Area, DeputyGroup, Station, Ticket, TicketStatus
+from storage.models import Area, Ticket, TicketStatus
 
 
-def area_name(t: Texts, area: Area) -> str:
-    return area.name_en if area.name_en and t.english else area.name
+class Named(Protocol):
+    name: str
+    name_en: str | None
 
 
-def place_name(t: Texts, place: Station | DeputyGroup) -> str:
-    return place.name_en if place.name_en and t.english else place.name
+def name_in(t: Texts, named: Named) -> str:
+    """An area's, station's or group's name in the reader's language (Chinese if no other)."""
+    return named.name_en if named.name_en and t.english else named.name
 
 
 def area_path_text(t: Texts, path: list[Area]) -> str:
-    parts = [area_name(t, area) for area in path]
+    parts = [name_in(t, area) for area in path]
     # Chinese names read outermost first; English addresses innermost first.
     return ", ".join(reversed(parts)) if t.english else " ".join(parts)
 

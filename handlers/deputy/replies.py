@@ -6,16 +6,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.tickets import TicketDesk
 from bot.text.catalogs import Texts
+from handlers.middlewares.transaction import AfterCommit
+from storage.models import TELEGRAM
 
 
-async def deputy_reply(message: Message, session: AsyncSession, desk: TicketDesk, t: Texts) -> None:
+async def deputy_reply(
+    message: Message, session: AsyncSession, after_commit: AfterCommit, desk: TicketDesk, t: Texts
+) -> None:
     assert message.reply_to_message is not None and message.from_user is not None
-    ticket = await desk.ticket_for_message(
-        session, message.chat.id, message.reply_to_message.message_id
+    ticket = await desk.ticket_of_message(
+        session, str(message.chat.id), str(message.reply_to_message.message_id)
     )
     if ticket is None:
         return  # deputies talking among themselves
-    deputy = await desk.deputy_of_group(session, message.from_user.id, ticket.deputy_group_id)
+    deputy = await desk.deputy_of_group(
+        session, TELEGRAM, str(message.from_user.id), ticket.deputy_group_id
+    )
     if deputy is None:
         await message.reply(
             t.gettext(
@@ -30,10 +36,8 @@ async def deputy_reply(message: Message, session: AsyncSession, desk: TicketDesk
         )
         return
     await desk.reply_from_deputy(session, ticket, deputy, message.text)
-    await session.commit()
-    await message.reply(
-        t.gettext("Passed on to the resident ({number}).").format(number=ticket.number)
-    )
+    passed_on = t.gettext("Passed on to the resident ({number}).").format(number=ticket.number)
+    after_commit(lambda: message.reply(passed_on))
 
 
 def build_router() -> Router:

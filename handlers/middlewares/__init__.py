@@ -17,7 +17,7 @@ def install_middlewares(
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: Clock,
     catalogs: Catalogs,
-    after_commit: Callable[[], None],
+    on_commit: Callable[[], None],
 ) -> None:
-    dispatcher.update.outer_middleware(Transaction(sessionmaker, clock, after_commit))
+    dispatcher.update.outer_middleware(Transaction(sessionmaker, clock, on_commit))
     dispatcher.update.outer_middleware(Identity(clock, catalogs))

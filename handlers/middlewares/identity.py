@@ -9,8 +9,9 @@ from aiogram.enums import ChatType
 from aiogram.types import Chat, TelegramObject, User
 
 from bot.clock import Clock
-from bot.core.residents import register_telegram_resident
+from bot.core.residents import register_resident
 from bot.text.catalogs import Catalogs, locale_for
+from storage.models import TELEGRAM
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -26,9 +27,10 @@ class Identity(BaseMiddleware):
         data["resident"] = None
         data["t"] = self.catalogs.get(None)
         if user is not None and chat is not None and chat.type == ChatType.PRIVATE:
-            resident = await register_telegram_resident(
+            resident = await register_resident(
                 data["session"],
-                user.id,
+                TELEGRAM,
+                str(user.id),
                 user.full_name,
                 locale_for(user.language_code),
                 self.clock.now(),

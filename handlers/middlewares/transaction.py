@@ -1,12 +1,13 @@
-"""One database session per update, committed when the handler is done; a redelivered update
-is skipped. It runs inside the FSM's event isolation, so one person's updates come one at a
-time."""
+"""One database transaction per update, owned here: handlers never commit. What must happen
+only once the work is durable (telling a resident their number, clearing a submitted draft)
+is handed to `after_commit` and runs after the commit. A redelivered update is skipped. It
+runs inside the FSM's event isolation, so one person's updates come one at a time."""
 
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,6 +18,8 @@ from bot.telegram.updates import claim_update
 log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+FollowUp = Callable[[], Awaitable[Any]]
+AfterCommit = Callable[[FollowUp], None]
 
 
 class Transaction(BaseMiddleware):
@@ -24,20 +27,25 @@ class Transaction(BaseMiddleware):
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         clock: Clock,
-        after_commit: Callable[[], None],
+        on_commit: Callable[[], None],
     ) -> None:
         self.sessionmaker = sessionmaker
         self.clock = clock
-        self.after_commit = after_commit
+        self.on_commit = on_commit
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
+        bot: Bot = data["bot"]
+        follow_ups: list[FollowUp] = []
         async with self.sessionmaker() as session:
-            if not await claim_update(session, event.update_id, self.clock.now()):
+            if not await claim_update(session, bot.id, event.update_id, self.clock.now()):
                 log.info("update %s was already processed; skipped", event.update_id)
                 return UNHANDLED
             data["session"] = session
+            data["after_commit"] = follow_ups.append
             result = await handler(event, data)
             await session.commit()
-        self.after_commit()
+        self.on_commit()
+        for follow_up in follow_ups:
+            await follow_up()
         return result

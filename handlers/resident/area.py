@@ -12,7 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text.catalogs import Texts
-from bot.text.render import area_name, area_path_text
+from bot.text.render import area_path_text, name_in
 from storage.models import Area, Resident
 from storage.queries.areas import area_path, areas_under
 
@@ -33,14 +33,14 @@ async def area_picker(
         ), None
     builder = InlineKeyboardBuilder()
     for area in areas:
-        builder.button(text=area_name(t, area), callback_data=AreaChoice(area_id=area.id))
+        builder.button(text=name_in(t, area), callback_data=AreaChoice(area_id=area.id))
     builder.adjust(2)
     if parent is None:
         return t.gettext("Which district do you live in?"), builder.as_markup()
     builder.row(
         *InlineKeyboardBuilder()
         .button(
-            text=t.gettext("None of these: {area}").format(area=area_name(t, parent)),
+            text=t.gettext("None of these: {area}").format(area=name_in(t, parent)),
             callback_data=AreaChoice(area_id=parent.id, pick=True),
         )
         .button(text=t.gettext("« Back"), callback_data=AreaChoice(area_id=parent.parent_id or 0))

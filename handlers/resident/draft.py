@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.tickets import TicketDesk
 from bot.text.catalogs import Texts
-from bot.text.render import place_name
+from bot.text.render import name_in
+from handlers.middlewares.transaction import AfterCommit
 from handlers.resident.area import area_picker
 from storage.models import Resident
 
@@ -91,6 +92,7 @@ async def submit_draft(
     query: CallbackQuery,
     state: FSMContext,
     session: AsyncSession,
+    after_commit: AfterCommit,
     resident: Resident,
     desk: TicketDesk,
     t: Texts,
@@ -106,9 +108,6 @@ async def submit_draft(
     submission = await desk.submit_opinion(
         session, resident, "\n\n".join(draft["parts"]), draft["key"]
     )
-    # Committed before the resident is told: a confirmed number always exists.
-    await session.commit()
-    await state.update_data(draft=None)
     ticket, group = submission.ticket, submission.group
     text = t.gettext("Received. Your opinion number is <b>{number}</b>.").format(
         number=ticket.number
@@ -116,15 +115,23 @@ async def submit_draft(
     if group is not None:
         text += "\n" + t.gettext(
             "It goes to {group} of {station}. You will be told here about every step."
-        ).format(group=escape(place_name(t, group)), station=escape(place_name(t, group.station)))
+        ).format(group=escape(name_in(t, group)), station=escape(name_in(t, group.station)))
     else:
         text += "\n" + t.gettext(
             "Staff will assign it to the responsible deputy group shortly, and you will be "
             "told here about every step."
         )
     text += "\n" + t.gettext("Please quote the number if you call about it.")
-    await query.message.edit_text(text)
-    await query.answer()
+    message = query.message
+
+    async def confirm() -> None:
+        # Only once committed: a number the resident is told always exists, and a draft is
+        # cleared only once it is a ticket.
+        await state.update_data(draft=None)
+        await message.edit_text(text)
+        await query.answer()
+
+    after_commit(confirm)
 
 
 async def cancel_draft(query: CallbackQuery, state: FSMContext, t: Texts) -> None:

@@ -1,7 +1,15 @@
 """SQLAlchemy models, one module per concern: the directory, residents, tickets and delivery."""
 
 from storage.models.base import Base, UTCDateTime
-from storage.models.delivery import MessageLink, OutboxMessage, OutboxStatus, ProcessedUpdate
+from storage.models.delivery import (
+    TELEGRAM,
+    Contact,
+    OutboxMessage,
+    OutboxPurpose,
+    OutboxStatus,
+    ProcessedUpdate,
+    RecipientKind,
+)
 from storage.models.directory import (
     Area,
     AreaKind,
@@ -13,25 +21,37 @@ from storage.models.directory import (
     deputy_group_members,
 )
 from storage.models.residents import Resident
-from storage.models.tickets import Ticket, TicketCounter, TicketEvent, TicketStatus
+from storage.models.tickets import (
+    Actor,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketStatus,
+    TimelineAction,
+)
 
 __all__ = [
+    "TELEGRAM",
+    "Actor",
     "Area",
     "AreaKind",
     "Base",
     "Category",
+    "Contact",
     "Deputy",
     "DeputyGroup",
-    "MessageLink",
     "OutboxMessage",
+    "OutboxPurpose",
     "OutboxStatus",
     "ProcessedUpdate",
+    "RecipientKind",
     "Resident",
     "Station",
     "Ticket",
     "TicketCounter",
     "TicketEvent",
     "TicketStatus",
+    "TimelineAction",
     "UTCDateTime",
     "deputy_group_areas",
     "deputy_group_members",

@@ -1,4 +1,4 @@
-"""Delivery: the outbox, the links from chat messages to tickets, processed updates."""
+"""Delivery: recipients' addresses per channel, the outbox, and processed updates."""
 
 import enum
 from datetime import datetime
@@ -9,6 +9,34 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, enum_column
 
+TELEGRAM = "telegram"  # the name of the Telegram channel in `contacts`
+
+
+class RecipientKind(enum.StrEnum):
+    """Who a message is for; with an id, a recipient. Channels resolve it to an address."""
+
+    RESIDENT = "resident"
+    DEPUTY_GROUP = "deputy_group"
+    DEPUTY = "deputy"
+    STAFF = "staff"
+
+
+class Contact(Base):
+    """Where a resident, deputy, deputy group or staff member is reached in one channel (for
+    Telegram: the user's or the group's chat id). The core never sees addresses."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        UniqueConstraint("channel", "recipient_kind", "address"),
+        UniqueConstraint("recipient_kind", "recipient_id", "channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_kind: Mapped[RecipientKind] = mapped_column(enum_column(RecipientKind))
+    recipient_id: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+
 
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
@@ -16,45 +44,49 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class OutboxPurpose(enum.StrEnum):
+    CARD = "card"  # a ticket's card for its deputy group
+    CARD_UPDATE = "card_update"  # the card again, edited in place, with a new status
+    REPLY = "reply"  # a deputy's answer passed on to the resident
+    STATUS = "status"  # a change of status told to the resident
+
+
 class OutboxMessage(Base):
     """A message the system sends on its own initiative, written in the same transaction as
-    the change it reports, and delivered by the one sender."""
+    the change it reports, and delivered by the one sender. `payload` holds the text and the
+    actions offered; with `replaces_id`, the message replaces (edits) that earlier one."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_recipient", "recipient_kind", "recipient_id", "status"),
+        Index("ix_outbox_receipt", "address", "receipt"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime]
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    recipient_kind: Mapped[RecipientKind] = mapped_column(enum_column(RecipientKind))
+    recipient_id: Mapped[int] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]]
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
-    purpose: Mapped[str] = mapped_column(String(32))
+    purpose: Mapped[OutboxPurpose] = mapped_column(enum_column(OutboxPurpose))
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
     status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
-    sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
-
-
-class MessageLink(Base):
-    """Which chat message belongs to which ticket, so replies find their way back."""
-
-    __tablename__ = "message_links"
-    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    message_id: Mapped[int] = mapped_column(BigInteger)
-    purpose: Mapped[str] = mapped_column(String(32))
+    # Filled when delivered: the address it went to and the channel's id of the message.
+    address: Mapped[str | None] = mapped_column(String(64))
+    receipt: Mapped[str | None] = mapped_column(String(64))
 
 
 class ProcessedUpdate(Base):
-    """Telegram update ids already handled: a redelivered update is processed once."""
+    """Update ids already handled, per bot: a redelivered update is processed once, and
+    another bot's (or a restarted numbering's) ids are not mistaken for it."""
 
     __tablename__ = "processed_updates"
 
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime]

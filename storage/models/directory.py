@@ -2,7 +2,7 @@
 
 import enum
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, enum_column
@@ -60,7 +60,7 @@ deputy_group_members = Table(
 
 
 class DeputyGroup(Base):
-    """A deputy group (代表小组) of a station; it works from one Telegram group chat."""
+    """A deputy group (代表小组) of a station; it works from one group chat (its contact)."""
 
     __tablename__ = "deputy_groups"
 
@@ -69,7 +69,6 @@ class DeputyGroup(Base):
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str | None] = mapped_column(String(200))
     station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
-    chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
 
     station: Mapped[Station] = relationship(lazy="joined")
     areas: Mapped[list[Area]] = relationship(secondary=deputy_group_areas)
@@ -79,7 +78,7 @@ class DeputyGroup(Base):
 
 
 class Deputy(Base):
-    """A deputy (人大代表); part-time, known to the bot by Telegram user id."""
+    """A deputy (人大代表); part-time, known to the bot by their contact."""
 
     __tablename__ = "deputies"
 
@@ -87,7 +86,6 @@ class Deputy(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     level: Mapped[str | None] = mapped_column(String(50))
-    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
 
     groups: Mapped[list[DeputyGroup]] = relationship(
         secondary=deputy_group_members, back_populates="deputies"

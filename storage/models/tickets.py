@@ -17,6 +17,26 @@ class TicketStatus(enum.StrEnum):
     ANSWERED = "answered"
 
 
+class Actor(enum.StrEnum):
+    """Who did something to a ticket."""
+
+    RESIDENT = "resident"
+    DEPUTY = "deputy"
+    STAFF = "staff"
+    SYSTEM = "system"
+
+
+class TimelineAction(enum.StrEnum):
+    """What happened to a ticket; the details go in the event's `detail`."""
+
+    SUBMITTED = "submitted"
+    ROUTED = "routed"
+    UNROUTED = "unrouted"
+    CARD_NOT_SENT = "card_not_sent"
+    REPLIED = "replied"
+    STATUS_CHANGED = "status_changed"
+
+
 class Ticket(Base):
     """One item of the closed loop: an opinion, complaint or suggestion (选民意见)."""
 
@@ -48,9 +68,9 @@ class TicketEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     at: Mapped[datetime]
-    actor: Mapped[str] = mapped_column(String(16))  # resident | deputy | staff | system
+    actor: Mapped[Actor] = mapped_column(enum_column(Actor))
     actor_id: Mapped[int | None] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(32))
+    action: Mapped[TimelineAction] = mapped_column(enum_column(TimelineAction))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
