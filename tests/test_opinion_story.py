@@ -62,6 +62,7 @@ async def test_a_resident_submits_a_deputy_replies_and_the_resident_hears_back(h
     assert "状态：待答复" in card["text"]
     assert OPINION in card["text"]
     assert "区域：江滨区 海德街道 和祥社区" in card["text"]
+    assert "：李小红\n" in card["text"]  # a Chinese name, family name first
     assert "收到时间：2026-11-23 18:30" in card["text"]
 
     wang = group.members[WANG_JIANGUO]
@@ -146,6 +147,24 @@ async def test_only_a_registered_deputy_of_the_group_can_answer(harness: Harness
     await harness.fake.wait_for(lambda: len(refusals()) == 2)
     assert {r["reply_to_message"]["from"]["id"] for r in refusals()} == {ZHOU_MING, staff.id}
     assert not any("代表答复了您的意见" in m["text"] for m in harness.fake.bot_messages(5004))
+
+
+async def test_text_before_choosing_an_area_is_kept_as_the_start_of_the_opinion(
+    harness: Harness,
+):
+    resident = harness.fake.user(user_id=5007, first_name="小红", language_code="zh-hans")
+    await resident.send_text(OPINION)
+    picker = await harness.bot_says(resident.id, "您写的内容已保留。请先选择您所在的区域")
+    await harness.press(resident, picker, "江滨区")
+    picker = await harness.bot_says(resident.id, "江滨区：请选择。")
+    await harness.press(resident, picker, "海德街道")
+    picker = await harness.bot_says(resident.id, "江滨区 海德街道：请选择。")
+    await harness.press(resident, picker, "和祥社区")
+    prompt = await harness.bot_says(resident.id, "已记下（共 1 条")
+    await harness.press(resident, prompt, "提交")
+    await harness.bot_says(resident.id, "已收到！")
+    card = await harness.bot_says(HAIDE_GROUP_1, "群众意见 A-2026-000001")
+    assert OPINION in card["text"]
 
 
 async def test_text_before_choosing_an_area_and_a_photo_get_polite_answers(harness: Harness):

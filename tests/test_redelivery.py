@@ -1,7 +1,10 @@
 """Telegram may deliver an update again with the same update_id: it is processed once."""
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import FrozenClock
+from bot.telegram.updates import claim_update
 from storage.models import OutboxMessage, ProcessedUpdate, Ticket
 from tests.conftest import Harness
 from tests.test_opinion_story import HAIDE_GROUP_1, OPINION, register_in_haide
@@ -48,3 +51,11 @@ async def test_pressing_submit_twice_makes_one_ticket(harness: Harness):
     assert harness.fake.callback_answers[second].text == "没有待提交的内容：已经提交过或已取消。"
     async with harness.app.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Ticket)) == 1
+
+
+async def test_update_ids_are_kept_per_bot(session: AsyncSession, clock: FrozenClock):
+    assert await claim_update(session, 111, 42, clock.now())
+    assert not await claim_update(session, 111, 42, clock.now())
+    # Another token's update 42 (or Telegram's numbering restarted) is new work, not a repeat.
+    assert await claim_update(session, 222, 42, clock.now())
+    await session.commit()

@@ -1,5 +1,7 @@
 """The ticket desk at core level: what is recorded and queued for each step of the loop."""
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +12,7 @@ from bot.core.tickets import TicketDesk
 from bot.core.workflow import TransitionError, check_transition
 from bot.settings import PROJECT_ROOT
 from bot.text.catalogs import Catalogs
+from bot.text.render import person_name
 from storage.models import (
     TELEGRAM,
     Area,
@@ -135,3 +138,18 @@ def test_the_state_machine_refuses_a_step_back():
     check_transition(TicketStatus.NEW, TicketStatus.ANSWERED)
     with pytest.raises(TransitionError):
         check_transition(TicketStatus.ANSWERED, TicketStatus.NEW)
+
+
+async def test_the_number_carries_the_stations_year_on_new_years_night(
+    session: AsyncSession, directory_loaded: None, desk: TicketDesk, clock: FrozenClock
+):
+    clock.advance(datetime(2026, 12, 31, 16, 30, tzinfo=UTC) - clock.now())  # 00:30 in Beijing
+    resident = await resident_in(session, desk, 5005, "jb-hd-hx")
+    submission = await desk.submit_opinion(session, resident, "新年第一条意见", "k5")
+    assert submission.ticket.number == "A-2027-000001"
+
+
+def test_names_read_as_people_expect_them():
+    assert person_name("小红", "李") == "李小红"
+    assert person_name("Anna", "Smith") == "Anna Smith"
+    assert person_name("小红", None) == "小红"

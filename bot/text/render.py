@@ -1,6 +1,7 @@
 """The one place that turns tickets into words: cards for deputy groups and notices for
 residents. Output is Telegram-flavoured HTML with every user-supplied string escaped."""
 
+import re
 from datetime import datetime
 from html import escape
 from typing import Protocol
@@ -18,6 +19,19 @@ class Named(Protocol):
 def name_in(t: Texts, named: Named) -> str:
     """An area's, station's or group's name in the reader's language (Chinese if no other)."""
     return named.name_en if named.name_en and t.english else named.name
+
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def person_name(given: str, family: str | None) -> str:
+    """A person's name as people expect to read it: Chinese names family name first with no
+    space (李小红), other names as given ("Anna Smith")."""
+    if not family:
+        return given
+    if _HAN.search(given) or _HAN.search(family):
+        return family + given
+    return f"{given} {family}"
 
 
 def area_path_text(t: Texts, path: list[Area]) -> str:

@@ -11,6 +11,7 @@ from aiogram.types import Chat, TelegramObject, User
 from bot.clock import Clock
 from bot.core.residents import register_resident
 from bot.text.catalogs import Catalogs, locale_for
+from bot.text.render import person_name
 from storage.models import TELEGRAM
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -31,7 +32,7 @@ class Identity(BaseMiddleware):
                 data["session"],
                 TELEGRAM,
                 str(user.id),
-                user.full_name,
+                person_name(user.first_name, user.last_name),
                 locale_for(user.language_code),
                 self.clock.now(),
             )

@@ -3,16 +3,18 @@
 import contextlib
 from html import escape
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text.catalogs import Texts
 from bot.text.render import area_path_text, name_in
+from handlers.resident.drafts import current_draft, prompt_to_submit
 from storage.models import Area, Resident
 from storage.queries.areas import area_path, areas_under
 
@@ -58,6 +60,8 @@ async def ask_area(message: Message, session: AsyncSession, t: Texts) -> None:
 async def choose_area(
     query: CallbackQuery,
     callback_data: AreaChoice,
+    bot: Bot,
+    state: FSMContext,
     session: AsyncSession,
     resident: Resident,
     t: Texts,
@@ -68,14 +72,20 @@ async def choose_area(
     if area is not None and (callback_data.pick or not below):
         resident.area_id = area.id
         path = escape(area_path_text(t, await area_path(session, area.id)))
-        await query.message.edit_text(
-            t.gettext("Your area: {area}.").format(area=path)
-            + "\n\n"
-            + t.gettext(
-                "Now write your opinion, complaint or suggestion. You can send it in several "
-                "messages, then press “Submit”."
+        draft = await current_draft(state)
+        chosen = t.gettext("Your area: {area}.").format(area=path)
+        if draft["parts"]:
+            await query.message.edit_text(chosen)
+            await prompt_to_submit(bot, query.message, state, t, draft)
+        else:
+            await query.message.edit_text(
+                chosen
+                + "\n\n"
+                + t.gettext(
+                    "Now write your opinion, complaint or suggestion. You can send it in several "
+                    "messages, then press “Submit”."
+                )
             )
-        )
     else:
         text, keyboard = await area_picker(session, t, area)
         with contextlib.suppress(TelegramBadRequest):  # pressing the same button twice

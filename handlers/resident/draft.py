@@ -1,15 +1,10 @@
 """Opinions written as drafts, in one or several messages, then submitted or cancelled."""
 
-import contextlib
 from html import escape
-from uuid import uuid4
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.tickets import TicketDesk
@@ -17,20 +12,15 @@ from bot.text.catalogs import Texts
 from bot.text.render import name_in
 from handlers.middlewares.transaction import AfterCommit
 from handlers.resident.area import area_picker
+from handlers.resident.drafts import (
+    DRAFT_LIMIT,
+    DraftAction,
+    current_draft,
+    draft_keyboard,
+    draft_length,
+    prompt_to_submit,
+)
 from storage.models import Resident
-
-DRAFT_LIMIT = 3500  # characters; leaves room for the card around the text
-
-
-class DraftAction(CallbackData, prefix="draft"):
-    action: str  # submit | cancel
-
-
-def draft_keyboard(t: Texts) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=t.gettext("Submit"), callback_data=DraftAction(action="submit"))
-    builder.button(text=t.gettext("Cancel"), callback_data=DraftAction(action="cancel"))
-    return builder.as_markup()
 
 
 async def collect_opinion(
@@ -42,18 +32,8 @@ async def collect_opinion(
     t: Texts,
 ) -> None:
     assert message.text is not None
-    if resident.area_id is None:
-        text, keyboard = await area_picker(session, t, None)
-        await message.answer(
-            t.gettext("First, please tell me your area, so the right deputies receive it.")
-            + "\n\n"
-            + text,
-            reply_markup=keyboard,
-        )
-        return
-    draft = (await state.get_data()).get("draft") or {"key": uuid4().hex, "parts": []}
-    length = sum(len(part) for part in draft["parts"]) + len(message.text)
-    if length > DRAFT_LIMIT:
+    draft = await current_draft(state)
+    if draft_length(draft) + len(message.text) > DRAFT_LIMIT:
         await message.answer(
             t.gettext(
                 "That would make the opinion longer than {limit} characters. Please submit what "
@@ -62,24 +42,22 @@ async def collect_opinion(
             reply_markup=draft_keyboard(t) if draft["parts"] else None,
         )
         return
-    if "prompt_id" in draft:
-        # Only the newest prompt keeps its buttons.
-        with contextlib.suppress(TelegramBadRequest):
-            await bot.edit_message_reply_markup(
-                chat_id=message.chat.id, message_id=draft["prompt_id"], reply_markup=None
-            )
     draft["parts"].append(message.text)
-    parts = len(draft["parts"])
-    prompt = await message.answer(
-        t.ngettext(
-            "Noted ({count} message, {length} characters). Add more, or press “Submit”.",
-            "Noted ({count} messages, {length} characters). Add more, or press “Submit”.",
-            parts,
-        ).format(count=parts, length=length),
-        reply_markup=draft_keyboard(t),
-    )
-    draft["prompt_id"] = prompt.message_id
-    await state.update_data(draft=draft)
+    if resident.area_id is None:
+        # Kept as the start of the opinion: it is offered for submission once the area is set.
+        await state.update_data(draft=draft)
+        text, keyboard = await area_picker(session, t, None)
+        await message.answer(
+            t.gettext(
+                "What you wrote is kept. First, please choose your area, so that it reaches the "
+                "right deputies."
+            )
+            + "\n\n"
+            + text,
+            reply_markup=keyboard,
+        )
+        return
+    await prompt_to_submit(bot, message, state, t, draft)
 
 
 async def unsupported(message: Message, t: Texts) -> None:
