@@ -11,10 +11,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, Field, HttpUrl, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.text.catalogs import LOCALES
+import locales
+from bot.text.catalogs import LOCALES, catalog_path
 
+# The checkout's root (tests and contributors' tools); an installed bot never needs it.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The catalogs shipped with the code, wherever it is installed.
+PACKAGED_LOCALES_DIR = Path(locales.__file__).resolve().parent
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/liaison.sqlite3"
 TOKEN_PATTERN = r"^\d+:[A-Za-z0-9_-]+$"  # the bot's id, a colon, the secret
 
@@ -27,7 +33,30 @@ def _known_time_zone(name: str) -> str:
     return name
 
 
+def _usable_database_url(url: str) -> str:
+    # Building the engine connects to nothing but parses the URL and loads the driver, so a
+    # typo or a synchronous driver is reported here rather than as a traceback later.
+    try:
+        create_async_engine(url)
+    except (SQLAlchemyError, ImportError) as error:
+        reason = str(error).splitlines()[0]
+        raise ValueError(
+            "expected a URL such as postgresql+asyncpg://user:password@host/db or "
+            f"sqlite+aiosqlite:///path/to/file.sqlite3 ({reason})"
+        ) from None
+    return url
+
+
+def _holds_the_catalogs(path: Path) -> Path:
+    missing = [locale for locale in LOCALES if not catalog_path(path, locale).is_file()]
+    if missing:
+        raise ValueError(f"no catalog for {', '.join(missing)} under {path}")
+    return path
+
+
 TimeZoneName = Annotated[str, AfterValidator(_known_time_zone)]
+DatabaseURL = Annotated[str, AfterValidator(_usable_database_url)]
+LocalesDir = Annotated[Path, AfterValidator(_holds_the_catalogs)]
 
 
 class _Section(BaseSettings):
@@ -59,7 +88,7 @@ class TelegramSettings(_Section):
 
 
 class StorageSettings(_Section):
-    database_url: str = Field(default=DEFAULT_DATABASE_URL, description="SQLAlchemy URL.")
+    database_url: DatabaseURL = Field(default=DEFAULT_DATABASE_URL, description="SQLAlchemy URL.")
     redis_url: str | None = Field(default=None, description="Redis; memory storage without it.")
     auto_migrate: bool = Field(default=True, description="Apply migrations when `run` starts.")
 
@@ -74,7 +103,9 @@ class TextSettings(_Section):
         default="zh_Hans", description="Language of group cards and of unknown residents."
     )
     timezone: TimeZoneName = Field(default="Asia/Shanghai", description="Times shown to people.")
-    locales_dir: Path = Field(default=PROJECT_ROOT / "locales")
+    locales_dir: LocalesDir = Field(
+        default=PACKAGED_LOCALES_DIR, description="Where the `.po` catalogs are read from."
+    )
 
 
 class DeliverySettings(_Section):

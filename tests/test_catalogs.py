@@ -1,6 +1,7 @@
 """Every user-visible string is in the catalogs, translated, with the same placeholders."""
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -56,8 +57,23 @@ def test_each_catalog_is_complete_and_keeps_the_placeholders(locale: str):
             assert placeholders(translated) == placeholders(singular), singular
 
 
-def test_compiled_catalogs_translate(tmp_path: Path):
-    catalogs = Catalogs(LOCALES_DIR)
+SINGULAR = "Noted ({count} message, {length} characters). Add more, or press “Submit”."
+PLURAL = "Noted ({count} messages, {length} characters). Add more, or press “Submit”."
+
+
+def test_the_catalogs_are_compiled_in_memory_and_nothing_is_written(tmp_path: Path):
+    locales_dir = tmp_path / "locales"
+    shutil.copytree(LOCALES_DIR, locales_dir)
+    files = sorted(locales_dir.rglob("*"))
+    catalogs = Catalogs(locales_dir)
+    assert sorted(locales_dir.rglob("*")) == files  # no `.mo` files: an installed copy stays as is
     assert catalogs.get("zh_Hans").gettext("Submit") == "提交"
     assert catalogs.get("en").gettext("Submit") == "Submit"
     assert catalogs.get("fr").locale == "zh_Hans"  # unknown locale: the default
+    assert catalogs.get("zh_Hans").ngettext(SINGULAR, PLURAL, 2).startswith("已记下（共 {count} 条")
+    assert catalogs.get("en").ngettext(SINGULAR, PLURAL, 2) == PLURAL
+
+
+def test_a_missing_catalog_is_an_error_not_english(tmp_path: Path):
+    with pytest.raises(FileNotFoundError):
+        Catalogs(tmp_path)

@@ -1,9 +1,11 @@
 """Gettext catalogs (Babel): Simplified Chinese first, English complete.
 
-`.mo` files are build products: they are compiled from the `.po` catalogs when missing or
-older than their source, so a fresh checkout runs without a separate build step.
+The `.po` catalogs are package data (the `locales` package) and are compiled in memory when
+the bot starts: there are no `.mo` files to build, ship or keep fresh, and nothing is ever
+written next to the code, so an installed package on a read-only file system works too.
 """
 
+from io import BytesIO
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -30,19 +32,19 @@ def N_(message: str) -> str:
     return message
 
 
-def compile_catalogs(locales_dir: Path) -> list[Path]:
-    """Compile every stale `.po` under locales_dir; returns the `.mo` files written."""
-    written = []
-    for po_path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        with po_path.open("rb") as source:
-            catalog = read_po(source, locale=po_path.parent.parent.name)
-        with mo_path.open("wb") as target:
-            write_mo(target, catalog)
-        written.append(mo_path)
-    return written
+def catalog_path(locales_dir: Path, locale: str) -> Path:
+    return locales_dir / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def load_translations(po_path: Path, locale: str) -> Translations:
+    """One `.po` catalog, compiled to `.mo` form in memory; a missing file is an error (a
+    silent fallback to the English message ids is exactly what must not happen)."""
+    with po_path.open("rb") as source:
+        catalog = read_po(source, locale=locale, domain=DOMAIN)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(fp=compiled, domain=DOMAIN)
 
 
 class Texts:
@@ -67,10 +69,9 @@ class Catalogs:
     """The translations of every supported locale, loaded once."""
 
     def __init__(self, locales_dir: Path, default_locale: str = "zh_Hans") -> None:
-        compile_catalogs(locales_dir)
         self.default_locale = default_locale
         self._texts = {
-            locale: Texts(locale, Translations.load(str(locales_dir), [locale], DOMAIN))
+            locale: Texts(locale, load_translations(catalog_path(locales_dir, locale), locale))
             for locale in LOCALES
         }
 
