@@ -1,4 +1,8 @@
-"""Command line: `python -m bot [run | migrate | load-directory FILE]`."""
+"""Command line: `python -m bot [run | migrate [--status | --new MESSAGE] | load-directory FILE]`.
+
+Settings are read and checked first: a wrong one ends the program with one line naming the
+variable, before anything starts (exit status 2, like any usage error).
+"""
 
 import argparse
 import asyncio
@@ -6,36 +10,88 @@ import logging
 import sys
 from pathlib import Path
 
+from alembic.util import CommandError
 from pydantic import ValidationError
 
 from bot.core.directory import DirectoryError, load_directory, read_directory
-from bot.settings import Settings
+from bot.logs import setup_logging
+from bot.settings import LogSettings, Settings
+from storage import migrate
 from storage.db import create_engine, create_sessionmaker
-from storage.migrate import upgrade, upgrade_async
+
+log = logging.getLogger(__name__)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="poll Telegram and deliver the outbox (the default)")
-    commands.add_parser("migrate", help="bring the database schema up to date")
+    migrate_parser = commands.add_parser("migrate", help="bring the database schema up to date")
+    action = migrate_parser.add_mutually_exclusive_group()
+    action.add_argument(
+        "--status",
+        action="store_true",
+        help="say where the database stands; exit status 1 when migrations are pending",
+    )
+    action.add_argument(
+        "--new",
+        metavar="MESSAGE",
+        help="contributors: write the next revision under storage/migrations/versions/, "
+        "generated from the models against the (up to date) database",
+    )
     load = commands.add_parser("load-directory", help="load areas, stations, groups, deputies")
     load.add_argument("file", type=Path)
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     try:
+        # The log settings first, so that the other settings' problems are logged as asked.
+        setup_logging(LogSettings())
         settings = Settings()
     except ValidationError as error:
-        print(f"Invalid setting: {error}", file=sys.stderr)
+        for line in invalid_settings(error):
+            print(line, file=sys.stderr)
         return 2
     if args.command == "migrate":
-        upgrade(settings.storage.database_url)
-        return 0
+        return _migrate(settings, args.status, args.new)
     if args.command == "load-directory":
         return asyncio.run(_load_directory(settings, args.file))
     return _run(settings)
+
+
+def invalid_settings(error: ValidationError) -> list[str]:
+    """One line per wrong setting, naming its environment variable. The value itself is left
+    out: it may be a token or hold a password."""
+    lines = []
+    for problem in error.errors(include_url=False):
+        variable = "_".join(str(part) for part in problem["loc"]).upper() or error.title
+        reason = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"Invalid setting {variable}: {reason}")
+    return lines
+
+
+def _migrate(settings: Settings, show_status: bool, message: str | None) -> int:
+    url = settings.storage.database_url
+    if message is not None:
+        try:
+            path = migrate.new_revision(url, message)
+        except CommandError as error:
+            print(f"No revision written: {error}", file=sys.stderr)
+            return 1
+        print(f"{path}: review it, then `python -m bot migrate` applies it")
+        return 0
+    if not show_status:
+        migrate.upgrade(url)
+        return 0
+    state = migrate.status(url)
+    if state.up_to_date:
+        print(f"Database schema at {state.current} (up to date)")
+        return 0
+    print(
+        f"Database schema at {state.current or 'nothing (no migration applied)'}; "
+        f"pending, applied by `python -m bot migrate`:"
+    )
+    for revision in state.pending:
+        print(f"  {revision}")
+    return 1
 
 
 def _run(settings: Settings) -> int:
@@ -48,19 +104,28 @@ def _run(settings: Settings) -> int:
         return 2
     from bot.app import build_application
     from bot.runners.polling import run_polling
+    from bot.runners.startup import TokenRefused, wait_for_bot_api
 
     if settings.storage.auto_migrate:
-        upgrade(settings.storage.database_url)
+        migrate.upgrade(settings.storage.database_url)
 
-    async def serve() -> None:
+    async def serve() -> int:
         app = build_application(settings)
         try:
+            await wait_for_bot_api(app.bot, settings.telegram.api_base)
             await run_polling(app)
+        except TokenRefused as refused:
+            print(refused, file=sys.stderr)
+            return 2
         finally:
             await app.close()
+        return 0
 
-    asyncio.run(serve())
-    return 0
+    try:
+        return asyncio.run(serve())
+    except KeyboardInterrupt:  # Ctrl-C while waiting for the Bot API; polling handles its own
+        log.info("interrupted")
+        return 130
 
 
 async def _load_directory(settings: Settings, path: Path) -> int:
@@ -69,7 +134,7 @@ async def _load_directory(settings: Settings, path: Path) -> int:
     except (DirectoryError, OSError) as error:
         print(f"Nothing was loaded.\n{error}", file=sys.stderr)
         return 1
-    await upgrade_async(settings.storage.database_url)
+    await migrate.upgrade_async(settings.storage.database_url)
     engine = create_engine(settings.storage.database_url)
     try:
         async with create_sessionmaker(engine)() as session:

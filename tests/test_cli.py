@@ -1,23 +1,50 @@
 """The command line, run as an operator would run it."""
 
+import asyncio
+import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import DEMO_DIRECTORY
+import pytest
+
+from bot.fake_telegram import FakeTelegram
+from bot.settings import PROJECT_ROOT, Settings
+from storage import migrate
+
+DEMO_DIRECTORY = PROJECT_ROOT / "bot" / "data" / "demo-directory.yaml"
+
+# Every variable the settings read: the tests set their own, never the developer's.
+SETTINGS_VARIABLES = {
+    name.upper()
+    for section in Settings.model_fields.values()
+    for name in section.annotation.model_fields  # type: ignore[union-attr]
+}
+
+
+def environment(**env: str) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if k.upper() not in SETTINGS_VARIABLES}
+    return {**clean, **env}
 
 
 def bot(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"BOT_TOKEN", "DATABASE_URL"}}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=cwd,
-        env={**clean, **env},
+        env=environment(**env),
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def test_without_a_token_it_says_what_to_set_and_exits_non_zero(tmp_path: Path):
@@ -27,6 +54,25 @@ def test_without_a_token_it_says_what_to_set_and_exits_non_zero(tmp_path: Path):
         "BOT_TOKEN is not set: put the token from @BotFather in the environment or in .env "
         "(see .env.example)."
     ]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("BOT_TOKEN", "not-a-token", "expected the form 123456789:ABC-DEF… that @BotFather gives"),
+        ("DEFAULT_LOCALE", "zh_CN", "Input should be 'zh_Hans' or 'en'"),
+        ("TIMEZONE", "Beijing", "'Beijing' is not a time zone name such as Asia/Shanghai"),
+        ("DATABASE_URL", "nonsense", "expected a URL such as postgresql+asyncpg://"),
+    ],
+)
+def test_a_wrong_setting_is_one_line_naming_the_variable(
+    tmp_path: Path, variable: str, value: str, says: str
+):
+    result = bot("run", cwd=tmp_path, **{"BOT_TOKEN": "123:abc", variable: value})
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"Invalid setting {variable}: {says}")
+    assert not (tmp_path / "data").exists()  # nothing started
 
 
 def test_load_directory_twice_then_a_broken_file(tmp_path: Path):
@@ -48,3 +94,87 @@ def test_migrate_creates_the_database(tmp_path: Path):
     result = bot("migrate", cwd=tmp_path, DATABASE_URL=url)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "elsewhere.sqlite3").exists()
+
+
+def test_migrate_status_says_what_is_pending_until_migrated(tmp_path: Path):
+    before = bot("migrate", "--status", cwd=tmp_path)
+    assert before.returncode == 1
+    assert before.stdout.startswith("Database schema at nothing (no migration applied); pending")
+    assert "  0001 initial schema\n" in before.stdout
+    assert not (tmp_path / "data").exists()  # looking did not create the database
+    assert bot("migrate", cwd=tmp_path).returncode == 0
+    after = bot("migrate", "--status", cwd=tmp_path)
+    assert after.returncode == 0
+    assert after.stdout.endswith("(up to date)\n")
+
+
+def test_a_new_revision_needs_an_up_to_date_database(tmp_path: Path):
+    result = bot("migrate", "--new", "something", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "No revision written: Target database is not up to date."
+    )
+
+
+async def start_bot(tmp_path: Path, **env: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=environment(AUTO_MIGRATE="false", **env),
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_an_unreachable_bot_api_is_waited_for_and_logged(tmp_path: Path):
+    api_url = f"http://127.0.0.1:{closed_port()}"
+    process = await start_bot(
+        tmp_path, BOT_TOKEN="123:abc", TELEGRAM_API_URL=api_url, LOG_FORMAT="json"
+    )
+    assert process.stderr is not None
+    try:
+        async with asyncio.timeout(60):
+            line = await process.stderr.readline()
+        entry = json.loads(line)  # LOG_FORMAT=json: every line is an object
+        assert entry["level"] == "WARNING"
+        assert entry["logger"] == "bot.runners.startup"
+        assert entry["message"].startswith(f"Bot API at {api_url} unreachable (")
+        assert entry["message"].endswith("); retrying in 1s")
+        assert process.returncode is None  # still running, waiting
+    finally:
+        process.kill()
+        await process.wait()
+
+
+async def test_a_token_the_bot_api_refuses_ends_the_start_in_one_line(tmp_path: Path):
+    fake = FakeTelegram()
+    fake.add_bot(token="123456:the-real-one", username="liaison_test_bot")
+    api_url = await fake.start()
+    try:
+        process = await start_bot(
+            tmp_path, BOT_TOKEN="123456:a-revoked-one", TELEGRAM_API_URL=api_url
+        )
+        async with asyncio.timeout(60):
+            _, stderr = await process.communicate()
+    finally:
+        await fake.stop()
+    assert process.returncode == 2
+    assert stderr.decode().splitlines() == [
+        f"The Bot API at {api_url.rstrip('/')} refused BOT_TOKEN (Unauthorized): copy the token "
+        "again from @BotFather (it changes when revoked)."
+    ]
+
+
+def test_a_new_revision_is_numbered_after_the_last_one(tmp_path: Path):
+    """What `migrate --new` does, on a copy of the migrations (the real ones stay as they are)."""
+    migrations = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS, migrations, ignore=shutil.ignore_patterns("__pycache__"))
+    url = f"sqlite+aiosqlite:///{tmp_path}/db.sqlite3"
+    head = migrate.status(url, migrations).heads[0]
+    migrate.upgrade(url, migrations=migrations)
+    path = migrate.new_revision(url, "add a thing", migrations)
+    assert path.parent == migrations / "versions"
+    assert path.name == f"{int(head) + 1:04d}_add_a_thing.py"
+    assert f"Revises: {head}\n" in path.read_text()
