@@ -6,12 +6,12 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import asyncpg
 import pytest
@@ -55,11 +55,34 @@ def services_required() -> bool:
     return os.environ.get("CI") == "true" or os.environ.get("REQUIRE_SERVICES") == "1"
 
 
-def unavailable(what: str, error: BaseException) -> None:
-    message = f"{what} is not reachable ({error!r}); start it to run this test on it"
+class ServiceUnavailable(pytest.skip.Exception):
+    """A skip because PostgreSQL or Redis is down: reported once per service, not per test."""
+
+
+# The first error met with each service; later skips repeat it word for word.
+_first_errors: dict[str, str] = {}
+
+
+def unavailable(what: str, error: BaseException) -> NoReturn:
+    reason = _first_errors.setdefault(what, repr(error))
+    message = f"{what} is not reachable ({reason}); start it to run this test on it"
     if services_required():
         pytest.fail(message + " — required because CI=true / REQUIRE_SERVICES=1")
-    pytest.skip(message)
+    raise ServiceUnavailable(message)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """pytest reports a skip raised in a fixture at the test's own line, so `-ra` would list
+    each test skipped for a missing service on a line of its own. Placed where `unavailable`
+    raised it, with the same reason, every such skip of one service folds into one line."""
+    report = yield
+    if call.excinfo is not None and isinstance(call.excinfo.value, ServiceUnavailable):
+        raised_at = call.excinfo.traceback[-1]
+        report.longrepr = (str(raised_at.path), raised_at.lineno + 1, call.excinfo.value.msg)
+    return report
 
 
 @pytest.fixture(scope="session")
