@@ -17,7 +17,7 @@ from bot.core.directory import DirectoryError, load_directory, read_directory
 from bot.logs import setup_logging
 from bot.settings import LogSettings, Settings
 from storage import migrate
-from storage.db import create_engine, create_sessionmaker
+from storage.db import open_database
 
 log = logging.getLogger(__name__)
 
@@ -135,12 +135,10 @@ async def _load_directory(settings: Settings, path: Path) -> int:
         print(f"Nothing was loaded.\n{error}", file=sys.stderr)
         return 1
     await migrate.upgrade_async(settings.storage.database_url)
-    engine = create_engine(settings.storage.database_url)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            report = await load_directory(session, directory)
-            await session.commit()
-    finally:
-        await engine.dispose()
+    async with (
+        open_database(settings.storage.database_url) as sessions,
+        sessions.begin() as session,
+    ):
+        report = await load_directory(session, directory)
     print(f"{path}: {report.summary() if report.changed else 'already up to date'}")
     return 0

@@ -1,6 +1,7 @@
 """Fixtures: every database test runs twice, on SQLite with memory storage and on the real
 PostgreSQL with the real Redis of this machine. Without those services the second run is
-skipped, saying why; with CI=true (or REQUIRE_SERVICES=1) it fails instead."""
+skipped, saying why; with CI=true (or REQUIRE_SERVICES=1) it fails instead. Helpers that test
+modules share are in `tests/support/`."""
 
 import asyncio
 import os
@@ -8,41 +9,42 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import asyncpg
 import pytest
 import redis.asyncio as aioredis
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Application, build_application
+from bot.app import build_application
 from bot.clock import FrozenClock
 from bot.core.directory import load_directory, read_directory
-from bot.fake_telegram import FakeChat, FakeTelegram
+from bot.fake_telegram import FakeTelegram
 from bot.runners.polling import run_polling
 from bot.settings import (
-    PROJECT_ROOT,
     DeliverySettings,
     Settings,
     StorageSettings,
     TelegramSettings,
 )
-from storage.db import create_engine, create_sessionmaker
+from storage.db import open_database
 from storage.migrate import upgrade
-from storage.models import OutboxMessage, OutboxStatus
+from tests.support.harness import (
+    BOT_TOKEN,
+    DEMO_DIRECTORY,
+    START,
+    Harness,
+    deputy_group_chats,
+)
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-DEMO_DIRECTORY = PROJECT_ROOT / "bot" / "data" / "demo-directory.yaml"
-# A fixed moment (Beijing time 18:30) so ticket numbers and times are known.
 T = TypeVar("T")
-START = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
 
 
 def blocking(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -85,27 +87,43 @@ def pytest_runtest_makereport(
     return report
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test run, migrated to head, dropped afterwards."""
-    name = f"lsb_test_{uuid.uuid4().hex[:12]}"
-
-    async def admin(statement: str) -> None:
-        connection = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
+async def postgres_admin(statement: str) -> None:
+    connection = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
     try:
-        blocking(admin(f'CREATE DATABASE "{name}"'))
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@contextmanager
+def new_postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards."""
+    name = f"lsb_test_{uuid.uuid4().hex[:12]}"
+    try:
+        blocking(postgres_admin(f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError) as error:
         unavailable(f"PostgreSQL at {POSTGRES_ADMIN_URL}", error)
     base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    url = f"{base}/{name}"
-    upgrade(url)
-    yield url
-    blocking(admin(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    yield f"{base}/{name}"
+    blocking(postgres_admin(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, migrated to head, dropped afterwards."""
+    with new_postgres_database() as url:
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture
+def empty_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A database without any schema, for tests of the migrations themselves."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/empty.sqlite3"
+        return
+    with new_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -132,17 +150,15 @@ async def database_url(
         return
     url = request.getfixturevalue("postgres_database")
     yield url
-    engine = create_engine(url)
-    async with engine.begin() as connection:
-        tables = await connection.scalars(
+    async with open_database(url) as sessions, sessions.begin() as session:
+        tables = await session.scalars(
             text(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
                 "AND tablename <> 'alembic_version'"
             )
         )
         names = ", ".join(f'"{name}"' for name in tables)
-        await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    await engine.dispose()
+        await session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture
@@ -171,97 +187,19 @@ async def redis_url(backend: str, redis_prefix: str) -> AsyncIterator[str | None
 
 @pytest.fixture
 async def session(database_url: str) -> AsyncIterator[AsyncSession]:
-    engine = create_engine(database_url)
-    async with create_sessionmaker(engine)() as session:
+    async with open_database(database_url) as sessions, sessions() as session:
         yield session
-    await engine.dispose()
 
 
 @pytest.fixture
 async def directory_loaded(database_url: str) -> None:
-    engine = create_engine(database_url)
-    async with create_sessionmaker(engine)() as session:
+    async with open_database(database_url) as sessions, sessions.begin() as session:
         await load_directory(session, read_directory(DEMO_DIRECTORY))
-        await session.commit()
-    await engine.dispose()
 
 
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(START)
-
-
-BOT_TOKEN = "123456:TEST-liaison-station"
-STAFF_BASE = 9000000000  # user ids of the street committee's staff in the group chats
-
-
-@dataclass
-class Harness:
-    """The bot running against the fake Bot API, as residents and deputies would meet it."""
-
-    fake: FakeTelegram
-    app: Application
-    groups: dict[int, FakeChat]
-
-    async def bot_says(
-        self, chat_id: int, containing: str, after: int = 0, timeout: float = 10
-    ) -> dict[str, Any]:
-        """Wait for the bot's newest message in the chat (sent or edited) that contains the
-        text, among those after message id `after`."""
-
-        def found() -> dict[str, Any] | None:
-            return next(
-                (
-                    m
-                    for m in reversed(self.fake.bot_messages(chat_id))
-                    if m["message_id"] > after and containing in m.get("text", "")
-                ),
-                None,
-            )
-
-        await self.fake.wait_for(lambda: found() is not None, timeout=timeout)
-        message = found()
-        assert message is not None
-        return message
-
-    async def outbox_settled(self, timeout: float = 10) -> None:
-        """Wait until the sender has recorded the outcome of every outbox row (the fake shows a
-        message a moment before the sender commits that it was sent)."""
-        async with asyncio.timeout(timeout):
-            while True:
-                async with self.app.sessionmaker() as session:
-                    pending = await session.scalar(
-                        select(func.count())
-                        .select_from(OutboxMessage)
-                        .where(OutboxMessage.status == OutboxStatus.PENDING)
-                    )
-                if pending == 0:
-                    return
-                await asyncio.sleep(0.05)
-
-    async def press(self, user: Any, message: dict[str, Any], label: str) -> str:
-        """Press the inline button with this label under the message."""
-        rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-        buttons = {button["text"]: button["callback_data"] for row in rows for button in row}
-        assert label in buttons, f"no button {label!r}; there are {list(buttons)}"
-        return await user.press(message, callback_data=buttons[label])
-
-
-def deputy_group_chats(fake: FakeTelegram) -> dict[int, FakeChat]:
-    """The demo directory's group chats, each with its deputies and one staff member."""
-    directory = read_directory(DEMO_DIRECTORY)
-    deputies = {
-        d.code: fake.user(user_id=d.telegram_user_id, first_name=d.name)
-        for d in directory.deputies
-        if d.telegram_user_id
-    }
-    chats = {}
-    for number, group in enumerate(directory.deputy_groups, start=1):
-        assert group.chat_id is not None
-        members = [deputies[d.code] for d in directory.deputies if group.code in d.groups]
-        staff = fake.user(user_id=STAFF_BASE + number, first_name="工委", last_name="联络员")
-        chats[group.chat_id] = fake.group(group.chat_id, group.name, [*members, staff])
-    return chats
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.directory import DirectoryError, load_directory, parse_directory
 from storage.models import Area, Deputy, DeputyGroup, Station
-from tests.conftest import DEMO_DIRECTORY
+from tests.support.harness import DEMO_DIRECTORY
 
 DEMO = DEMO_DIRECTORY.read_text(encoding="utf-8")
 

@@ -1,8 +1,6 @@
 """One opinion travels from a resident to a deputy group and back, over HTTP against the fake
 Bot API with the real aiogram client, on SQLite + memory and on PostgreSQL + Redis."""
 
-from typing import Any
-
 from sqlalchemy import func, select
 
 from bot.fake_telegram import tiny_png
@@ -14,38 +12,18 @@ from storage.models import (
     TicketEvent,
     TicketStatus,
 )
-from tests.conftest import STAFF_BASE, Harness
-
-HAIDE_GROUP_1 = -1001000000101
-HAIDE_GROUP_2 = -1001000000102
-WANG_JIANGUO = 7000000101
-ZHOU_MING = 7000000103  # a deputy, but of another group
-OPINION = "和祥社区3号楼门口的路灯坏了两个星期，晚上很黑，老人出门不安全。"
-ANSWER = "您好，已联系街道城管科，本周五前修好。"
-
-
-async def register_in_haide(harness: Harness, resident: Any) -> None:
-    """A resident opens the bot, keeps Chinese and picks 江滨区 › 海德街道 › 和祥社区."""
-    chat = resident.id
-    await resident.send_text("/start")
-    greeting = await harness.bot_says(chat, "请选择语言")
-    assert "小红，您好！" in greeting["text"]
-    await harness.press(resident, greeting, "简体中文")
-    picker = await harness.bot_says(chat, "请选择您所在的区（县）")
-    await harness.press(resident, picker, "江滨区")
-    picker = await harness.bot_says(chat, "江滨区：请选择。")
-    await harness.press(resident, picker, "海德街道")
-    picker = await harness.bot_says(chat, "江滨区 海德街道：请选择。")
-    await harness.press(resident, picker, "和祥社区")
-    await harness.bot_says(chat, "您所在的区域：江滨区 海德街道 和祥社区。")
-
-
-async def submit(harness: Harness, resident: Any, *parts: str) -> dict[str, Any]:
-    for part in parts:
-        await resident.send_text(part)
-    prompt = await harness.bot_says(resident.id, f"已记下（共 {len(parts)} 条")
-    await harness.press(resident, prompt, "提交")
-    return await harness.bot_says(resident.id, "已收到！")
+from tests.support.harness import STAFF_BASE, Harness
+from tests.support.stories import (
+    ANSWER,
+    HAIDE_GROUP_1,
+    HAIDE_GROUP_2,
+    OPINION,
+    WANG_JIANGUO,
+    ZHOU_MING,
+    pick_hexiang,
+    register_in_haide,
+    submit,
+)
 
 
 async def test_a_resident_submits_a_deputy_replies_and_the_resident_hears_back(harness: Harness):
@@ -155,11 +133,7 @@ async def test_text_before_choosing_an_area_is_kept_as_the_start_of_the_opinion(
     resident = harness.fake.user(user_id=5007, first_name="小红", language_code="zh-hans")
     await resident.send_text(OPINION)
     picker = await harness.bot_says(resident.id, "您写的内容已保留。请先选择您所在的区域")
-    await harness.press(resident, picker, "江滨区")
-    picker = await harness.bot_says(resident.id, "江滨区：请选择。")
-    await harness.press(resident, picker, "海德街道")
-    picker = await harness.bot_says(resident.id, "江滨区 海德街道：请选择。")
-    await harness.press(resident, picker, "和祥社区")
+    await pick_hexiang(harness, resident, picker)
     prompt = await harness.bot_says(resident.id, "已记下（共 1 条")
     await harness.press(resident, prompt, "提交")
     await harness.bot_says(resident.id, "已收到！")

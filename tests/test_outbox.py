@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.clock import FrozenClock
 from bot.delivery.outbox import Action, Content, Recipient, enqueue
 from bot.delivery.sender import MAX_ATTEMPTS, Envelope, RetryLater, Sender, Undeliverable
-from storage.db import create_engine, create_sessionmaker
+from storage.db import open_database
 from storage.models import OutboxMessage, OutboxPurpose, OutboxStatus, RecipientKind
 from storage.queries.contacts import set_address
 
@@ -42,9 +42,8 @@ class ScriptedChannel:
 
 @pytest.fixture
 async def sender(database_url: str, clock: FrozenClock):
-    engine = create_engine(database_url)
-    yield Sender(create_sessionmaker(engine), ScriptedChannel(), clock)
-    await engine.dispose()
+    async with open_database(database_url) as sessions:
+        yield Sender(sessions, ScriptedChannel(), clock)
 
 
 def resident(number: int) -> Recipient:

@@ -6,8 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import FrozenClock
 from bot.telegram.updates import claim_update
 from storage.models import OutboxMessage, ProcessedUpdate, Ticket
-from tests.conftest import Harness
-from tests.test_opinion_story import HAIDE_GROUP_1, OPINION, register_in_haide
+from tests.support.harness import Harness
+from tests.support.stories import HAIDE_GROUP_1, OPINION, register_in_haide
 
 
 async def test_a_redelivered_submit_does_not_make_a_second_ticket(harness: Harness):

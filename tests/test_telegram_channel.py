@@ -12,7 +12,7 @@ from bot.delivery.outbox import Action, Content
 from bot.delivery.sender import Envelope, RetryLater, Undeliverable
 from bot.fake_telegram import FakeTelegram
 from bot.telegram.channel import TEXT_LIMIT, TelegramChannel, split_plain
-from tests.conftest import BOT_TOKEN
+from tests.support.harness import BOT_TOKEN
 
 
 @pytest.fixture

@@ -1,0 +1,40 @@
+"""Stories several tests act out: a resident registers in 海德街道 and submits an opinion."""
+
+from typing import Any
+
+from tests.support.harness import Harness
+
+HAIDE_GROUP_1 = -1001000000101
+HAIDE_GROUP_2 = -1001000000102
+WANG_JIANGUO = 7000000101
+ZHOU_MING = 7000000103  # a deputy, but of another group
+OPINION = "和祥社区3号楼门口的路灯坏了两个星期，晚上很黑，老人出门不安全。"
+ANSWER = "您好，已联系街道城管科，本周五前修好。"
+
+
+async def register_in_haide(harness: Harness, resident: Any) -> None:
+    """A resident opens the bot, keeps Chinese and picks 江滨区 › 海德街道 › 和祥社区."""
+    chat = resident.id
+    await resident.send_text("/start")
+    greeting = await harness.bot_says(chat, "请选择语言")
+    assert "小红，您好！" in greeting["text"]
+    await harness.press(resident, greeting, "简体中文")
+    await pick_hexiang(harness, resident, await harness.bot_says(chat, "请选择您所在的区（县）"))
+    await harness.bot_says(chat, "您所在的区域：江滨区 海德街道 和祥社区。")
+
+
+async def pick_hexiang(harness: Harness, resident: Any, picker: dict[str, Any]) -> None:
+    """From the district buttons down to 江滨区 › 海德街道 › 和祥社区."""
+    await harness.press(resident, picker, "江滨区")
+    picker = await harness.bot_says(resident.id, "江滨区：请选择。")
+    await harness.press(resident, picker, "海德街道")
+    picker = await harness.bot_says(resident.id, "江滨区 海德街道：请选择。")
+    await harness.press(resident, picker, "和祥社区")
+
+
+async def submit(harness: Harness, resident: Any, *parts: str) -> dict[str, Any]:
+    for part in parts:
+        await resident.send_text(part)
+    prompt = await harness.bot_says(resident.id, f"已记下（共 {len(parts)} 条")
+    await harness.press(resident, prompt, "提交")
+    return await harness.bot_says(resident.id, "已收到！")
