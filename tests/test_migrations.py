@@ -1,11 +1,15 @@
 """Migrations build the whole schema from empty on both databases, matching the models."""
 
+import json
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select, text
 
-from storage.db import create_engine
-from storage.models import Base
+from storage.db import create_engine, open_database
+from storage.migrate import upgrade_async
+from storage.models import Base, Contact, OutboxMessage, OutboxStatus, RecipientKind
+from storage.queries.outbox import ticket_of_delivered
 
 TABLES = {
     "areas",
@@ -36,3 +40,70 @@ async def test_migrations_from_empty_build_the_schema_the_models_describe(databa
     await engine.dispose()
     assert tables == TABLES
     assert differences == []
+
+
+async def test_recipients_migration_keeps_addresses_deliveries_and_edits(empty_database_url: str):
+    """0001 → 0002: Telegram ids move to contacts, outbox rows find their recipients, a sent
+    card keeps the link a reply needs, and an edit points at the card it replaces."""
+    url = empty_database_url
+    await upgrade_async(url, "0001")
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        for statement in (
+            "INSERT INTO areas (id, code, name, kind, position) "
+            "VALUES (1, 'a', '区', 'district', 0)",
+            "INSERT INTO stations (id, code, name, area_id) VALUES (1, 's', '站', 1)",
+            "INSERT INTO deputy_groups (id, code, name, station_id, chat_id) "
+            "VALUES (1, 'g', '组', 1, -100123)",
+            "INSERT INTO deputies (id, code, name, telegram_user_id) VALUES (1, 'd', '王', 700)",
+            "INSERT INTO residents (id, telegram_user_id, display_name, locale, created_at) "
+            "VALUES (1, 5001, '李小红', 'zh_Hans', '2026-11-23 10:30:00+00')",
+            "INSERT INTO tickets (id, number, resident_id, text, status, created_at, updated_at) "
+            "VALUES (1, 'A-2026-000001', 1, '路灯坏了', 'answered', '2026-11-23 10:30:00+00', "
+            "'2026-11-23 10:30:00+00')",
+        ):
+            await connection.execute(text(statement))
+        outbox = (
+            "INSERT INTO outbox (id, created_at, chat_id, payload, ticket_id, purpose, status, "
+            "attempts, next_attempt_at, sent_message_id) VALUES (:id, '2026-11-23 10:30:00+00', "
+            ":chat, :payload, 1, :purpose, :status, 1, '2026-11-23 10:30:00+00', :sent)"
+        )
+        for row in (
+            (1, -100123, {"text": "card"}, "card", "sent", 42),
+            (2, 5001, {"text": "reply"}, "reply", "sent", 43),
+            (3, -100123, {"text": "card 2", "replaces": 42}, "card_update", "pending", None),
+            (4, 999, {"text": "to nobody"}, "status", "pending", None),
+        ):
+            row_id, chat, payload, purpose, status, sent = row
+            await connection.execute(
+                text(outbox),
+                {
+                    "id": row_id,
+                    "chat": chat,
+                    "payload": json.dumps(payload),
+                    "purpose": purpose,
+                    "status": status,
+                    "sent": sent,
+                },
+            )
+    await engine.dispose()
+
+    await upgrade_async(url)
+
+    async with open_database(url) as sessions, sessions() as session:
+        contacts = await session.scalars(select(Contact).order_by(Contact.id))
+        assert [(c.recipient_kind, c.recipient_id, c.channel, c.address) for c in contacts] == [
+            (RecipientKind.RESIDENT, 1, "telegram", "5001"),
+            (RecipientKind.DEPUTY, 1, "telegram", "700"),
+            (RecipientKind.DEPUTY_GROUP, 1, "telegram", "-100123"),
+        ]
+        rows = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        assert [(r.recipient_kind, r.recipient_id, r.address, r.receipt) for r in rows[:3]] == [
+            (RecipientKind.DEPUTY_GROUP, 1, "-100123", "42"),
+            (RecipientKind.RESIDENT, 1, "5001", "43"),
+            (RecipientKind.DEPUTY_GROUP, 1, None, None),
+        ]
+        assert rows[2].replaces_id == 1
+        assert rows[3].status == OutboxStatus.FAILED and "migration 0002" in rows[3].last_error
+        ticket = await ticket_of_delivered(session, "-100123", "42")
+        assert ticket is not None and ticket.number == "A-2026-000001"
