@@ -33,22 +33,27 @@ async def test_a_resident_submits_a_deputy_replies_and_the_resident_hears_back(h
     await register_in_haide(harness, resident)
 
     confirmation = await submit(harness, resident, OPINION)
-    assert "您的意见编号是 A-2026-000001。" in confirmation["text"]
-    assert "将转交海德街道代表联络站的海德街道第一代表小组办理" in confirmation["text"]
+    assert "您的意见建议编号为 A-2026-000001。" in confirmation["text"]
+    assert (
+        "已转交海德街道代表联络站海德街道第一代表小组办理，办理进展将在此反馈。"
+        in confirmation["text"]
+    )
 
-    card = await harness.bot_says(group.id, "群众意见 A-2026-000001")
-    assert "状态：待答复" in card["text"]
+    card = await harness.bot_says(group.id, "意见建议 A-2026-000001")
+    assert "状态：已受理" in card["text"]
     assert OPINION in card["text"]
     assert "区域：江滨区 海德街道 和祥社区" in card["text"]
     assert "：李小红\n" in card["text"]  # a Chinese name, family name first
-    assert "收到时间：2026-11-23 18:30" in card["text"]
+    assert "反映时间：2026-11-23 18:30" in card["text"]
 
     wang = group.members[WANG_JIANGUO]
     await wang.send_text(ANSWER, chat=group, reply_to=card["message_id"])
-    await harness.bot_says(group.id, "已转达给群众（A-2026-000001）")
-    reply = await harness.bot_says(resident.id, "王建国代表答复了您的意见 A-2026-000001：")
+    await harness.bot_says(group.id, "已转达反映人（A-2026-000001）")
+    reply = await harness.bot_says(
+        resident.id, "王建国代表对您的意见建议（A-2026-000001）答复如下："
+    )
     assert ANSWER in reply["text"]
-    status = await harness.bot_says(resident.id, "您的意见 A-2026-000001 的办理状态：已答复。")
+    status = await harness.bot_says(resident.id, "您的意见建议（A-2026-000001）办理状态：已答复。")
     assert status["message_id"] > reply["message_id"]
     # The card in the group now shows who answered.
     updated = await harness.bot_says(group.id, "状态：已答复（王建国代表）")
@@ -82,9 +87,13 @@ async def test_an_english_speaker_is_answered_in_english(harness: Harness):
     await harness.press(resident, greeting, "English")
     picker = await harness.bot_says(resident.id, "Which district do you live in?")
     await harness.press(resident, picker, "Jiangbin District")
-    picker = await harness.bot_says(resident.id, "Jiangbin District: please choose.")
+    picker = await harness.bot_says(
+        resident.id, "Jiangbin District\nPlease choose your street (township):"
+    )
     await harness.press(resident, picker, "Wangxian Street")
-    picker = await harness.bot_says(resident.id, "Wangxian Street, Jiangbin District: please")
+    picker = await harness.bot_says(
+        resident.id, "Wangxian Street, Jiangbin District\nPlease choose your community"
+    )
     await harness.press(resident, picker, "None of these: Wangxian Street")
     await harness.bot_says(resident.id, "Your area: Wangxian Street, Jiangbin District.")
     await resident.send_text("The bus stop on Liuhu Road has no shelter.")
@@ -92,18 +101,18 @@ async def test_an_english_speaker_is_answered_in_english(harness: Harness):
     await harness.press(resident, prompt, "Submit")
     confirmation = await harness.bot_says(resident.id, "Received.")
     assert (
-        "It goes to Wangxian Street Deputy Group of Wangxian Street Deputies' Home."
+        "Passed on to Wangxian Street Deputy Group of Wangxian Street Deputies' Home."
         in (confirmation["text"])
     )
     # The group's card is in the default language, Chinese.
-    await harness.bot_says(-1001000000201, "群众意见 A-2026-000001")
+    await harness.bot_says(-1001000000201, "意见建议 A-2026-000001")
 
 
 async def test_an_opinion_in_several_messages_becomes_one_ticket(harness: Harness):
     resident = harness.fake.user(user_id=5003, first_name="小红", language_code="zh-hans")
     await register_in_haide(harness, resident)
     await submit(harness, resident, "第一段：路灯坏了。", "第二段：井盖也松了。")
-    card = await harness.bot_says(HAIDE_GROUP_1, "群众意见 A-2026-000001")
+    card = await harness.bot_says(HAIDE_GROUP_1, "意见建议 A-2026-000001")
     assert "第一段：路灯坏了。\n\n第二段：井盖也松了。" in card["text"]
 
 
@@ -115,16 +124,16 @@ async def test_only_a_registered_deputy_of_the_group_can_answer(harness: Harness
     resident = harness.fake.user(user_id=5004, first_name="小红", language_code="zh-hans")
     await register_in_haide(harness, resident)
     await submit(harness, resident, OPINION)
-    card = await harness.bot_says(group.id, "群众意见 A-2026-000001")
+    card = await harness.bot_says(group.id, "意见建议 A-2026-000001")
     for member in (zhou, staff):
         await member.send_text("我来回复", chat=group, reply_to=card["message_id"])
 
     def refusals() -> list[dict]:
-        return [m for m in harness.fake.bot_messages(group.id) if "这条回复没有转达" in m["text"]]
+        return [m for m in harness.fake.bot_messages(group.id) if "这条回复未转达" in m["text"]]
 
     await harness.fake.wait_for(lambda: len(refusals()) == 2)
     assert {r["reply_to_message"]["from"]["id"] for r in refusals()} == {ZHOU_MING, staff.id}
-    assert not any("代表答复了您的意见" in m["text"] for m in harness.fake.bot_messages(5004))
+    assert not any("代表对您的意见建议" in m["text"] for m in harness.fake.bot_messages(5004))
 
 
 async def test_text_before_choosing_an_area_is_kept_as_the_start_of_the_opinion(
@@ -136,8 +145,8 @@ async def test_text_before_choosing_an_area_is_kept_as_the_start_of_the_opinion(
     await pick_hexiang(harness, resident, picker)
     prompt = await harness.bot_says(resident.id, "已记下（共 1 条")
     await harness.press(resident, prompt, "提交")
-    await harness.bot_says(resident.id, "已收到！")
-    card = await harness.bot_says(HAIDE_GROUP_1, "群众意见 A-2026-000001")
+    await harness.bot_says(resident.id, "已收到。")
+    card = await harness.bot_says(HAIDE_GROUP_1, "意见建议 A-2026-000001")
     assert OPINION in card["text"]
 
 
@@ -148,7 +157,7 @@ async def test_text_before_choosing_an_area_and_a_photo_get_polite_answers(harne
     await resident.send_photo(tiny_png(), caption="看这里")
     await harness.bot_says(resident.id, "目前只能接收文字")
     await resident.send_text("/whatever")
-    await harness.bot_says(resident.id, "抱歉，没有这个命令。")
+    await harness.bot_says(resident.id, "无法识别该指令，发送 /help 查看帮助。")
 
 
 async def test_when_passing_on_fails_the_deputy_is_told_and_nothing_is_half_done(
@@ -158,14 +167,14 @@ async def test_when_passing_on_fails_the_deputy_is_told_and_nothing_is_half_done
     resident = harness.fake.user(user_id=5006, first_name="小红", language_code="zh-hans")
     await register_in_haide(harness, resident)
     await submit(harness, resident, OPINION)
-    card = await harness.bot_says(group.id, "群众意见 A-2026-000001")
+    card = await harness.bot_says(group.id, "意见建议 A-2026-000001")
 
     async def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(harness.app.desk, "reply_from_deputy", broken)
     await group.members[WANG_JIANGUO].send_text(ANSWER, chat=group, reply_to=card["message_id"])
-    apology = await harness.bot_says(group.id, "抱歉，系统出了点问题，请稍后再试。")
+    apology = await harness.bot_says(group.id, "抱歉，系统暂时出现问题，请稍后再试。")
     assert apology["reply_to_message"]["text"] == ANSWER
     async with harness.app.sessionmaker() as session:
         ticket = await session.scalar(select(Ticket))

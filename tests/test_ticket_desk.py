@@ -94,10 +94,12 @@ async def test_replies_reach_the_resident_and_only_the_first_changes_the_status(
     assert update.replaces_id == card.id and "已答复</b>（孙红代表）" in update.payload["text"]
     texts = [r.payload["text"] for r in await session.scalars(select(OutboxMessage))]
     assert texts[1] == (
-        "<b>Deputy 孙红 replied to your opinion A-2026-000001:</b>\n\n"
+        "<b>Deputy 孙红 has replied to your opinion or suggestion (A-2026-000001):</b>\n\n"
         "We will talk to the bar owner."
     )
-    assert texts[2] == "Your opinion A-2026-000001 is now: <b>answered</b>."
+    assert (
+        texts[2] == "Your opinion or suggestion A-2026-000001: the status is now <b>answered</b>."
+    )
 
 
 async def test_an_opinion_nobody_covers_is_kept_and_numbered_for_staff(

@@ -42,7 +42,7 @@ def area_path_text(t: Texts, path: list[Area]) -> str:
 
 def status_label(t: Texts, status: TicketStatus) -> str:
     labels = {
-        TicketStatus.NEW: t.gettext("awaiting reply"),
+        TicketStatus.NEW: t.gettext("received"),
         TicketStatus.ANSWERED: t.gettext("answered"),
     }
     return labels[status]
@@ -62,15 +62,15 @@ def ticket_card(
 ) -> str:
     status = "<b>" + status_label(t, ticket.status) + "</b>"
     lines = [
-        "<b>" + t.gettext("Opinion {number}").format(number=ticket.number) + "</b>",
+        "<b>" + t.gettext("Opinion or suggestion {number}").format(number=ticket.number) + "</b>",
         t.gettext("Status: {status} (deputy {name})").format(
             status=status, name=escape(answered_by)
         )
         if answered_by
         else t.gettext("Status: {status}").format(status=status),
         t.gettext("Area: {area}").format(area=escape(area_path_text(t, path) or "—")),
-        t.gettext("From: {name}").format(name=escape(resident_name or "—")),
-        t.gettext("Received: {time}").format(time=local_time(ticket.created_at, timezone)),
+        t.gettext("Raised by: {name}").format(name=escape(resident_name or "—")),
+        t.gettext("Submitted: {time}").format(time=local_time(ticket.created_at, timezone)),
         "",
         escape(ticket.text),
         "",
@@ -80,13 +80,13 @@ def ticket_card(
 
 
 def deputy_reply_notice(t: Texts, ticket: Ticket, deputy_name: str, text: str) -> str:
-    heading = t.gettext("Deputy {name} replied to your opinion {number}:").format(
-        name=escape(deputy_name), number=ticket.number
-    )
+    heading = t.gettext(
+        "Deputy {name} has replied to your opinion or suggestion ({number}):"
+    ).format(name=escape(deputy_name), number=ticket.number)
     return f"<b>{heading}</b>\n\n{escape(text)}"
 
 
 def status_notice(t: Texts, ticket: Ticket) -> str:
-    return t.gettext("Your opinion {number} is now: {status}.").format(
+    return t.gettext("Your opinion or suggestion {number}: the status is now {status}.").format(
         number=ticket.number, status="<b>" + status_label(t, ticket.status) + "</b>"
     )

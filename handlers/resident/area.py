@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.text.catalogs import Texts
 from bot.text.render import area_path_text, name_in
 from handlers.resident.drafts import current_draft, prompt_to_submit
-from storage.models import Area, Resident
+from storage.models import Area, AreaKind, Resident
 from storage.queries.areas import area_path, areas_under
 
 
@@ -31,7 +31,8 @@ async def area_picker(
     areas = await areas_under(session, parent.id if parent else None)
     if parent is None and not areas:
         return t.gettext(
-            "No areas have been set up yet, so opinions cannot be routed. Please try again later."
+            "No areas have been set up yet, so opinions and suggestions cannot be passed on. "
+            "Please try again later."
         ), None
     builder = InlineKeyboardBuilder()
     for area in areas:
@@ -45,11 +46,15 @@ async def area_picker(
             text=t.gettext("None of these: {area}").format(area=name_in(t, parent)),
             callback_data=AreaChoice(area_id=parent.id, pick=True),
         )
-        .button(text=t.gettext("« Back"), callback_data=AreaChoice(area_id=parent.parent_id or 0))
+        .button(text=t.gettext("Back"), callback_data=AreaChoice(area_id=parent.parent_id or 0))
         .buttons
     )
     path = escape(area_path_text(t, await area_path(session, parent.id)))
-    return t.gettext("{path}: please choose.").format(path=path), builder.as_markup()
+    question = {
+        AreaKind.STREET: t.gettext("Please choose your street (township):"),
+        AreaKind.COMMUNITY: t.gettext("Please choose your community (village):"),
+    }.get(areas[0].kind if areas else AreaKind.GRID, t.gettext("Please choose your grid:"))
+    return f"{path}\n{question}", builder.as_markup()
 
 
 async def ask_area(message: Message, session: AsyncSession, t: Texts) -> None:
@@ -82,7 +87,7 @@ async def choose_area(
                 chosen
                 + "\n\n"
                 + t.gettext(
-                    "Now write your opinion, complaint or suggestion. You can send it in several "
+                    "Now please write your opinion or suggestion. You can send it in several "
                     "messages, then press “Submit”."
                 )
             )

@@ -36,8 +36,8 @@ async def collect_opinion(
     if draft_length(draft) + len(message.text) > DRAFT_LIMIT:
         await message.answer(
             t.gettext(
-                "That would make the opinion longer than {limit} characters. Please submit what "
-                "you have written so far first, then send the rest as a new opinion."
+                "That would make it longer than {limit} characters. Please submit what you "
+                "have written so far first, then send the rest as a new opinion or suggestion."
             ).format(limit=DRAFT_LIMIT),
             reply_markup=draft_keyboard(t) if draft["parts"] else None,
         )
@@ -62,7 +62,10 @@ async def collect_opinion(
 
 async def unsupported(message: Message, t: Texts) -> None:
     await message.answer(
-        t.gettext("Sorry, for now I can only accept text. Please describe your opinion in words.")
+        t.gettext(
+            "For now only text can be accepted. "
+            "Please describe your opinion or suggestion in words."
+        )
     )
 
 
@@ -79,7 +82,7 @@ async def submit_draft(
     draft = (await state.get_data()).get("draft")
     if not draft:
         await query.answer(
-            t.gettext("There is nothing to submit: it was already submitted or cancelled."),
+            t.gettext("There is nothing to submit (already submitted or cancelled)."),
             show_alert=True,
         )
         return
@@ -87,19 +90,19 @@ async def submit_draft(
         session, resident, "\n\n".join(draft["parts"]), draft["key"]
     )
     ticket, group = submission.ticket, submission.group
-    text = t.gettext("Received. Your opinion number is <b>{number}</b>.").format(
-        number=ticket.number
-    )
+    text = t.gettext(
+        "Received. The reference number of your opinion or suggestion is <b>{number}</b>."
+    ).format(number=ticket.number)
     if group is not None:
         text += "\n" + t.gettext(
-            "It goes to {group} of {station}. You will be told here about every step."
+            "Passed on to {group} of {station}. Progress will be reported here."
         ).format(group=escape(name_in(t, group)), station=escape(name_in(t, group.station)))
     else:
         text += "\n" + t.gettext(
-            "Staff will assign it to the responsible deputy group shortly, and you will be "
-            "told here about every step."
+            "Staff of the street working committee will assign it to the responsible "
+            "deputy group. Progress will be reported here."
         )
-    text += "\n" + t.gettext("Please quote the number if you call about it.")
+    text += "\n" + t.gettext("Please quote this number when asking about its progress.")
     message = query.message
 
     async def confirm() -> None:

@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.telegram.commands import RESIDENT_COMMANDS
 from bot.text.catalogs import LANGUAGE_NAMES, LOCALES, Catalogs, Texts
 from handlers.resident.area import area_picker
 from storage.models import Resident
@@ -26,12 +27,19 @@ def language_keyboard() -> InlineKeyboardMarkup:
 
 
 def help_text(t: Texts) -> str:
-    return t.gettext(
-        "Write your opinion, complaint or suggestion here at any time: it goes to the deputy "
-        "group of your area, and you will hear back here.\n\n"
-        "/area: change your area\n"
-        "/language: 语言 / language\n"
-        "/help: this help"
+    commands = (
+        t.gettext("/{command}: {description}").format(
+            command=command.name, description=t.gettext(command.description)
+        )
+        for command in RESIDENT_COMMANDS
+    )
+    return (
+        t.gettext(
+            "Send your opinions and suggestions here at any time. They are passed on to the "
+            "deputy group of your area, and progress is reported here."
+        )
+        + "\n\n"
+        + "\n".join(commands)
     )
 
 
@@ -40,7 +48,8 @@ async def start(message: Message, t: Texts) -> None:
     await message.answer(
         t.gettext(
             "Hello, {name}! This is the online channel of the people's congress liaison "
-            "stations. Deputies read what you write here and answer you here."
+            "stations, open day and night. Your opinions and suggestions are passed on to "
+            "the deputy group of your area."
         ).format(name=escape(message.from_user.first_name))
         + "\n\n"
         + t.gettext("Please choose your language:"),
@@ -59,7 +68,7 @@ async def show_help(message: Message, t: Texts) -> None:
 
 
 async def unknown_command(message: Message, t: Texts) -> None:
-    await message.answer(t.gettext("Sorry, I don't know that command.") + "\n\n" + help_text(t))
+    await message.answer(t.gettext("This command is not recognised. Send /help for help."))
 
 
 async def choose_language(
@@ -73,7 +82,7 @@ async def choose_language(
     t = catalogs.get(resident.locale)
     assert isinstance(query.message, Message)
     await query.message.edit_text(
-        t.gettext("Language: {language}.").format(language=LANGUAGE_NAMES[resident.locale])
+        t.gettext("Language set to {language}.").format(language=LANGUAGE_NAMES[resident.locale])
     )
     if resident.area_id is None:
         text, keyboard = await area_picker(session, t, None)

@@ -26,9 +26,9 @@ async def register_in_haide(harness: Harness, resident: Any) -> None:
 async def pick_hexiang(harness: Harness, resident: Any, picker: dict[str, Any]) -> None:
     """From the district buttons down to 江滨区 › 海德街道 › 和祥社区."""
     await harness.press(resident, picker, "江滨区")
-    picker = await harness.bot_says(resident.id, "江滨区：请选择。")
+    picker = await harness.bot_says(resident.id, "江滨区\n请选择您所在的街道（乡镇）：")
     await harness.press(resident, picker, "海德街道")
-    picker = await harness.bot_says(resident.id, "江滨区 海德街道：请选择。")
+    picker = await harness.bot_says(resident.id, "江滨区 海德街道\n请选择您所在的社区（村）：")
     await harness.press(resident, picker, "和祥社区")
 
 
@@ -37,4 +37,4 @@ async def submit(harness: Harness, resident: Any, *parts: str) -> dict[str, Any]
         await resident.send_text(part)
     prompt = await harness.bot_says(resident.id, f"已记下（共 {len(parts)} 条")
     await harness.press(resident, prompt, "提交")
-    return await harness.bot_says(resident.id, "已收到！")
+    return await harness.bot_says(resident.id, "已收到。")
