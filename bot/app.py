@@ -1,7 +1,8 @@
 """The composition root: builds every part from settings and hands them to each other. It is
 the one module that knows the core, the delivery, the Telegram channel and the handlers."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from aiogram import Bot, Dispatcher
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -18,6 +19,16 @@ from handlers.middlewares import install_middlewares
 from storage.db import create_engine, create_sessionmaker
 
 
+class BackgroundService(Protocol):
+    """Work that runs beside the front doors until stopped (the sender, the supervisor)."""
+
+    async def run(self) -> None: ...
+
+    def stop(self) -> None:
+        """Finish the work in hand, then return from run()."""
+        ...
+
+
 @dataclass
 class Application:
     settings: Settings
@@ -29,6 +40,7 @@ class Application:
     bot: Bot
     dispatcher: Dispatcher
     sender: Sender
+    services: list[BackgroundService] = field(default_factory=list)
 
     async def close(self) -> None:
         await self.dispatcher.fsm.close()
@@ -54,5 +66,14 @@ def build_application(
     install_middlewares(dispatcher, sessionmaker, clock, catalogs, sender.wake)
     dispatcher.include_router(build_router())
     return Application(
-        settings, clock, engine, sessionmaker, catalogs, desk, bot, dispatcher, sender
+        settings,
+        clock,
+        engine,
+        sessionmaker,
+        catalogs,
+        desk,
+        bot,
+        dispatcher,
+        sender,
+        services=[sender],
     )

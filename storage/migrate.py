@@ -38,11 +38,11 @@ def _in_a_thread(function: Callable[..., T], *args: object) -> T:
         return pool.submit(function, *args).result()
 
 
-def upgrade(database_url: str, revision: str = "head", migrations: Path = MIGRATIONS) -> None:
+def upgrade(database_url: str, revision: str = "heads", migrations: Path = MIGRATIONS) -> None:
     _in_a_thread(command.upgrade, alembic_config(database_url, migrations), revision)
 
 
-async def upgrade_async(database_url: str, revision: str = "head") -> None:
+async def upgrade_async(database_url: str, revision: str = "heads") -> None:
     await asyncio.to_thread(upgrade, database_url, revision)
 
 
