@@ -1,0 +1,380 @@
+"""Supervision (督办): the supervisor watches the deadlines of tickets held by deputy groups.
+
+Each sweep, for every ticket a deputy group holds:
+- 2 working days before its deadline, and on the day, the group is warned (at the digest time
+  of that day, not at midnight); only the most urgent warning due is sent, each at most once;
+- once the deadline has passed, the ticket is marked overdue (`overdue_since`), the group is
+  told, the street's staff chat is told if the directory names one (escalation to staff), and
+  the timeline records it (OVERDUE).
+Once a day at the digest time each deputy group gets a digest of its open tickets that are
+overdue or due within three days; it is skipped when there is nothing to say.
+
+Safe to run twice: every warning is claimed by a unique row (TicketReminder; DigestSent for a
+digest) inserted in the same transaction as its outbox row, so a restart or a second process
+never warns twice. On PostgreSQL only the holder of an advisory lock sweeps; the lock lives on
+a connection of its own, so when its process dies another process takes over at its next try.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.core.calendar import WorkCalendar, at_local, load_calendar, local_day
+from bot.core.workflow import WITH_GROUP
+from bot.delivery.outbox import Content, Recipient, enqueue
+from bot.text import render
+from bot.text.catalogs import Catalogs
+from storage.models import (
+    Actor,
+    AreaKind,
+    DeputyGroup,
+    OutboxPurpose,
+    RecipientKind,
+    Station,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    TimelineAction,
+)
+from storage.queries.areas import area_path
+from storage.queries.contacts import reachable
+from storage.queries.supervision import (
+    advisory_unlock,
+    claim_digest,
+    claim_reminder,
+    group_tickets,
+    still_connected,
+    try_advisory_lock,
+    watched_tickets,
+)
+
+log = logging.getLogger(__name__)
+
+Deadline = Literal["accept", "answer"]
+# Not yet accepted: the acceptance deadline is watched as well as the answer's.
+AWAITING_ACCEPTANCE = frozenset({TicketStatus.ASSIGNED, TicketStatus.REOPENED})
+WARN_WORKING_DAYS = 2  # the early warning, this many working days before the deadline
+DIGEST_DAYS = 3  # the digest lists what falls due within this many days
+# Two working days before a deadline can be ten calendar days before it (a week of holidays).
+HORIZON = timedelta(days=21)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What one deadline of one ticket calls for now: a warning or the overdue notice."""
+
+    deadline: Deadline
+    kind: str  # TicketReminder.kind: accept_today, answer_soon, answer_today, answer_overdue …
+    due: datetime
+
+    @property
+    def overdue(self) -> bool:
+        return self.kind.endswith("_overdue")
+
+
+@dataclass
+class SweepReport:
+    warnings: int = 0
+    overdue: int = 0
+    digests: int = 0
+
+
+@dataclass
+class Supervisor:
+    sessionmaker: async_sessionmaker[AsyncSession]
+    clock: Clock
+    catalogs: Catalogs
+    timezone: str
+    digest_at: time = time(9, 0)
+    interval_seconds: float = 60.0
+    wake_sender: Callable[[], None] | None = None
+    _lock: AsyncConnection | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        """Finish the sweep in hand, then return from run() (releasing the lock)."""
+        self._stop.set()
+
+    async def run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                try:
+                    await self.sweep(self.clock.now())
+                except Exception:
+                    log.exception("supervision sweep failed; retrying after the interval")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), self.interval_seconds)
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        """Release the sweep lock (PostgreSQL) and its connection."""
+        if self._lock is None:
+            return
+        connection, self._lock = self._lock, None
+        with contextlib.suppress(Exception):
+            await advisory_unlock(connection)
+        # Closed for good, not returned to the pool: a lock it might still hold goes with it.
+        with contextlib.suppress(Exception):
+            await connection.invalidate()
+        with contextlib.suppress(Exception):
+            await connection.close()
+
+    async def sweep(self, now: datetime) -> SweepReport | None:
+        """Warn, mark overdue, send the digests due at `now`; None if another process holds
+        the sweep (PostgreSQL)."""
+        if not await self._hold_lock():
+            return None
+        return await self.sweep_without_lock(now)
+
+    async def sweep_without_lock(self, now: datetime) -> SweepReport:
+        """One sweep, whoever else sweeps: the claims alone keep it from warning twice."""
+        report = SweepReport()
+        async with self.sessionmaker() as session:
+            calendar = await load_calendar(session)
+            ticket_ids = await watched_tickets(
+                session, WITH_GROUP, AWAITING_ACCEPTANCE, now + HORIZON
+            )
+        for ticket_id in ticket_ids:
+            async with self.sessionmaker.begin() as session:
+                await self._watch(session, ticket_id, calendar, now, report)
+        await self._digests(now, report)
+        if (report.warnings or report.overdue or report.digests) and self.wake_sender:
+            self.wake_sender()
+        return report
+
+    async def _hold_lock(self) -> bool:
+        engine = self.sessionmaker.kw["bind"]
+        if engine.dialect.name != "postgresql":
+            return True  # SQLite: one process
+        if self._lock is not None:
+            if await still_connected(self._lock):
+                return True
+            await self.close()
+        connection = await engine.connect()
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            held = await try_advisory_lock(connection)
+        except Exception:
+            await connection.invalidate()
+            await connection.close()
+            raise
+        if not held:
+            await connection.close()
+            return False
+        log.info("this process now runs the supervision sweeps")
+        self._lock = connection
+        return True
+
+    # --- deadlines of one ticket -----------------------------------------------------------
+
+    def notices(self, ticket: Ticket, calendar: WorkCalendar, now: datetime) -> list[Notice]:
+        """The most urgent warning or notice each deadline of the ticket calls for now."""
+        found: list[Notice] = []
+        if ticket.status in AWAITING_ACCEPTANCE and ticket.acknowledge_due is not None:
+            # The acceptance deadline is close to the card itself: warned on the day only.
+            notice = self._notice("accept", ticket.acknowledge_due, calendar, now, early=False)
+            if notice:
+                found.append(notice)
+        if ticket.status in WITH_GROUP and ticket.answer_due is not None:
+            notice = self._notice("answer", ticket.answer_due, calendar, now, early=True)
+            if notice:
+                found.append(notice)
+        return found
+
+    def _notice(
+        self, deadline: Deadline, due: datetime, calendar: WorkCalendar, now: datetime, early: bool
+    ) -> Notice | None:
+        day = local_day(due, self.timezone)
+        if now > due:
+            return Notice(deadline, f"{deadline}_overdue", due)
+        if now >= at_local(day, self.digest_at, self.timezone):
+            return Notice(deadline, f"{deadline}_today", due)
+        early_day = calendar.workdays_before(day, WARN_WORKING_DAYS)
+        if early and now >= at_local(early_day, self.digest_at, self.timezone):
+            return Notice(deadline, f"{deadline}_soon", due)
+        return None
+
+    async def _watch(
+        self,
+        session: AsyncSession,
+        ticket_id: int,
+        calendar: WorkCalendar,
+        now: datetime,
+        report: SweepReport,
+    ) -> None:
+        ticket = await session.get(Ticket, ticket_id)
+        if ticket is None or ticket.deputy_group_id is None:
+            return
+        for notice in self.notices(ticket, calendar, now):
+            if not await claim_reminder(session, ticket.id, notice.kind, notice.due, now):
+                continue
+            if notice.overdue:
+                await self._overdue(session, ticket, notice, now)
+                report.overdue += 1
+            else:
+                self._warn(session, ticket, notice, now)
+                report.warnings += 1
+
+    def _warn(self, session: AsyncSession, ticket: Ticket, notice: Notice, now: datetime) -> None:
+        assert ticket.deputy_group_id is not None
+        t = self.catalogs.get(None)
+        text = render.deadline_warning(
+            t,
+            ticket,
+            notice.deadline,
+            notice.due,
+            self.timezone,
+            today=notice.kind.endswith("_today"),
+        )
+        enqueue(
+            session,
+            Recipient.deputy_group(ticket.deputy_group_id),
+            OutboxPurpose.DEADLINE_WARNING,
+            Content(text),
+            now,
+            ticket_id=ticket.id,
+        )
+        self._event(session, ticket, TimelineAction.WARNED, now, notice)
+
+    async def _overdue(
+        self, session: AsyncSession, ticket: Ticket, notice: Notice, now: datetime
+    ) -> None:
+        assert ticket.deputy_group_id is not None
+        if ticket.overdue_since is None:
+            ticket.overdue_since = notice.due
+        group = await session.get_one(DeputyGroup, ticket.deputy_group_id)
+        t = self.catalogs.get(None)
+        staff = await self._staff_chat(session, group)
+        if staff is not None:
+            enqueue(
+                session,
+                staff,
+                OutboxPurpose.OVERDUE,
+                Content(
+                    render.overdue_staff_notice(
+                        t, ticket, group.name, notice.deadline, notice.due, self.timezone
+                    )
+                ),
+                now,
+                ticket_id=ticket.id,
+            )
+        else:
+            log.warning(
+                "ticket %s is overdue; the directory names no staff chat for its street",
+                ticket.number,
+            )
+        enqueue(
+            session,
+            Recipient.deputy_group(group.id),
+            OutboxPurpose.OVERDUE,
+            Content(
+                render.overdue_notice(
+                    t, ticket, notice.deadline, notice.due, self.timezone, staff is not None
+                )
+            ),
+            now,
+            ticket_id=ticket.id,
+        )
+        self._event(
+            session, ticket, TimelineAction.OVERDUE, now, notice, staff_told=staff is not None
+        )
+
+    async def _staff_chat(self, session: AsyncSession, group: DeputyGroup) -> Recipient | None:
+        """The staff chat of the street the group's station is in, if the directory names
+        one."""
+        station = await session.get_one(Station, group.station_id)
+        for area in reversed(await area_path(session, station.area_id)):
+            if area.kind == AreaKind.STREET:
+                recipient = Recipient(RecipientKind.STAFF_CHAT, area.id)
+                if await reachable(session, recipient.kind, recipient.id):
+                    return recipient
+                return None
+        return None
+
+    @staticmethod
+    def _event(
+        session: AsyncSession,
+        ticket: Ticket,
+        action: TimelineAction,
+        now: datetime,
+        notice: Notice,
+        **detail: object,
+    ) -> None:
+        session.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                at=now,
+                actor=Actor.SYSTEM,
+                actor_id=None,
+                action=action,
+                detail={
+                    "kind": notice.kind,
+                    "deadline": notice.deadline,
+                    "due": notice.due.isoformat(),
+                    **detail,
+                },
+            )
+        )
+
+    # --- the daily digest ------------------------------------------------------------------
+
+    async def _digests(self, now: datetime, report: SweepReport) -> None:
+        today = local_day(now, self.timezone)
+        if now < at_local(today, self.digest_at, self.timezone):
+            return
+        async with self.sessionmaker() as session:
+            group_ids = list(
+                await session.scalars(
+                    select(DeputyGroup.id)
+                    .where(DeputyGroup.active.is_(True))
+                    .order_by(DeputyGroup.id)
+                )
+            )
+        for group_id in group_ids:
+            async with self.sessionmaker.begin() as session:
+                if await self._digest(session, group_id, today, now):
+                    report.digests += 1
+
+    async def _digest(
+        self, session: AsyncSession, group_id: int, today: date, now: datetime
+    ) -> bool:
+        """The group's digest of today, decided once: sent, or skipped when empty."""
+        if not await claim_digest(session, group_id, today, now):
+            return False
+        overdue: list[tuple[Ticket, Deadline, datetime]] = []
+        due_soon: list[tuple[Ticket, Deadline, datetime]] = []
+        horizon = today + timedelta(days=DIGEST_DAYS)
+        for ticket in await group_tickets(session, group_id, WITH_GROUP):
+            deadline, due = _next_deadline(ticket)
+            if due is None:
+                continue
+            if ticket.overdue_since is not None or now > due:
+                overdue.append((ticket, deadline, due))
+            elif local_day(due, self.timezone) <= horizon:
+                due_soon.append((ticket, deadline, due))
+        if not overdue and not due_soon:
+            return False
+        group = await session.get_one(DeputyGroup, group_id)
+        t = self.catalogs.get(None)
+        text = render.daily_digest(t, group.name, today, overdue, due_soon, self.timezone)
+        enqueue(session, Recipient.deputy_group(group_id), OutboxPurpose.DIGEST, Content(text), now)
+        return True
+
+
+def _next_deadline(ticket: Ticket) -> tuple[Deadline, datetime | None]:
+    """The deadline the group must meet first: acceptance while not accepted, else the
+    answer."""
+    if ticket.status in AWAITING_ACCEPTANCE and ticket.acknowledge_due is not None:
+        return "accept", ticket.acknowledge_due
+    return "answer", ticket.answer_due
