@@ -5,6 +5,7 @@ anything starts, with one line saying which variable to fix (see `bot.cli`).
 """
 
 import re
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -112,6 +113,17 @@ class DeliverySettings(_Section):
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
 
 
+class SupervisionSettings(_Section):
+    digest_time: time = Field(
+        default=time(9, 0),
+        description="Local time (TIMEZONE) of deputy groups' daily digest and of the day's "
+        "deadline warnings.",
+    )
+    supervision_sweep_seconds: float = Field(
+        default=60.0, gt=0, description="How often the supervisor looks at the deadlines."
+    )
+
+
 class LogSettings(_Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["plain", "json"] = "plain"
@@ -129,4 +141,5 @@ class Settings(BaseModel):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     text: TextSettings = Field(default_factory=TextSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    supervision: SupervisionSettings = Field(default_factory=SupervisionSettings)
     log: LogSettings = Field(default_factory=LogSettings)

@@ -2,7 +2,7 @@
 residents. Output is Telegram-flavoured HTML with every user-supplied string escaped."""
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -90,3 +90,99 @@ def status_notice(t: Texts, ticket: Ticket) -> str:
     return t.gettext("Your opinion or suggestion {number}: the status is now {status}.").format(
         number=ticket.number, status="<b>" + status_label(t, ticket.status) + "</b>"
     )
+
+
+# --- deadlines and supervision (限时办理, 督办) ---------------------------------------------
+
+
+def deadline_warning(
+    t: Texts, ticket: Ticket, deadline: str, due: datetime, timezone: str, today: bool
+) -> str:
+    """To the deputy group: a deadline ("accept" or "answer") is near, or is today."""
+    messages = {
+        ("accept", True): t.gettext(
+            "Reminder: opinion or suggestion {number} is to be accepted today (by {due})."
+        ),
+        ("answer", True): t.gettext(
+            "Reminder: opinion or suggestion {number} is to be answered today (by {due})."
+        ),
+        ("answer", False): t.gettext(
+            "Reminder: opinion or suggestion {number} is to be answered by {due}."
+        ),
+        ("accept", False): t.gettext(
+            "Reminder: opinion or suggestion {number} is to be accepted by {due}."
+        ),
+    }
+    return messages[deadline, today].format(number=ticket.number, due=local_time(due, timezone))
+
+
+def overdue_notice(
+    t: Texts, ticket: Ticket, deadline: str, due: datetime, timezone: str, staff_told: bool
+) -> str:
+    """To the deputy group: a deadline has passed."""
+    text = (
+        t.gettext(
+            "Opinion or suggestion {number} has passed its deadline for acceptance ({due}). "
+            "Please accept it as soon as possible."
+        )
+        if deadline == "accept"
+        else t.gettext(
+            "Opinion or suggestion {number} has passed its deadline for an answer ({due}). "
+            "Please answer the resident as soon as possible."
+        )
+    ).format(number=ticket.number, due=local_time(due, timezone))
+    if staff_told:
+        text += "\n" + t.gettext("The street working committee has been informed for supervision.")
+    return text
+
+
+def overdue_staff_notice(
+    t: Texts, ticket: Ticket, group_name: str, deadline: str, due: datetime, timezone: str
+) -> str:
+    """To the street's staff chat: a ticket of one of its deputy groups is overdue."""
+    heading = (
+        t.gettext(
+            "Supervision: opinion or suggestion {number} of {group} has passed its deadline "
+            "for acceptance ({due})."
+        )
+        if deadline == "accept"
+        else t.gettext(
+            "Supervision: opinion or suggestion {number} of {group} has passed its deadline "
+            "for an answer ({due})."
+        )
+    ).format(number=ticket.number, group=escape(group_name), due=local_time(due, timezone))
+    excerpt = ticket.text if len(ticket.text) <= 80 else ticket.text[:80] + "…"
+    return f"<b>{heading}</b>\n\n{escape(excerpt)}"
+
+
+def daily_digest(
+    t: Texts,
+    group_name: str,
+    day: date,
+    overdue: list[tuple[Ticket, str, datetime]],
+    due_soon: list[tuple[Ticket, str, datetime]],
+    timezone: str,
+) -> str:
+    """A deputy group's daily digest: its tickets overdue, then those due within three days,
+    each with the deadline it must meet ("accept" or "answer")."""
+
+    def line(ticket: Ticket, deadline: str, due: datetime) -> str:
+        item = (
+            t.gettext("{number}: to be accepted by {due}")
+            if deadline == "accept"
+            else t.gettext("{number}: to be answered by {due}")
+        )
+        return "• " + item.format(number=ticket.number, due=local_time(due, timezone))
+
+    lines = [
+        "<b>"
+        + t.gettext("Daily digest of {group} ({day})").format(
+            group=escape(group_name), day=day.isoformat()
+        )
+        + "</b>"
+    ]
+    if overdue:
+        lines += ["", t.gettext("Overdue:")] + [line(*item) for item in overdue]
+    if due_soon:
+        lines += ["", t.gettext("Due within three days:")] + [line(*item) for item in due_soon]
+    return "\n".join(lines)
