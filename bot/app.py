@@ -13,6 +13,7 @@ from bot.delivery.sender import Sender
 from bot.settings import Settings
 from bot.telegram.channel import TelegramChannel
 from bot.telegram.dispatcher import build_bot, build_dispatcher
+from bot.telegram.inbound import Inbound
 from bot.text.catalogs import Catalogs
 from handlers import build_router
 from handlers.middlewares import install_middlewares
@@ -40,6 +41,7 @@ class Application:
     bot: Bot
     dispatcher: Dispatcher
     sender: Sender
+    inbound: Inbound
     services: list[BackgroundService] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -52,7 +54,11 @@ def build_application(
     settings: Settings, clock: Clock | None = None, redis_prefix: str = "fsm"
 ) -> Application:
     clock = clock or SystemClock()
-    engine = create_engine(settings.storage.database_url)
+    engine = create_engine(
+        settings.storage.database_url,
+        settings.storage.database_pool_size,
+        settings.storage.database_pool_timeout,
+    )
     sessionmaker = create_sessionmaker(engine)
     catalogs = Catalogs(settings.text.locales_dir, settings.text.default_locale)
     desk = TicketDesk(clock, catalogs, settings.text.timezone)
@@ -61,9 +67,10 @@ def build_application(
         sessionmaker, TelegramChannel(bot), clock, settings.delivery.outbox_poll_seconds
     )
     dispatcher = build_dispatcher(
-        settings.storage.redis_url, redis_prefix, catalogs=catalogs, desk=desk, clock=clock
+        settings.storage, redis_prefix, catalogs=catalogs, desk=desk, clock=clock
     )
-    install_middlewares(dispatcher, sessionmaker, clock, catalogs, sender.wake)
+    install_middlewares(dispatcher, sessionmaker, clock, catalogs, sender.wake, settings.inbound)
+    inbound = Inbound(sessionmaker, dispatcher, bot, clock, settings.inbound)
     dispatcher.include_router(build_router())
     return Application(
         settings,
@@ -75,5 +82,6 @@ def build_application(
         bot,
         dispatcher,
         sender,
+        inbound,
         services=[sender],
     )

@@ -92,6 +92,14 @@ class StorageSettings(_Section):
     database_url: DatabaseURL = Field(default=DEFAULT_DATABASE_URL, description="SQLAlchemy URL.")
     redis_url: str | None = Field(default=None, description="Redis; memory storage without it.")
     auto_migrate: bool = Field(default=True, description="Apply migrations when `run` starts.")
+    # Connections are kept and waited for, never opened per update nor refused under load.
+    database_pool_size: int = Field(default=20, ge=1, description="Database connections kept.")
+    database_pool_timeout: float = Field(default=30.0, gt=0, description="Wait for one (s).")
+    redis_max_connections: int = Field(default=50, ge=1, description="Redis connections kept.")
+    redis_pool_timeout: float = Field(default=30.0, gt=0, description="Wait for one (s).")
+    redis_lock_seconds: float = Field(
+        default=5.0, gt=0, description="A person's lock lapses this long after its holder died."
+    )
 
     @field_validator("redis_url", mode="before")
     @classmethod
@@ -124,6 +132,12 @@ class SupervisionSettings(_Section):
     )
 
 
+class InboundSettings(_Section):
+    inbound_max_attempts: int = Field(default=5, ge=1, description="Attempts before failed.")
+    inbound_retry_seconds: float = Field(default=1.0, ge=0, description="First retry's delay.")
+    inbound_keep_days: float = Field(default=7.0, gt=0, description="Processed ones kept.")
+
+
 class LogSettings(_Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["plain", "json"] = "plain"
@@ -141,5 +155,6 @@ class Settings(BaseModel):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     text: TextSettings = Field(default_factory=TextSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    inbound: InboundSettings = Field(default_factory=InboundSettings)
     supervision: SupervisionSettings = Field(default_factory=SupervisionSettings)
     log: LogSettings = Field(default_factory=LogSettings)

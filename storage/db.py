@@ -19,13 +19,19 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, pool_size: int = 20, pool_timeout: float = 30.0) -> AsyncEngine:
+    """An engine whose pool keeps `pool_size` connections and, when all are in use, waits up
+    to `pool_timeout` seconds for one: no connection is opened and closed per update under
+    load (an overflow would be), and none is pinged on every checkout (a round trip each; a
+    connection found dead fails its update, which is retried on a fresh one)."""
+    pool = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": pool_timeout}
     if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, **pool)
     database = make_url(url).database
-    if database and database != ":memory:":
+    in_memory = not database or database == ":memory:"
+    if not in_memory:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    engine = create_async_engine(url, connect_args={"timeout": 30}, **({} if in_memory else pool))
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 

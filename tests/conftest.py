@@ -22,14 +22,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import build_application
 from bot.clock import FrozenClock
 from bot.core.directory import load_directory, read_directory
+from bot.core.tickets import TicketDesk
 from bot.fake_telegram import FakeTelegram
 from bot.runners.polling import run_polling
 from bot.settings import (
+    PACKAGED_LOCALES_DIR,
     DeliverySettings,
+    InboundSettings,
     Settings,
     StorageSettings,
     TelegramSettings,
 )
+from bot.text.catalogs import Catalogs
 from storage.db import open_database
 from storage.migrate import upgrade
 from tests.support.harness import (
@@ -203,6 +207,11 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
+def desk(clock: FrozenClock) -> TicketDesk:
+    return TicketDesk(clock, Catalogs(PACKAGED_LOCALES_DIR), "Asia/Shanghai")
+
+
+@pytest.fixture
 async def harness(
     database_url: str,
     redis_url: str | None,
@@ -218,12 +227,13 @@ async def harness(
         telegram=TelegramSettings(bot_token=BOT_TOKEN, telegram_api_url=base_url),
         storage=StorageSettings(database_url=database_url, redis_url=redis_url, auto_migrate=False),
         delivery=DeliverySettings(outbox_poll_seconds=0.2),
+        inbound=InboundSettings(inbound_retry_seconds=0.05),  # a failing handler fails fast
     )
     app = build_application(settings, clock, redis_prefix=redis_prefix)
     polling = asyncio.create_task(run_polling(app, handle_signals=False))
     yield Harness(fake, app, groups)
     steps = {
-        "stop polling": app.dispatcher.stop_polling,
+        "stop polling": app.inbound.stop,
         "wait for polling": lambda: polling,
         "close the app": app.close,
         "stop the fake": fake.stop,

@@ -25,7 +25,7 @@ TABLES = {
     "ticket_counters",
     "outbox",
     "contacts",
-    "processed_updates",
+    "inbound_updates",
     "alembic_version",
 }
 

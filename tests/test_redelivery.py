@@ -4,8 +4,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import FrozenClock
-from bot.telegram.updates import claim_update
-from storage.models import OutboxMessage, ProcessedUpdate, Ticket
+from storage.models import InboundStatus, InboundUpdate, OutboxMessage, Ticket
+from storage.queries.inbound import claim_update
 from tests.support.harness import Harness
 from tests.support.stories import HAIDE_GROUP_1, OPINION, register_in_haide
 
@@ -33,7 +33,9 @@ async def test_a_redelivered_submit_does_not_make_a_second_ticket(harness: Harne
     async with harness.app.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Ticket)) == 1
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
-        processed = await session.scalars(select(ProcessedUpdate.update_id))
+        processed = await session.scalars(
+            select(InboundUpdate.update_id).where(InboundUpdate.status == InboundStatus.DONE)
+        )
         assert {press["update_id"], text["update_id"]} <= set(processed)
     answered = [r.method for r in fake.requests[requests_before:] if r.method != "getUpdates"]
     assert answered == ["sendMessage"]  # only the answer to /help
@@ -54,8 +56,8 @@ async def test_pressing_submit_twice_makes_one_ticket(harness: Harness):
 
 
 async def test_update_ids_are_kept_per_bot(session: AsyncSession, clock: FrozenClock):
-    assert await claim_update(session, 111, 42, clock.now())
-    assert not await claim_update(session, 111, 42, clock.now())
+    assert await claim_update(session, 111, 42, {"update_id": 42}, clock.now())
+    assert not await claim_update(session, 111, 42, {"update_id": 42}, clock.now())
     # Another token's update 42 (or Telegram's numbering restarted) is new work, not a repeat.
-    assert await claim_update(session, 222, 42, clock.now())
+    assert await claim_update(session, 222, 42, {"update_id": 42}, clock.now())
     await session.commit()

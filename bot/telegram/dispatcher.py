@@ -11,9 +11,10 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+from redis.asyncio import BlockingConnectionPool, Redis
 
-from bot.settings import TelegramSettings
-from bot.telegram.isolation import OrderedEventIsolation
+from bot.settings import StorageSettings, TelegramSettings
+from bot.telegram.isolation import OrderedEventIsolation, RenewedRedisIsolation
 
 
 def build_bot(settings: TelegramSettings) -> Bot:
@@ -26,17 +27,27 @@ def build_bot(settings: TelegramSettings) -> Bot:
     )
 
 
-def build_fsm(redis_url: str | None, redis_prefix: str) -> tuple[BaseStorage, BaseEventIsolation]:
-    """Conversation state, and the lock that handles one person's updates one at a time."""
-    if redis_url is None:
+def build_fsm(
+    settings: StorageSettings, redis_prefix: str
+) -> tuple[BaseStorage, BaseEventIsolation]:
+    """Conversation state, and the lock that handles one person's updates one at a time.
+    With Redis, both share one client whose pool waits for a free connection (up to
+    `redis_pool_timeout`) instead of failing the update when all are in use."""
+    if settings.redis_url is None:
         return MemoryStorage(), OrderedEventIsolation()
-    storage = RedisStorage.from_url(
-        redis_url, key_builder=DefaultKeyBuilder(prefix=redis_prefix, with_bot_id=True)
+    pool = BlockingConnectionPool.from_url(
+        settings.redis_url,
+        max_connections=settings.redis_max_connections,
+        timeout=settings.redis_pool_timeout,
     )
-    return storage, OrderedEventIsolation(shared=storage.create_isolation())
+    key_builder = DefaultKeyBuilder(prefix=redis_prefix, with_bot_id=True)
+    redis = Redis(connection_pool=pool)
+    storage = RedisStorage(redis, key_builder=key_builder)
+    shared = RenewedRedisIsolation(redis, key_builder, settings.redis_lock_seconds)
+    return storage, OrderedEventIsolation(shared=shared)
 
 
-def build_dispatcher(redis_url: str | None, redis_prefix: str, **context: Any) -> Dispatcher:
+def build_dispatcher(settings: StorageSettings, redis_prefix: str, **context: Any) -> Dispatcher:
     """A dispatcher whose handlers receive `context` (the core's services) as arguments."""
-    storage, isolation = build_fsm(redis_url, redis_prefix)
+    storage, isolation = build_fsm(settings, redis_prefix)
     return Dispatcher(storage=storage, events_isolation=isolation, **context)

@@ -2,10 +2,16 @@
 and the message typed right after it, or two parts of a draft, never race."""
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Hashable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
-from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
+from aiogram.fsm.storage.base import BaseEventIsolation, KeyBuilder, StorageKey
+from redis.asyncio import Redis
+from redis.asyncio.lock import Lock
+from redis.exceptions import LockError, RedisError
+
+log = logging.getLogger(__name__)
 
 
 class KeyedLock:
@@ -53,3 +59,44 @@ class OrderedEventIsolation(BaseEventIsolation):
     async def close(self) -> None:
         if self._shared is not None:
             await self._shared.close()
+
+
+class RenewedRedisIsolation(BaseEventIsolation):
+    """The lock several processes share, in Redis: it lapses `seconds` after it was last
+    renewed, and its holder renews it every third of that while it works. A killed holder
+    stops renewing, so the person is free again within `seconds` (aiogram's own Redis lock
+    keeps them waiting a minute); a slow handler keeps its lock as long as it runs."""
+
+    def __init__(self, redis: Redis, key_builder: KeyBuilder, seconds: float) -> None:
+        self.redis = redis
+        self.key_builder = key_builder
+        self.seconds = seconds
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncIterator[None]:
+        lock = self.redis.lock(
+            self.key_builder.build(key, "lock"), timeout=self.seconds, sleep=0.05
+        )
+        await lock.acquire()
+        renewing = asyncio.create_task(self._renew(lock))
+        try:
+            yield
+        finally:
+            renewing.cancel()
+            with suppress(asyncio.CancelledError):
+                await renewing
+            try:
+                await lock.release()
+            except LockError:
+                log.warning("the lock %s had lapsed before it was released", lock.name)
+
+    async def _renew(self, lock: Lock) -> None:
+        while True:
+            await asyncio.sleep(self.seconds / 3)
+            try:
+                await lock.reacquire()
+            except (LockError, RedisError) as error:
+                log.warning("could not renew the lock %s: %r", lock.name, error)
+
+    async def close(self) -> None:
+        """The Redis client is shared with the FSM storage, which closes it."""

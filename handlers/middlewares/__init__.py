@@ -1,5 +1,6 @@
-"""What every update gets before a handler sees it, in this order: a transaction (and the
-skip of a redelivered update), then who is writing and in which language."""
+"""What every update gets before a handler sees it, in this order: a transaction (which marks
+the update processed, skips a redelivered one and retries a failed one), then who is writing
+and in which language."""
 
 from collections.abc import Callable
 
@@ -7,6 +8,7 @@ from aiogram import Dispatcher
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.settings import InboundSettings
 from bot.text.catalogs import Catalogs
 from handlers.middlewares.identity import Identity
 from handlers.middlewares.transaction import Transaction
@@ -18,6 +20,7 @@ def install_middlewares(
     clock: Clock,
     catalogs: Catalogs,
     on_commit: Callable[[], None],
+    inbound: InboundSettings,
 ) -> None:
-    dispatcher.update.outer_middleware(Transaction(sessionmaker, clock, on_commit))
+    dispatcher.update.outer_middleware(Transaction(sessionmaker, clock, on_commit, inbound))
     dispatcher.update.outer_middleware(Identity(clock, catalogs))

@@ -7,7 +7,6 @@ from storage.models.delivery import (
     OutboxMessage,
     OutboxPurpose,
     OutboxStatus,
-    ProcessedUpdate,
     RecipientKind,
 )
 from storage.models.directory import (
@@ -20,6 +19,7 @@ from storage.models.directory import (
     deputy_group_areas,
     deputy_group_members,
 )
+from storage.models.inbound import InboundStatus, InboundUpdate
 from storage.models.residents import Resident
 from storage.models.tickets import (
     Actor,
@@ -40,10 +40,11 @@ __all__ = [
     "Contact",
     "Deputy",
     "DeputyGroup",
+    "InboundStatus",
+    "InboundUpdate",
     "OutboxMessage",
     "OutboxPurpose",
     "OutboxStatus",
-    "ProcessedUpdate",
     "RecipientKind",
     "Resident",
     "Station",

@@ -1,10 +1,10 @@
-"""Delivery: recipients' addresses per channel, the outbox, and processed updates."""
+"""Delivery: recipients' addresses per channel, and the outbox."""
 
 import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, enum_column
@@ -79,14 +79,3 @@ class OutboxMessage(Base):
     # Filled when delivered: the address it went to and the channel's id of the message.
     address: Mapped[str | None] = mapped_column(String(64))
     receipt: Mapped[str | None] = mapped_column(String(64))
-
-
-class ProcessedUpdate(Base):
-    """Update ids already handled, per bot: a redelivered update is processed once, and
-    another bot's (or a restarted numbering's) ids are not mistaken for it."""
-
-    __tablename__ = "processed_updates"
-
-    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    processed_at: Mapped[datetime]

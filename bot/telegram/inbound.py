@@ -1,0 +1,127 @@
+"""Updates that reached the bot are never lost: each is recorded in the database before it is
+confirmed to Telegram (polling: before the next getUpdates offset; a webhook: before it is
+answered), then processed from its record. One person's updates are handed to the dispatcher
+in the order they came; its per-person isolation keeps them one at a time in that order. A
+redelivered update finds its record and is not handed out again; the transaction that
+processes an update marks it done (`handlers/middlewares/transaction.py`), retries it a
+bounded number of times, and keeps it as failed with its error after the last attempt.
+Updates recorded but not processed when the process stopped are processed when it starts."""
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import Update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.settings import InboundSettings
+from storage.queries.inbound import prune_processed, record_updates, take_interrupted
+
+log = logging.getLogger(__name__)
+
+PRUNE_EVERY = timedelta(hours=1)
+
+
+def raw_update(update: Update) -> dict[str, Any]:
+    """The update as Telegram sends it (JSON, Telegram's field names)."""
+    return update.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class Inbound:
+    """Records updates, hands them to the dispatcher, and keeps the records tidy."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        dispatcher: Dispatcher,
+        bot: Bot,
+        clock: Clock,
+        settings: InboundSettings,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.dispatcher = dispatcher
+        self.bot = bot
+        self.clock = clock
+        self.settings = settings
+        self.stopping = asyncio.Event()
+        self._processing: set[asyncio.Task[None]] = set()
+        self._pruned_at = clock.now() - PRUNE_EVERY
+
+    async def receive(self, updates: Iterable[Update]) -> None:
+        """Records the updates and starts processing those not seen before. Once it returns,
+        the updates may be confirmed to Telegram; if it raises, they must not be."""
+        updates = sorted(updates, key=lambda update: update.update_id)
+        if not updates:
+            return
+        async with self.sessionmaker.begin() as session:
+            new = await record_updates(
+                session,
+                self.bot.id,
+                [(update.update_id, raw_update(update)) for update in updates],
+                self.clock.now(),
+            )
+        for update in updates:
+            if update.update_id in new:
+                self._start(update)
+            else:
+                log.info("update %s was received before; not handed out again", update.update_id)
+
+    async def resume(self) -> int:
+        """Starts processing the updates recorded and not processed before the process
+        stopped, oldest first; call before receiving new ones. How many there were."""
+        async with self.sessionmaker.begin() as session:
+            records = await take_interrupted(
+                session, self.bot.id, self.settings.inbound_max_attempts
+            )
+        for record in records:
+            self._start(Update.model_validate(record.payload, context={"bot": self.bot}))
+        if records:
+            log.info("processing %d update(s) received before the restart", len(records))
+        return len(records)
+
+    async def prune(self, force: bool = False) -> None:
+        """Forgets updates processed more than `inbound_keep_days` ago (at most hourly)."""
+        now = self.clock.now()
+        if not force and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        async with self.sessionmaker.begin() as session:
+            pruned = await prune_processed(
+                session, now - timedelta(days=self.settings.inbound_keep_days)
+            )
+        if pruned:
+            log.info("forgot %d processed update(s)", pruned)
+
+    async def stop(self) -> None:
+        """Stops receiving; the runner then lets the updates in hand finish."""
+        self.stopping.set()
+
+    async def drain(self, timeout: float) -> None:
+        """Waits for the updates in hand; those still running after `timeout` are cancelled
+        (they stay recorded as pending and are processed at the next start)."""
+        if not self._processing:
+            return
+        _, late = await asyncio.wait(set(self._processing), timeout=timeout)
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning(
+                "%d update(s) still running were cancelled; kept for the next start", len(late)
+            )
+            await asyncio.wait(late)
+
+    def _start(self, update: Update) -> None:
+        task = asyncio.create_task(self._process(update), name=f"update {update.update_id}")
+        self._processing.add(task)
+        task.add_done_callback(self._processing.discard)
+
+    async def _process(self, update: Update) -> None:
+        try:
+            await self.dispatcher.feed_update(self.bot, update)
+        except Exception:
+            # Already kept as failed, with its error, by the transaction middleware.
+            log.exception("update %s failed for good", update.update_id)
