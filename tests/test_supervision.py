@@ -32,6 +32,7 @@ from storage.models import (
     TicketEvent,
     TimelineAction,
 )
+from storage.queries.supervision import SUPERVISOR_LOCK
 from tests.support.harness import Harness
 from tests.support.stories import HAIDE_GROUP_1, OPINION, register_in_haide, submit
 
@@ -316,9 +317,12 @@ async def test_on_postgres_one_process_sweeps_and_another_takes_over_when_it_die
         async with sessions() as session:
             await session.execute(
                 text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                    "WHERE locktype = 'advisory' AND granted"
-                )
+                    "SELECT pg_terminate_backend(pid, 5000) FROM pg_locks "
+                    "WHERE locktype = 'advisory' AND granted AND classid = :high "
+                    "AND objid = :low AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())"
+                ),
+                {"high": SUPERVISOR_LOCK >> 32, "low": SUPERVISOR_LOCK & 0xFFFFFFFF},
             )
         set_time(clock, local(2026, 10, 9, 9))
         report = await second.sweep(clock.now())
