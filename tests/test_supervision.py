@@ -265,6 +265,31 @@ async def test_a_restart_or_a_second_sweeper_warns_nobody_twice(
     assert kinds.count(("digest", "deputy_group")) == 2  # one on the 8th, one on the 9th
 
 
+async def test_a_warning_that_fails_is_not_recorded_and_holds_up_no_other(
+    sessions: async_sessionmaker, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+):
+    first = await submitted(sessions, clock, local(2026, 10, 19, 10))
+    await submitted(sessions, clock, local(2026, 10, 19, 11), area="jb-hd-xq")
+    sweeper = supervisor(sessions, clock)
+    set_time(clock, local(2026, 10, 21, 9, 30))  # both are to be accepted today
+    warn = Supervisor._warn
+
+    def failing_for_the_first(self, session, ticket, notice, now):  # type: ignore[no-untyped-def]
+        if ticket.id == first:
+            raise RuntimeError("the database went away mid-warning")
+        warn(self, session, ticket, notice, now)
+
+    monkeypatch.setattr(Supervisor, "_warn", failing_for_the_first)
+    assert (await sweeper.sweep(clock.now())).warnings == 1  # type: ignore[union-attr]
+    monkeypatch.setattr(Supervisor, "_warn", warn)
+    # Its claim went with the failed transaction: the next sweep sends the first's warning.
+    assert (await sweeper.sweep(clock.now())).warnings == 1  # type: ignore[union-attr]
+    assert (await sweeper.sweep(clock.now())).warnings == 0  # type: ignore[union-attr]
+    warnings = [t for p, _, t in await notices(sessions) if p == "deadline_warning"]
+    assert sorted(w.split()[0] for w in warnings) == ["提醒：意见建议", "提醒：意见建议"]
+    assert len({w.split()[1] for w in warnings}) == 2
+
+
 async def test_the_digest_comes_once_a_day_at_its_time_and_not_when_there_is_nothing(
     sessions: async_sessionmaker, clock: FrozenClock
 ):

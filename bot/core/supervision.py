@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -51,6 +50,7 @@ from storage.queries.supervision import (
     claim_digest,
     claim_reminder,
     group_tickets,
+    groups_without_digest,
     still_connected,
     try_advisory_lock,
     watched_tickets,
@@ -146,8 +146,12 @@ class Supervisor:
                 session, WITH_GROUP, AWAITING_ACCEPTANCE, now + HORIZON
             )
         for ticket_id in ticket_ids:
-            async with self.sessionmaker.begin() as session:
-                await self._watch(session, ticket_id, calendar, now, report)
+            # One ticket that cannot be handled must not hold up the others' warnings.
+            try:
+                async with self.sessionmaker.begin() as session:
+                    await self._watch(session, ticket_id, calendar, now, report)
+            except Exception:
+                log.exception("supervision of ticket %s failed; retrying next sweep", ticket_id)
         await self._digests(now, report)
         if (report.warnings or report.overdue or report.digests) and self.wake_sender:
             self.wake_sender()
@@ -334,13 +338,7 @@ class Supervisor:
         if now < at_local(today, self.digest_at, self.timezone):
             return
         async with self.sessionmaker() as session:
-            group_ids = list(
-                await session.scalars(
-                    select(DeputyGroup.id)
-                    .where(DeputyGroup.active.is_(True))
-                    .order_by(DeputyGroup.id)
-                )
-            )
+            group_ids = await groups_without_digest(session, today)
         for group_id in group_ids:
             async with self.sessionmaker.begin() as session:
                 if await self._digest(session, group_id, today, now):

@@ -9,7 +9,7 @@ from sqlalchemy import Insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from storage.models import DigestSent, Ticket, TicketReminder, TicketStatus
+from storage.models import DeputyGroup, DigestSent, Ticket, TicketReminder, TicketStatus
 
 # pg_advisory_lock's key for the supervisor ("LSBSUP" in ASCII), the same in every process.
 SUPERVISOR_LOCK = 0x4C5342535550
@@ -44,6 +44,17 @@ async def claim_digest(session: AsyncSession, group_id: int, day: date, now: dat
         .returning(DigestSent.id)
     )
     return (await session.scalar(statement)) is not None
+
+
+async def groups_without_digest(session: AsyncSession, day: date) -> list[int]:
+    """Active deputy groups whose digest of `day` is not decided yet."""
+    decided = select(DigestSent.group_id).where(DigestSent.day == day)
+    rows = await session.scalars(
+        select(DeputyGroup.id)
+        .where(DeputyGroup.active.is_(True), DeputyGroup.id.not_in(decided))
+        .order_by(DeputyGroup.id)
+    )
+    return list(rows)
 
 
 async def watched_tickets(
