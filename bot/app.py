@@ -50,6 +50,12 @@ class Application:
         await self.engine.dispose()
 
 
+def build_desk(settings: Settings, clock: Clock | None = None) -> TicketDesk:
+    """The core's ticket desk, as every front door (the bot, the command line) uses it."""
+    catalogs = Catalogs(settings.text.locales_dir, settings.text.default_locale)
+    return TicketDesk(clock or SystemClock(), catalogs, settings.text.timezone)
+
+
 def build_application(
     settings: Settings, clock: Clock | None = None, redis_prefix: str = "fsm"
 ) -> Application:
@@ -60,8 +66,8 @@ def build_application(
         settings.storage.database_pool_timeout,
     )
     sessionmaker = create_sessionmaker(engine)
-    catalogs = Catalogs(settings.text.locales_dir, settings.text.default_locale)
-    desk = TicketDesk(clock, catalogs, settings.text.timezone)
+    desk = build_desk(settings, clock)
+    catalogs = desk.catalogs
     bot = build_bot(settings.telegram)
     sender = Sender(
         sessionmaker, TelegramChannel(bot), clock, settings.delivery.outbox_poll_seconds

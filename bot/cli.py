@@ -1,4 +1,5 @@
-"""Command line: `python -m bot [run | migrate [--status | --new MESSAGE] | load-directory FILE]`.
+"""Command line: `python -m bot [run | migrate [--status | --new MESSAGE] | load-directory FILE
+| triage | assign NUMBER GROUP]`.
 
 Settings are read and checked first: a wrong one ends the program with one line naming the
 variable, before anything starts (exit status 2, like any usage error).
@@ -12,12 +13,17 @@ from pathlib import Path
 
 from alembic.util import CommandError
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from bot.core.directory import DirectoryError, load_directory, read_directory
+from bot.core.timeline import Who
+from bot.core.workflow import TransitionError
 from bot.logs import setup_logging
 from bot.settings import LogSettings, Settings
 from storage import migrate
 from storage.db import open_database
+from storage.models import Actor, DeputyGroup, Ticket
+from storage.queries.tickets import tickets_awaiting_triage
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     load = commands.add_parser("load-directory", help="load areas, stations, groups, deputies")
     load.add_argument("file", type=Path)
+    commands.add_parser("triage", help="staff: list the tickets waiting for a deputy group")
+    assign = commands.add_parser("assign", help="staff: give a ticket to a deputy group")
+    assign.add_argument("number", help="the ticket's number, e.g. A-2026-000123")
+    assign.add_argument("group", help="the deputy group's code in the directory, e.g. g-hd-1")
     args = parser.parse_args(argv)
     try:
         # The log settings first, so that the other settings' problems are logged as asked.
@@ -54,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         return _migrate(settings, args.status, args.new)
     if args.command == "load-directory":
         return asyncio.run(_load_directory(settings, args.file))
+    if args.command == "triage":
+        return asyncio.run(_triage(settings))
+    if args.command == "assign":
+        return asyncio.run(_assign(settings, args.number, args.group))
     return _run(settings)
 
 
@@ -141,4 +155,38 @@ async def _load_directory(settings: Settings, path: Path) -> int:
     ):
         report = await load_directory(session, directory)
     print(f"{path}: {report.summary() if report.changed else 'already up to date'}")
+    return 0
+
+
+async def _triage(settings: Settings) -> int:
+    async with open_database(settings.storage.database_url) as sessions, sessions() as session:
+        waiting = await tickets_awaiting_triage(session)
+    for ticket in waiting:
+        first_line = ticket.text.splitlines()[0][:60] if ticket.text else ""
+        print(f"{ticket.number}\t{ticket.created_at:%Y-%m-%d %H:%M}Z\t{first_line}")
+    print(f"{len(waiting)} waiting for a deputy group", file=sys.stderr)
+    return 0
+
+
+async def _assign(settings: Settings, number: str, group_code: str) -> int:
+    """The command line's staff member assigns a ticket, as the staff panel will."""
+    from bot.app import build_desk
+
+    desk = build_desk(settings)
+    async with (
+        open_database(settings.storage.database_url) as sessions,
+        sessions.begin() as session,
+    ):
+        ticket = await session.scalar(select(Ticket).where(Ticket.number == number))
+        group = await session.scalar(select(DeputyGroup).where(DeputyGroup.code == group_code))
+        if ticket is None or group is None or not group.active:
+            missing = "ticket" if ticket is None else "active deputy group"
+            print(f"No {missing} {number if ticket is None else group_code}.", file=sys.stderr)
+            return 1
+        try:
+            await desk.assign(session, ticket, group, Who(Actor.STAFF))
+        except TransitionError as error:
+            print(f"Not assigned: {error}.", file=sys.stderr)
+            return 1
+    print(f"{number} → {group.name}; its card is on its way to the group.")
     return 0

@@ -11,9 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import FrozenClock
+from bot.core.residents import register_resident
+from bot.core.tickets import TicketDesk
 from bot.fake_telegram import FakeTelegram
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import PACKAGED_LOCALES_DIR, PROJECT_ROOT, Settings
+from bot.text.catalogs import Catalogs
 from storage import migrate
+from storage.db import open_database
+from tests.support.harness import START
 
 DEMO_DIRECTORY = PROJECT_ROOT / "bot" / "data" / "demo-directory.yaml"
 
@@ -178,3 +184,30 @@ def test_a_new_revision_is_numbered_after_the_last_one(tmp_path: Path):
     assert path.parent == migrations / "versions"
     assert path.name == f"{int(head) + 1:04d}_add_a_thing.py"
     assert f"Revises: {head}\n" in path.read_text()
+
+
+def test_staff_see_the_tickets_waiting_for_a_group_and_assign_one(tmp_path: Path):
+    assert bot("load-directory", str(DEMO_DIRECTORY), cwd=tmp_path).returncode == 0
+    url = f"sqlite+aiosqlite:///{tmp_path}/data/liaison.sqlite3"
+
+    async def a_ticket_nobody_covers() -> None:
+        desk = TicketDesk(FrozenClock(START), Catalogs(PACKAGED_LOCALES_DIR), "Asia/Shanghai")
+        async with open_database(url) as sessions, sessions.begin() as session:
+            resident = await register_resident(
+                session, "telegram", "5001", "小红", "zh_Hans", START
+            )
+            await desk.submit_opinion(session, resident, "全区公交太少\n第二行", "k1")
+
+    asyncio.run(a_ticket_nobody_covers())
+    listed = bot("triage", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.startswith("A-2026-000001\t2026-11-23 10:30Z\t全区公交太少\n")
+    assigned = bot("assign", "A-2026-000001", "g-wx", cwd=tmp_path)
+    assert assigned.returncode == 0, assigned.stderr
+    assert "望仙街道代表小组" in assigned.stdout
+    assert bot("triage", cwd=tmp_path).stdout == ""
+    again = bot("assign", "A-2026-000001", "g-wx", cwd=tmp_path)
+    assert again.returncode == 1
+    assert again.stderr.startswith("Not assigned: a ticket that is assigned cannot assign")
+    unknown = bot("assign", "A-2026-000009", "g-wx", cwd=tmp_path)
+    assert (unknown.returncode, unknown.stderr) == (1, "No ticket A-2026-000009.\n")

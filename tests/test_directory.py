@@ -24,6 +24,9 @@ async def test_the_demo_directory_loads_and_a_second_load_changes_nothing(sessio
         "deputy_groups": 5,
         "deputies": 9,
         "categories": 9,
+        "routing_rules": 2,
+        "deadline_policies": 2,
+        "calendar_days": 1,
     }
     second = await load_directory(session, parse_directory(DEMO))
     await session.commit()
@@ -86,3 +89,25 @@ async def test_a_refused_file_loads_nothing(session: AsyncSession):
         parse_directory(DEMO.replace("area: qs-bs\n", "area: qs-zz\n"))
     assert await count(session, Area) == 0
     assert await count(session, Station) == 0
+
+
+async def test_entries_removed_from_the_file_are_deactivated_not_deleted(session: AsyncSession):
+    await load_directory(session, parse_directory(DEMO))
+    await session.commit()
+    without_g_hd_2 = (
+        DEMO.replace("  - {area: jb-hd, category: housing, group: g-hd-2}\n", "")
+        .replace("  - {area: jb-hd-ys, category: transport, group: g-hd-2}\n", "")
+        .replace("groups: [g-hd-2]}", "groups: [g-hd-1]}")
+        .replace("routing:\n", "routing: []\n")
+    )
+    cut = without_g_hd_2.index("  - code: g-hd-2")
+    without_g_hd_2 = without_g_hd_2[:cut] + without_g_hd_2[without_g_hd_2.index("  - code: g-wx") :]
+    report = await load_directory(session, parse_directory(without_g_hd_2))
+    await session.commit()
+    assert report.updated == {"deputy_groups": 1, "deputies": 1, "routing_rules": 2}
+    group = await session.scalar(select(DeputyGroup).where(DeputyGroup.code == "g-hd-2"))
+    assert group is not None and not group.active
+    again = await load_directory(session, parse_directory(DEMO))
+    await session.commit()
+    assert again.updated == {"deputy_groups": 1, "deputies": 1}
+    assert again.created == {"routing_rules": 2}

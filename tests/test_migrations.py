@@ -8,7 +8,14 @@ from sqlalchemy import inspect, select, text
 
 from storage.db import create_engine, open_database
 from storage.migrate import upgrade_async
-from storage.models import Base, Contact, OutboxMessage, OutboxStatus, RecipientKind
+from storage.models import (
+    Base,
+    Contact,
+    OutboxMessage,
+    OutboxStatus,
+    RecipientKind,
+    Ticket,
+)
 from storage.queries.outbox import ticket_of_delivered
 
 TABLES = {
@@ -26,6 +33,11 @@ TABLES = {
     "outbox",
     "contacts",
     "inbound_updates",
+    "routing_rules",
+    "deadline_policies",
+    "calendar_days",
+    "ticket_reminders",
+    "digests_sent",
     "alembic_version",
 }
 
@@ -60,6 +72,12 @@ async def test_recipients_migration_keeps_addresses_deliveries_and_edits(empty_d
             "VALUES (1, 5001, '李小红', 'zh_Hans', '2026-11-23 10:30:00+00')",
             "INSERT INTO tickets (id, number, resident_id, text, status, created_at, updated_at) "
             "VALUES (1, 'A-2026-000001', 1, '路灯坏了', 'answered', '2026-11-23 10:30:00+00', "
+            "'2026-11-23 10:30:00+00')",
+            "INSERT INTO tickets (id, number, resident_id, deputy_group_id, text, status, "
+            "created_at, updated_at) VALUES (2, 'A-2026-000002', 1, 1, '井盖松了', 'new', "
+            "'2026-11-23 10:30:00+00', '2026-11-23 10:30:00+00')",
+            "INSERT INTO tickets (id, number, resident_id, text, status, created_at, updated_at) "
+            "VALUES (3, 'A-2026-000003', 1, '全区公交太少', 'new', '2026-11-23 10:30:00+00', "
             "'2026-11-23 10:30:00+00')",
         ):
             await connection.execute(text(statement))
@@ -107,3 +125,6 @@ async def test_recipients_migration_keeps_addresses_deliveries_and_edits(empty_d
         assert rows[3].status == OutboxStatus.FAILED and "migration 0002" in rows[3].last_error
         ticket = await ticket_of_delivered(session, "-100123", "42")
         assert ticket is not None and ticket.number == "A-2026-000001"
+        # 0003: the two states of before become the first steps of the loop.
+        statuses = await session.scalars(select(Ticket.status).order_by(Ticket.id))
+        assert list(statuses) == ["answered", "assigned", "awaiting_triage"]

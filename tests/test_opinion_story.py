@@ -41,7 +41,7 @@ async def test_a_resident_submits_a_deputy_replies_and_the_resident_hears_back(h
     )
 
     card = await harness.bot_says(group.id, "意见建议 A-2026-000001")
-    assert "状态：已受理" in card["text"]
+    assert "状态：已分派" in card["text"]
     assert OPINION in card["text"]
     assert "区域：江滨区 海德街道 和祥社区" in card["text"]
     assert "：李小红\n" in card["text"]  # a Chinese name, family name first
@@ -70,7 +70,13 @@ async def test_a_resident_submits_a_deputy_replies_and_the_resident_hears_back(h
             .where(TicketEvent.ticket_id == ticket.id)
             .order_by(TicketEvent.id)
         )
-        assert list(events) == ["submitted", "routed", "replied", "status_changed"]
+        assert list(events) == [
+            "submitted",
+            "routed",
+            "status_changed",
+            "replied",
+            "status_changed",
+        ]
         outbox = await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
         assert [(m.purpose, m.status) for m in outbox] == [
             ("card", OutboxStatus.SENT),
@@ -179,6 +185,6 @@ async def test_when_passing_on_fails_the_deputy_is_told_and_nothing_is_half_done
     assert apology["reply_to_message"]["text"] == ANSWER
     async with harness.app.sessionmaker() as session:
         ticket = await session.scalar(select(Ticket))
-        assert ticket is not None and ticket.status == TicketStatus.NEW
+        assert ticket is not None and ticket.status == TicketStatus.ASSIGNED
         done = select(func.count()).where(InboundUpdate.status == InboundStatus.DONE)
         assert await session.scalar(done) == len(harness.fake.updates()) - 1  # all but the failed

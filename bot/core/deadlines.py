@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.calendar import WorkCalendar, end_of, load_calendar, local_day
-from bot.core.workflow import WITH_GROUP, Step
+from bot.core.workflow import WITH_GROUP, Step, TransitionError
 from storage.models import Actor, DeadlinePolicy, Ticket, TicketEvent, TimelineAction
 
 # The station's time zone when the caller names none (settings.text.timezone's default).
@@ -42,7 +42,7 @@ class Policy:
 DEFAULT_POLICY = Policy()
 
 
-class DeadlineError(ValueError):
+class DeadlineError(TransitionError):
     """A deadline change that is not allowed; the message says why, in a line."""
 
 

@@ -1,35 +1,48 @@
-"""Tickets: an opinion comes in, is numbered and routed, a card goes to the deputy group,
-and the deputies' replies and status changes go back to the resident."""
+"""Tickets: an opinion comes in, is numbered and routed, a card goes to the deputy group, and
+every step of the closed loop (`bot.core.workflow`) is applied here: recorded on the timeline,
+told to the resident and shown on the group's card, in the caller's transaction."""
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.core import deadlines
 from bot.core.routing import route_ticket
-from bot.core.workflow import check_transition
-from bot.delivery.outbox import Content, Recipient, enqueue
+from bot.core.ticket_messages import TicketMessages
+from bot.core.timeline import SYSTEM, Who, record
+from bot.core.workflow import (
+    MAX_REOPENS,
+    MAX_REROUTES,
+    OPEN,
+    Step,
+    TransitionError,
+    check,
+)
+from bot.delivery.outbox import Recipient, enqueue
 from bot.text import render
 from bot.text.catalogs import Catalogs
 from storage.models import (
     Actor,
     Deputy,
     DeputyGroup,
+    Escalation,
     OutboxPurpose,
+    Rating,
     RecipientKind,
     Resident,
     Ticket,
-    TicketEvent,
     TicketStatus,
     TimelineAction,
 )
-from storage.queries.areas import area_path
 from storage.queries.contacts import reachable, recipient_at
 from storage.queries.counters import next_number
-from storage.queries.outbox import first_message, ticket_of_delivered
+from storage.queries.outbox import ticket_of_delivered
+from storage.queries.tickets import groups_that_held
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +67,17 @@ class TicketDesk:
         self.clock = clock
         self.catalogs = catalogs
         self.timezone = timezone
+        self.messages = TicketMessages(clock, catalogs, timezone)
+
+    # --- intake ---------------------------------------------------------------------------
 
     async def submit_opinion(
-        self, session: AsyncSession, resident: Resident, text: str, intake_key: str
+        self,
+        session: AsyncSession,
+        resident: Resident,
+        text: str,
+        intake_key: str,
+        category_id: int | None = None,
     ) -> Submission:
         """Create, number and route a ticket, and queue its card for the deputy group.
         Submitting the same intake_key again returns the ticket made the first time."""
@@ -66,7 +87,6 @@ class TicketDesk:
             group = await session.get(DeputyGroup, group_id) if group_id is not None else None
             return Submission(existing, group)
         now = self.clock.now()
-        group = await route_ticket(session, resident.area_id)
         # The year of the number is the station's: 1 January begins at midnight local time.
         year = now.astimezone(ZoneInfo(self.timezone)).year
         ticket = Ticket(
@@ -74,74 +94,188 @@ class TicketDesk:
             intake_key=intake_key,
             resident_id=resident.id,
             area_id=resident.area_id,
-            deputy_group_id=group.id if group else None,
+            category_id=category_id,
             text=text,
-            status=TicketStatus.NEW,
+            status=TicketStatus.AWAITING_TRIAGE,
+            reroute_count=0,
+            reopen_count=0,
             created_at=now,
             updated_at=now,
         )
         session.add(ticket)
         await session.flush()
-        self._event(session, ticket, Actor.RESIDENT, resident.id, TimelineAction.SUBMITTED)
-        if group is None:
-            self._event(
-                session,
-                ticket,
-                Actor.SYSTEM,
-                None,
-                TimelineAction.UNROUTED,
-                area_id=resident.area_id,
-            )
-            log.warning(
-                "ticket %s: no deputy group covers its area; staff must assign it", ticket.number
-            )
+        self._record(session, ticket, Who(Actor.RESIDENT, resident.id), TimelineAction.SUBMITTED)
+        decision = await route_ticket(session, ticket.area_id, category_id)
+        if decision.group is None:
+            self._record(session, ticket, SYSTEM, TimelineAction.UNROUTED, rule=decision.rule)
+            log.warning("ticket %s: no rule routes it; it awaits staff triage", ticket.number)
             return Submission(ticket, None)
-        self._event(session, ticket, Actor.SYSTEM, None, TimelineAction.ROUTED, group_id=group.id)
-        recipient = Recipient.deputy_group(group.id)
-        if not await reachable(session, recipient.kind, recipient.id):
-            self._event(
-                session,
-                ticket,
-                Actor.SYSTEM,
-                None,
-                TimelineAction.CARD_NOT_SENT,
-                reason="group has no chat",
-            )
-            log.warning(
-                "ticket %s: deputy group %s has no chat in the directory; its card was not sent",
-                ticket.number,
-                group.code,
-            )
-            return Submission(ticket, group)
-        enqueue(
-            session,
-            recipient,
-            OutboxPurpose.CARD,
-            Content(await self._card(session, ticket, resident)),
-            now,
-            ticket_id=ticket.id,
-        )
-        return Submission(ticket, group)
+        await self._hand_to(session, ticket, decision.group, SYSTEM, decision.rule, tell=False)
+        return Submission(ticket, decision.group)
+
+    # --- the steps of the loop ------------------------------------------------------------
+
+    async def assign(
+        self, session: AsyncSession, ticket: Ticket, group: DeputyGroup, who: Who
+    ) -> None:
+        """Staff give a ticket awaiting triage (or escalated to them) to a deputy group."""
+        check(Step.ASSIGN, ticket.status, who.actor)
+        await self._hand_to(session, ticket, group, who, f"assigned by {who.actor}", tell=True)
+
+    async def reroute(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        who: Who,
+        to: DeputyGroup | None = None,
+        reason: str | None = None,
+    ) -> DeputyGroup | None:
+        """ "Not ours" from the holding group (the next group by the routing rules takes it)
+        or staff moving it to `to`. The third reroute sends it to staff triage."""
+        check(Step.REROUTE, ticket.status, who.actor)
+        old = await session.get(DeputyGroup, ticket.deputy_group_id or -1)
+        passed_over = frozenset(await groups_that_held(session, ticket.id))
+        ticket.reroute_count += 1
+        if to is None and ticket.reroute_count < MAX_REROUTES:
+            decision = await route_ticket(session, ticket.area_id, ticket.category_id, passed_over)
+            to, rule = decision.group, decision.rule
+        else:
+            rule = f"moved by {who.actor}"
+        if old is not None:
+            await self.messages.tell_group(session, ticket, old, render.rerouted_notice)
+        detail = {"from_group": old.id if old else None, "reason": reason}
+        if to is None or ticket.reroute_count >= MAX_REROUTES:
+            ticket.deputy_group_id = None
+            ticket.holder_deputy_id = None
+            self._record(session, ticket, who, TimelineAction.REROUTED, to_group=None, **detail)
+            await self._set_status(session, ticket, Step.REROUTE, who, TicketStatus.AWAITING_TRIAGE)
+            return None
+        self._record(session, ticket, who, TimelineAction.REROUTED, to_group=to.id, **detail)
+        await self._hand_to(session, ticket, to, who, rule, tell=True, step=Step.REROUTE)
+        return to
+
+    async def accept(self, session: AsyncSession, ticket: Ticket, deputy: Deputy) -> None:
+        """A deputy of the holding group takes the ticket on (受理)."""
+        check(Step.ACCEPT, ticket.status, Actor.DEPUTY)
+        ticket.holder_deputy_id = deputy.id
+        await self._step(session, ticket, Step.ACCEPT, Who(Actor.DEPUTY, deputy.id))
+
+    async def start(self, session: AsyncSession, ticket: Ticket, deputy: Deputy) -> None:
+        await self._step(session, ticket, Step.START, Who(Actor.DEPUTY, deputy.id))
+
+    async def forward(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        who: Who,
+        department: str,
+        expected: date | None = None,
+    ) -> None:
+        """Handed on to the department that can act (转交部门), with the date it expects."""
+        check(Step.FORWARD, ticket.status, who.actor)
+        ticket.department, ticket.department_expected = department, expected
+        await self._step(session, ticket, Step.FORWARD, who, department=department)
 
     async def reply_from_deputy(
         self, session: AsyncSession, ticket: Ticket, deputy: Deputy, text: str
     ) -> None:
         """Pass a deputy's answer to the resident; the first answer marks the ticket answered."""
+        check(Step.ANSWER, ticket.status, Actor.DEPUTY)
         resident = await session.get_one(Resident, ticket.resident_id)
-        self._event(session, ticket, Actor.DEPUTY, deputy.id, TimelineAction.REPLIED, text=text)
+        who = Who(Actor.DEPUTY, deputy.id)
+        self._record(session, ticket, who, TimelineAction.REPLIED, text=text)
         t = self.catalogs.get(resident.locale)
-        self._notify(
+        notice = render.deputy_reply_notice(t, ticket, deputy.name, text)
+        self.messages.tell_resident(session, ticket, resident, notice, OutboxPurpose.REPLY)
+        if ticket.holder_deputy_id is None:
+            ticket.holder_deputy_id = deputy.id
+        if ticket.status != TicketStatus.ANSWERED:
+            await self._step(session, ticket, Step.ANSWER, who)
+
+    async def close(self, session: AsyncSession, ticket: Ticket, who: Who) -> None:
+        """Resolved (办结): the resident is told and asked to rate the answer."""
+        await self._step(session, ticket, Step.CLOSE, who)
+        await self.messages.ask_for_rating(session, ticket)
+
+    async def close_unresolvable(
+        self, session: AsyncSession, ticket: Ticket, who: Who, reason: str
+    ) -> None:
+        """Not resolvable now: the reason is the answer the resident reads."""
+        check(Step.CLOSE_UNRESOLVABLE, ticket.status, who.actor)
+        if not reason.strip():
+            raise TransitionError("closing as not resolvable needs the reason the resident reads")
+        ticket.close_reason = reason
+        await self._step(session, ticket, Step.CLOSE_UNRESOLVABLE, who, reason=reason)
+        await self.messages.ask_for_rating(session, ticket)
+
+    async def rate(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        resident: Resident,
+        rating: Rating,
+        comment: str | None = None,
+    ) -> None:
+        """The resident's rating (满意度测评): once, for their own closed ticket. Unsatisfied
+        reopens it for another round, or, after two reopens, sends it to staff."""
+        if ticket.resident_id != resident.id:
+            raise TransitionError("only the resident who raised a ticket may rate it")
+        if ticket.rating is not None:
+            raise TransitionError("this ticket has been rated already")
+        who = Who(Actor.RESIDENT, resident.id)
+        check(Step.RATE, ticket.status, who.actor)
+        ticket.rating, ticket.rating_comment = rating, comment
+        ticket.rated_at = self.clock.now()
+        if rating != Rating.UNSATISFIED:
+            await self._step(session, ticket, Step.RATE, who, rating=rating.value)
+            return
+        self._record(session, ticket, who, TimelineAction.STATUS_CHANGED, rating=rating.value)
+        if ticket.reopen_count < MAX_REOPENS:
+            await self.reopen(session, ticket, SYSTEM)
+        else:
+            await self.escalate(session, ticket, SYSTEM, Escalation.STAFF)
+
+    async def reopen(self, session: AsyncSession, ticket: Ticket, who: Who) -> None:
+        """Another round after an unsatisfied rating: the rating is kept on the timeline and
+        cleared on the ticket, so the next answer can be rated."""
+        check(Step.REOPEN, ticket.status, who.actor)
+        ticket.reopen_count += 1
+        ticket.rating = ticket.rating_comment = ticket.rated_at = None
+        ticket.closed_at = None
+        await self._step(session, ticket, Step.REOPEN, who, round=ticket.reopen_count + 1)
+
+    async def merge(self, session: AsyncSession, ticket: Ticket, into: Ticket, who: Who) -> None:
+        """The same problem raised by several residents is handled as one (共性问题)."""
+        if into.id == ticket.id or into.status not in OPEN:
+            raise TransitionError("a ticket can only be merged into another open ticket")
+        check(Step.MERGE, ticket.status, who.actor)
+        ticket.merged_into_id = into.id
+        await self._step(session, ticket, Step.MERGE, who, into=into.number, merged=into.number)
+
+    async def escalate(
+        self, session: AsyncSession, ticket: Ticket, who: Who, kind: Escalation
+    ) -> None:
+        check(Step.ESCALATE, ticket.status, who.actor)
+        ticket.escalation = kind
+        await self._step(session, ticket, Step.ESCALATE, who, kind=kind.value)
+
+    async def extend(
+        self, session: AsyncSession, ticket: Ticket, who: Who, reason: str, until: date
+    ) -> None:
+        """Staff extend the answer deadline once, with a reason (see `bot.core.deadlines`)."""
+        if who.actor != Actor.STAFF:
+            raise TransitionError(f"{who.actor} may not extend a deadline")
+        await deadlines.extend(
             session,
             ticket,
-            resident,
-            render.deputy_reply_notice(t, ticket, deputy.name, text),
-            OutboxPurpose.REPLY,
+            reason,
+            until,
+            self.clock.now(),
+            staff_id=who.id,
+            timezone=self.timezone,
         )
-        if ticket.status == TicketStatus.NEW:
-            self._set_status(
-                session, ticket, resident, TicketStatus.ANSWERED, Actor.DEPUTY, deputy.id
-            )
-            await self._refresh_card(session, ticket, resident, answered_by=deputy.name)
+
+    # --- lookups for the front doors ------------------------------------------------------
 
     async def ticket_of_message(
         self, session: AsyncSession, address: str, receipt: str
@@ -160,99 +294,114 @@ class TicketDesk:
         await session.refresh(deputy, attribute_names=["groups"])
         return deputy if any(group.id == group_id for group in deputy.groups) else None
 
-    async def _card(
+    # --- how steps are applied ------------------------------------------------------------
+
+    async def _step(
         self,
         session: AsyncSession,
         ticket: Ticket,
-        resident: Resident,
-        answered_by: str | None = None,
-    ) -> str:
-        path = await area_path(session, ticket.area_id)
-        return render.ticket_card(
-            self.catalogs.get(None),
-            ticket,
-            path,
-            resident.display_name,
-            self.timezone,
-            answered_by,
-        )
-
-    async def _refresh_card(
-        self, session: AsyncSession, ticket: Ticket, resident: Resident, answered_by: str
+        step: Step,
+        who: Who,
+        merged: str | None = None,
+        **detail: object,
     ) -> None:
-        """Show the group the card's new status. The new card replaces the one queued before,
-        whether that one is sent already or not: it is delivered after it, as an edit."""
-        card = await first_message(session, ticket.id, OutboxPurpose.CARD)
-        if card is None:
-            return  # the ticket never had a card (its group cannot be reached)
-        enqueue(
-            session,
-            Recipient(card.recipient_kind, card.recipient_id),
-            OutboxPurpose.CARD_UPDATE,
-            Content(await self._card(session, ticket, resident, answered_by)),
-            self.clock.now(),
-            ticket_id=ticket.id,
-            replaces=card,
-        )
+        transition = check(step, ticket.status, who.actor)
+        await self._set_status(session, ticket, step, who, transition.target, merged, **detail)
 
-    def _set_status(
+    async def _set_status(
         self,
         session: AsyncSession,
         ticket: Ticket,
-        resident: Resident,
+        step: Step,
+        who: Who,
         status: TicketStatus,
-        actor: Actor,
-        actor_id: int | None,
+        merged: str | None = None,
+        **detail: object,
     ) -> None:
-        check_transition(ticket.status, status)
         previous, ticket.status = ticket.status, status
-        ticket.updated_at = self.clock.now()
-        self._event(
+        now = self.clock.now()
+        ticket.updated_at = now
+        if status in (TicketStatus.CLOSED, TicketStatus.UNRESOLVABLE):
+            ticket.closed_at = now
+        self._record(
             session,
             ticket,
-            actor,
-            actor_id,
+            who,
             TimelineAction.STATUS_CHANGED,
+            step=step.value,
             **{"from": previous.value, "to": status.value},
+            **detail,
         )
-        t = self.catalogs.get(resident.locale)
-        self._notify(
-            session, ticket, resident, render.status_notice(t, ticket), OutboxPurpose.STATUS
-        )
+        await deadlines.schedule(session, ticket, step, now)
+        transition = check(step, previous, who.actor)
+        if transition.tell_resident and previous != status:
+            resident = await session.get_one(Resident, ticket.resident_id)
+            t = self.catalogs.get(resident.locale)
+            notice = render.status_notice(t, ticket, merged)
+            self.messages.tell_resident(session, ticket, resident, notice, OutboxPurpose.STATUS)
+        await self.messages.refresh_card(session, ticket)
 
-    def _notify(
+    async def _hand_to(
         self,
         session: AsyncSession,
         ticket: Ticket,
-        resident: Resident,
-        text: str,
-        purpose: OutboxPurpose,
+        group: DeputyGroup,
+        who: Who,
+        rule: str,
+        *,
+        tell: bool,
+        step: Step = Step.ASSIGN,
     ) -> None:
+        """The ticket goes to `group`: recorded with the rule that chose it, and its card is
+        queued for the group (if the group can be reached at all)."""
+        ticket.deputy_group_id = group.id
+        ticket.holder_deputy_id = None
+        self._record(session, ticket, who, TimelineAction.ROUTED, group_id=group.id, rule=rule)
+        previous = ticket.status
+        ticket.status = TicketStatus.ASSIGNED
+        now = self.clock.now()
+        ticket.updated_at = now
+        if previous != TicketStatus.ASSIGNED:
+            self._record(
+                session,
+                ticket,
+                who,
+                TimelineAction.STATUS_CHANGED,
+                step=step.value,
+                **{"from": previous.value, "to": TicketStatus.ASSIGNED.value},
+            )
+        await deadlines.schedule(session, ticket, Step.ASSIGN, now)
+        if tell:
+            resident = await session.get_one(Resident, ticket.resident_id)
+            t = self.catalogs.get(resident.locale)
+            notice = render.status_notice(t, ticket)
+            self.messages.tell_resident(session, ticket, resident, notice, OutboxPurpose.STATUS)
+        recipient = Recipient.deputy_group(group.id)
+        if not await reachable(session, recipient.kind, recipient.id):
+            self._record(
+                session, ticket, SYSTEM, TimelineAction.CARD_NOT_SENT, reason="group has no chat"
+            )
+            log.warning(
+                "ticket %s: deputy group %s has no chat in the directory; its card was not sent",
+                ticket.number,
+                group.code,
+            )
+            return
         enqueue(
             session,
-            Recipient.resident(resident.id),
-            purpose,
-            Content(text),
-            self.clock.now(),
+            recipient,
+            OutboxPurpose.CARD,
+            await self.messages.card(session, ticket),
+            now,
             ticket_id=ticket.id,
         )
 
-    def _event(
+    def _record(
         self,
         session: AsyncSession,
         ticket: Ticket,
-        actor: Actor,
-        actor_id: int | None,
+        who: Who,
         action: TimelineAction,
         **detail: object,
     ) -> None:
-        session.add(
-            TicketEvent(
-                ticket_id=ticket.id,
-                at=self.clock.now(),
-                actor=actor,
-                actor_id=actor_id,
-                action=action,
-                detail=detail,
-            )
-        )
+        record(session, ticket, who, action, self.clock.now(), **detail)

@@ -8,7 +8,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.text.catalogs import Texts
-from storage.models import Area, Ticket, TicketStatus
+from storage.models import Area, Escalation, Rating, Ticket, TicketStatus
 
 
 class Named(Protocol):
@@ -42,10 +42,51 @@ def area_path_text(t: Texts, path: list[Area]) -> str:
 
 def status_label(t: Texts, status: TicketStatus) -> str:
     labels = {
-        TicketStatus.NEW: t.gettext("received"),
+        TicketStatus.AWAITING_TRIAGE: t.gettext("awaiting assignment"),
+        TicketStatus.ASSIGNED: t.gettext("assigned"),
+        TicketStatus.ACCEPTED: t.gettext("accepted"),
+        TicketStatus.IN_PROGRESS: t.gettext("in progress"),
+        TicketStatus.FORWARDED: t.gettext("forwarded to a department"),
         TicketStatus.ANSWERED: t.gettext("answered"),
+        TicketStatus.CLOSED: t.gettext("concluded"),
+        TicketStatus.UNRESOLVABLE: t.gettext("concluded (cannot be resolved for now)"),
+        TicketStatus.RATED: t.gettext("rated"),
+        TicketStatus.REOPENED: t.gettext("reopened"),
+        TicketStatus.MERGED: t.gettext("merged"),
+        TicketStatus.ESCALATED: t.gettext("escalated"),
     }
     return labels[status]
+
+
+def step_label(t: Texts, step: str) -> str:
+    """A card button's label: what a deputy does to the ticket."""
+    labels = {
+        "accept": t.gettext("Accept"),
+        "close": t.gettext("Conclude"),
+        "reroute": t.gettext("Not for our group"),
+    }
+    return labels[step]
+
+
+def rating_label(t: Texts, rating: Rating) -> str:
+    labels = {
+        Rating.SATISFIED: t.gettext("Satisfied"),
+        Rating.FAIRLY_SATISFIED: t.gettext("Fairly satisfied"),
+        Rating.UNSATISFIED: t.gettext("Unsatisfied"),
+    }
+    return labels[rating]
+
+
+def escalation_label(t: Texts, escalation: Escalation) -> str:
+    labels = {
+        Escalation.STAFF: t.gettext("referred to the street working committee"),
+        Escalation.RECESS_SUGGESTION: t.gettext(
+            "taken up as a suggestion during the recess (闭会期间意见建议)"
+        ),
+        Escalation.SUMMONS: t.gettext("taken up in a meeting with the department head (约见)"),
+        Escalation.INQUIRY: t.gettext("taken up in a special inquiry (专题询问)"),
+    }
+    return labels[escalation]
 
 
 def local_time(moment: datetime, timezone: str) -> str:
@@ -86,9 +127,43 @@ def deputy_reply_notice(t: Texts, ticket: Ticket, deputy_name: str, text: str) -
     return f"<b>{heading}</b>\n\n{escape(text)}"
 
 
-def status_notice(t: Texts, ticket: Ticket) -> str:
-    return t.gettext("Your opinion or suggestion {number}: the status is now {status}.").format(
+def status_notice(t: Texts, ticket: Ticket, merged_into: str | None = None) -> str:
+    """A change of status, told to the resident, with what they need to know about it."""
+    text = t.gettext("Your opinion or suggestion {number}: the status is now {status}.").format(
         number=ticket.number, status="<b>" + status_label(t, ticket.status) + "</b>"
+    )
+    details = {
+        TicketStatus.FORWARDED: ticket.department
+        and t.gettext("It has been forwarded to {department}.").format(
+            department=escape(ticket.department)
+        ),
+        TicketStatus.UNRESOLVABLE: ticket.close_reason
+        and t.gettext("The reason: {reason}").format(reason=escape(ticket.close_reason)),
+        TicketStatus.MERGED: merged_into
+        and t.gettext(
+            "It concerns the same problem as {number} and is handled together with it."
+        ).format(number=merged_into),
+        TicketStatus.ESCALATED: ticket.escalation
+        and t.gettext("It has been {escalation}.").format(
+            escalation=escalation_label(t, ticket.escalation)
+        ),
+        TicketStatus.REOPENED: t.gettext("It will be handled again."),
+    }
+    detail = details.get(ticket.status)
+    return f"{text}\n{detail}" if detail else text
+
+
+def rating_question(t: Texts, ticket: Ticket) -> str:
+    return t.gettext(
+        "Your opinion or suggestion {number} has been concluded. Are you satisfied with how it "
+        "was handled?"
+    ).format(number=ticket.number)
+
+
+def rerouted_notice(t: Texts, ticket: Ticket) -> str:
+    """To the group that passed a ticket on."""
+    return t.gettext("Opinion or suggestion {number} has been passed on elsewhere.").format(
+        number=ticket.number
     )
 
 

@@ -3,7 +3,7 @@
 from aiogram import F, Router
 from aiogram.enums import ChatType
 
-from handlers.resident import area, draft, start
+from handlers.resident import area, draft, rating, start
 
 
 def build_router() -> Router:
@@ -11,5 +11,7 @@ def build_router() -> Router:
     router.message.filter(F.chat.type == ChatType.PRIVATE)
     router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
     # Order matters: commands before the catch-all that collects a draft's text.
-    router.include_routers(area.build_router(), start.build_router(), draft.build_router())
+    router.include_routers(
+        rating.build_router(), area.build_router(), start.build_router(), draft.build_router()
+    )
     return router

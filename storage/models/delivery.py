@@ -19,6 +19,7 @@ class RecipientKind(enum.StrEnum):
     DEPUTY_GROUP = "deputy_group"
     DEPUTY = "deputy"
     STAFF = "staff"
+    STAFF_CHAT = "staff_chat"  # the group chat of a street's staff; the id is the street's area
 
 
 class Contact(Base):
@@ -49,6 +50,11 @@ class OutboxPurpose(enum.StrEnum):
     CARD_UPDATE = "card_update"  # the card again, edited in place, with a new status
     REPLY = "reply"  # a deputy's answer passed on to the resident
     STATUS = "status"  # a change of status told to the resident
+    RATING = "rating"  # the question whether the resident is satisfied
+    GROUP_NOTICE = "group_notice"  # a short notice about a ticket to a deputy group
+    DEADLINE_WARNING = "deadline_warning"  # a deputy group warned of a deadline (限时办理)
+    OVERDUE = "overdue"  # a deadline passed: told to the group and to the street's staff (督办)
+    DIGEST = "digest"  # a deputy group's daily digest of what is due or overdue
 
 
 class OutboxMessage(Base):

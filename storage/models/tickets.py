@@ -1,10 +1,10 @@
 """Tickets, their timeline and their numbering."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, enum_column
@@ -13,8 +13,36 @@ from storage.models.residents import Resident
 
 
 class TicketStatus(enum.StrEnum):
-    NEW = "new"
-    ANSWERED = "answered"
+    """Where a ticket stands in the closed loop; `bot.core.workflow` holds which step may
+    follow which, and who may take it."""
+
+    AWAITING_TRIAGE = "awaiting_triage"  # 待分派: no group yet, staff assign it
+    ASSIGNED = "assigned"  # 已分派: with a deputy group
+    ACCEPTED = "accepted"  # 已受理: a deputy of the group took it on
+    IN_PROGRESS = "in_progress"  # 办理中
+    FORWARDED = "forwarded"  # 已转交部门
+    ANSWERED = "answered"  # 已答复
+    CLOSED = "closed"  # 已办结: resolved
+    UNRESOLVABLE = "unresolvable"  # 已办结: not resolvable now, with a reason
+    RATED = "rated"  # 已评价
+    REOPENED = "reopened"  # 重新办理: after an unsatisfied rating
+    MERGED = "merged"  # 已合并 into another ticket
+    ESCALATED = "escalated"  # 已上报: to staff, or to a formal channel
+
+
+class Rating(enum.StrEnum):
+    """满意度测评."""
+
+    SATISFIED = "satisfied"  # 满意
+    FAIRLY_SATISFIED = "fairly_satisfied"  # 基本满意
+    UNSATISFIED = "unsatisfied"  # 不满意
+
+
+class Escalation(enum.StrEnum):
+    STAFF = "staff"  # to the street working committee
+    RECESS_SUGGESTION = "recess_suggestion"  # 闭会期间意见建议 to a department
+    SUMMONS = "summons"  # 约见 of a department head
+    INQUIRY = "inquiry"  # 专题询问
 
 
 class Actor(enum.StrEnum):
@@ -32,9 +60,14 @@ class TimelineAction(enum.StrEnum):
     SUBMITTED = "submitted"
     ROUTED = "routed"
     UNROUTED = "unrouted"
+    REROUTED = "rerouted"
     CARD_NOT_SENT = "card_not_sent"
     REPLIED = "replied"
     STATUS_CHANGED = "status_changed"
+    RATING_ASKED = "rating_asked"
+    EXTENDED = "extended"
+    WARNED = "warned"
+    OVERDUE = "overdue"
 
 
 class Ticket(Base):
@@ -54,6 +87,25 @@ class Ticket(Base):
     status: Mapped[TicketStatus] = mapped_column(enum_column(TicketStatus), index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Handling
+    holder_deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"))
+    department: Mapped[str | None] = mapped_column(String(200))
+    department_expected: Mapped[date | None] = mapped_column(Date)
+    close_reason: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None]
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    escalation: Mapped[Escalation | None] = mapped_column(enum_column(Escalation))
+    reroute_count: Mapped[int] = mapped_column(Integer, default=0)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Satisfaction
+    rating: Mapped[Rating | None] = mapped_column(enum_column(Rating))
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None]
+    # Deadlines (限时办理): set by `bot.core.deadlines`, watched by the supervisor
+    acknowledge_due: Mapped[datetime | None]
+    answer_due: Mapped[datetime | None] = mapped_column(index=True)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    overdue_since: Mapped[datetime | None]
 
     resident: Mapped[Resident] = relationship()
     area: Mapped[Area | None] = relationship()
@@ -82,3 +134,29 @@ class TicketCounter(Base):
     prefix: Mapped[str] = mapped_column(String(4), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last: Mapped[int] = mapped_column(Integer)
+
+
+class TicketReminder(Base):
+    """A deadline warning or notice sent for a ticket: recorded with its message, so a
+    sweep run twice (or by two processes) never sends it twice."""
+
+    __tablename__ = "ticket_reminders"
+    __table_args__ = (UniqueConstraint("ticket_id", "kind", "due"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    kind: Mapped[str] = mapped_column(String(32))  # e.g. answer_soon, answer_due, overdue
+    due: Mapped[datetime]
+    sent_at: Mapped[datetime]
+
+
+class DigestSent(Base):
+    """The daily digest of a deputy group, once a day at most."""
+
+    __tablename__ = "digests_sent"
+    __table_args__ = (UniqueConstraint("group_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"))
+    day: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime]

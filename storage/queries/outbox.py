@@ -3,7 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxMessage, OutboxPurpose, Ticket
+from storage.models import OutboxMessage, OutboxPurpose, RecipientKind, Ticket
 
 
 async def first_message(
@@ -14,6 +14,28 @@ async def first_message(
         select(OutboxMessage)
         .where(OutboxMessage.ticket_id == ticket_id, OutboxMessage.purpose == purpose)
         .order_by(OutboxMessage.id)
+        .limit(1)
+    )
+
+
+async def latest_message(
+    session: AsyncSession,
+    ticket_id: int,
+    purpose: OutboxPurpose,
+    kind: RecipientKind,
+    recipient_id: int,
+) -> OutboxMessage | None:
+    """The newest message of this purpose about the ticket to this recipient (its card in
+    the group holding it, say)."""
+    return await session.scalar(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.ticket_id == ticket_id,
+            OutboxMessage.purpose == purpose,
+            OutboxMessage.recipient_kind == kind,
+            OutboxMessage.recipient_id == recipient_id,
+        )
+        .order_by(OutboxMessage.id.desc())
         .limit(1)
     )
 

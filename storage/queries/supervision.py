@@ -5,7 +5,7 @@ and PostgreSQL's advisory lock, so that one process at a time sweeps."""
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Insert, Select, select, text
+from sqlalchemy import Insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -57,36 +57,26 @@ async def groups_without_digest(session: AsyncSession, day: date) -> list[int]:
     return list(rows)
 
 
-def _watched(
-    statuses: frozenset[TicketStatus], not_accepted: frozenset[TicketStatus], horizon: datetime
-) -> Select[tuple[int]]:
-    return select(Ticket.id).where(
-        Ticket.status.in_(statuses),
-        Ticket.deputy_group_id.is_not(None),
-        (Ticket.answer_due <= horizon)
-        | (Ticket.status.in_(not_accepted) & (Ticket.acknowledge_due <= horizon)),
-    )
-
-
 async def watched_tickets(
     session: AsyncSession,
     statuses: frozenset[TicketStatus],
     not_accepted: frozenset[TicketStatus],
     horizon: datetime,
-) -> tuple[list[Ticket], set[tuple[int, str, datetime]]]:
+) -> list[int]:
     """Tickets with a deputy group in `statuses` whose answer deadline falls before
     `horizon`, or in `not_accepted` whose acceptance deadline does (the ones a warning may
-    concern now), and the reminders already claimed for them: (ticket id, kind, due)."""
-    watched = _watched(statuses, not_accepted, horizon)
-    tickets = await session.scalars(
-        select(Ticket).where(Ticket.id.in_(watched.scalar_subquery())).order_by(Ticket.id)
-    )
-    claimed = await session.execute(
-        select(TicketReminder.ticket_id, TicketReminder.kind, TicketReminder.due).where(
-            TicketReminder.ticket_id.in_(watched.scalar_subquery())
+    concern now)."""
+    rows = await session.scalars(
+        select(Ticket.id)
+        .where(
+            Ticket.status.in_(statuses),
+            Ticket.deputy_group_id.is_not(None),
+            (Ticket.answer_due <= horizon)
+            | (Ticket.status.in_(not_accepted) & (Ticket.acknowledge_due <= horizon)),
         )
+        .order_by(Ticket.id)
     )
-    return list(tickets), {(row.ticket_id, row.kind, row.due) for row in claimed}
+    return list(rows)
 
 
 async def group_tickets(

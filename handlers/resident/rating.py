@@ -1,0 +1,62 @@
+"""The resident rates how their opinion or suggestion was handled (满意度测评), from the
+buttons of the question sent when it was concluded."""
+
+import contextlib
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.tickets import TicketDesk
+from bot.core.workflow import TransitionError
+from bot.text import render
+from bot.text.catalogs import Texts
+from handlers.middlewares.transaction import AfterCommit
+from storage.models import Rating, Resident, Ticket
+
+RATING_BUTTON = r"^rate_(satisfied|fairly_satisfied|unsatisfied):(\d{1,18})$"
+
+
+async def rate(
+    query: CallbackQuery,
+    session: AsyncSession,
+    after_commit: AfterCommit,
+    resident: Resident,
+    desk: TicketDesk,
+    t: Texts,
+) -> None:
+    assert query.data is not None
+    name, number = query.data.removeprefix("rate_").split(":")
+    ticket = await session.get(Ticket, int(number))
+    rating = Rating(name)
+    try:
+        if ticket is None:
+            raise TransitionError("no such ticket")
+        await desk.rate(session, ticket, resident, rating)
+    except TransitionError:
+        await query.answer(
+            t.gettext("This rating cannot be given: it was given already, or is not yours."),
+            show_alert=True,
+        )
+        return
+    thanks = t.gettext("Thank you for your rating: {rating}.").format(
+        rating=render.rating_label(t, rating)
+    )
+    if rating == Rating.UNSATISFIED:
+        thanks += "\n" + t.gettext("Your opinion or suggestion will be handled again.")
+    message = query.message
+
+    async def confirm() -> None:
+        if isinstance(message, Message):
+            with contextlib.suppress(TelegramBadRequest):
+                await message.edit_text(f"{message.html_text}\n\n{thanks}")
+        await query.answer()
+
+    after_commit(confirm)
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(rate, F.data.regexp(RATING_BUTTON))
+    return router
