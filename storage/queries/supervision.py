@@ -1,11 +1,12 @@
 """What the supervisor needs from the database: claims of reminders and digests that hold
-across processes (the unique rows, inserted with ON CONFLICT DO NOTHING on both databases),
-and PostgreSQL's advisory lock, so that one process at a time sweeps."""
+across processes (the unique rows, inserted with ON CONFLICT DO NOTHING on both databases; the
+row count says whether this transaction made the claim), and PostgreSQL's advisory lock, so
+that one process at a time sweeps."""
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Insert, select, text
+from sqlalchemy import Insert, Select, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -30,9 +31,8 @@ async def claim_reminder(
         _insert_new(session, TicketReminder)
         .values(ticket_id=ticket_id, kind=kind, due=due, sent_at=now)
         .on_conflict_do_nothing(index_elements=["ticket_id", "kind", "due"])
-        .returning(TicketReminder.id)
     )
-    return (await session.scalar(statement)) is not None
+    return bool((await session.execute(statement)).rowcount)
 
 
 async def claim_digest(session: AsyncSession, group_id: int, day: date, now: datetime) -> bool:
@@ -41,9 +41,8 @@ async def claim_digest(session: AsyncSession, group_id: int, day: date, now: dat
         _insert_new(session, DigestSent)
         .values(group_id=group_id, day=day, sent_at=now)
         .on_conflict_do_nothing(index_elements=["group_id", "day"])
-        .returning(DigestSent.id)
     )
-    return (await session.scalar(statement)) is not None
+    return bool((await session.execute(statement)).rowcount)
 
 
 async def groups_without_digest(session: AsyncSession, day: date) -> list[int]:
@@ -57,26 +56,36 @@ async def groups_without_digest(session: AsyncSession, day: date) -> list[int]:
     return list(rows)
 
 
+def _watched(
+    statuses: frozenset[TicketStatus], not_accepted: frozenset[TicketStatus], horizon: datetime
+) -> Select[tuple[int]]:
+    return select(Ticket.id).where(
+        Ticket.status.in_(statuses),
+        Ticket.deputy_group_id.is_not(None),
+        (Ticket.answer_due <= horizon)
+        | (Ticket.status.in_(not_accepted) & (Ticket.acknowledge_due <= horizon)),
+    )
+
+
 async def watched_tickets(
     session: AsyncSession,
     statuses: frozenset[TicketStatus],
     not_accepted: frozenset[TicketStatus],
     horizon: datetime,
-) -> list[int]:
+) -> tuple[list[Ticket], set[tuple[int, str, datetime]]]:
     """Tickets with a deputy group in `statuses` whose answer deadline falls before
     `horizon`, or in `not_accepted` whose acceptance deadline does (the ones a warning may
-    concern now)."""
-    rows = await session.scalars(
-        select(Ticket.id)
-        .where(
-            Ticket.status.in_(statuses),
-            Ticket.deputy_group_id.is_not(None),
-            (Ticket.answer_due <= horizon)
-            | (Ticket.status.in_(not_accepted) & (Ticket.acknowledge_due <= horizon)),
-        )
-        .order_by(Ticket.id)
+    concern now), and the reminders already claimed for them: (ticket id, kind, due)."""
+    watched = _watched(statuses, not_accepted, horizon)
+    tickets = await session.scalars(
+        select(Ticket).where(Ticket.id.in_(watched.scalar_subquery())).order_by(Ticket.id)
     )
-    return list(rows)
+    claimed = await session.execute(
+        select(TicketReminder.ticket_id, TicketReminder.kind, TicketReminder.due).where(
+            TicketReminder.ticket_id.in_(watched.scalar_subquery())
+        )
+    )
+    return list(tickets), {(row.ticket_id, row.kind, row.due) for row in claimed}
 
 
 async def group_tickets(
