@@ -8,6 +8,7 @@ from aiogram import Bot, Dispatcher
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
+from bot.core.supervision import Supervisor
 from bot.core.tickets import TicketDesk
 from bot.delivery.sender import Sender
 from bot.settings import Settings
@@ -77,6 +78,15 @@ def build_application(
     )
     install_middlewares(dispatcher, sessionmaker, clock, catalogs, sender.wake, settings.inbound)
     inbound = Inbound(sessionmaker, dispatcher, bot, clock, settings.inbound)
+    supervisor = Supervisor(
+        sessionmaker,
+        clock,
+        catalogs,
+        settings.text.timezone,
+        digest_at=settings.supervision.digest_time,
+        interval_seconds=settings.supervision.supervision_sweep_seconds,
+        wake_sender=sender.wake,
+    )
     dispatcher.include_router(build_router())
     return Application(
         settings,
@@ -89,5 +99,5 @@ def build_application(
         dispatcher,
         sender,
         inbound,
-        services=[sender],
+        services=[sender, supervisor],
     )
