@@ -2,18 +2,21 @@
 the one module that knows the core, the delivery, the Telegram channel and the handlers."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Protocol
 
 from aiogram import Bot, Dispatcher
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
-from bot.core.supervision import Supervisor
+from bot.core.delivery_failures import DeliveryFailures
 from bot.core.tickets import TicketDesk
 from bot.delivery.sender import Sender
+from bot.delivery.wakeup import OutboxWakeup
 from bot.settings import Settings
 from bot.telegram.channel import TelegramChannel
 from bot.telegram.dispatcher import build_bot, build_dispatcher
+from bot.telegram.limits import Limits, TelegramLimits, limits_storage
 from bot.telegram.inbound import Inbound
 from bot.text.catalogs import Catalogs
 from handlers import build_router
@@ -70,23 +73,30 @@ def build_application(
     desk = build_desk(settings, clock)
     catalogs = desk.catalogs
     bot = build_bot(settings.telegram)
-    sender = Sender(
-        sessionmaker, TelegramChannel(bot), clock, settings.delivery.outbox_poll_seconds
+    limits = TelegramLimits(
+        Limits(
+            settings.telegram.telegram_limit_overall,
+            settings.telegram.telegram_limit_private_chat,
+            settings.telegram.telegram_limit_group,
+        ),
+        limits_storage(settings.storage.redis_url, key_prefix=f"{redis_prefix}:limits"),
     )
+    channel = TelegramChannel(bot, limits, settings.telegram.telegram_send_timeout)
+    sender = Sender(
+        sessionmaker,
+        channel,
+        clock,
+        settings.delivery.outbox_poll_seconds,
+        concurrency=settings.delivery.outbox_concurrency,
+        lease=timedelta(seconds=settings.delivery.outbox_lease_seconds),
+        on_failed=DeliveryFailures(clock, catalogs),
+    )
+    wakeup = OutboxWakeup(engine, sender.wake)
     dispatcher = build_dispatcher(
         settings.storage, redis_prefix, catalogs=catalogs, desk=desk, clock=clock
     )
-    install_middlewares(dispatcher, sessionmaker, clock, catalogs, sender.wake, settings.inbound)
+    install_middlewares(dispatcher, sessionmaker, clock, catalogs, wakeup.publish, settings.inbound)
     inbound = Inbound(sessionmaker, dispatcher, bot, clock, settings.inbound)
-    supervisor = Supervisor(
-        sessionmaker,
-        clock,
-        catalogs,
-        settings.text.timezone,
-        digest_at=settings.supervision.digest_time,
-        interval_seconds=settings.supervision.supervision_sweep_seconds,
-        wake_sender=sender.wake,
-    )
     dispatcher.include_router(build_router())
     return Application(
         settings,
@@ -99,5 +109,5 @@ def build_application(
         dispatcher,
         sender,
         inbound,
-        services=[sender, supervisor],
+        services=[sender, wakeup],
     )

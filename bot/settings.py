@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse
 from pydantic import AfterValidator, BaseModel, Field, HttpUrl, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.exc import SQLAlchemyError
@@ -55,7 +56,16 @@ def _holds_the_catalogs(path: Path) -> Path:
     return path
 
 
+def _rate_limit(value: str) -> str:
+    try:
+        parse(value)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a rate such as 20/minute or 5 per 2 seconds") from None
+    return value
+
+
 TimeZoneName = Annotated[str, AfterValidator(_known_time_zone)]
+RateLimit = Annotated[str, AfterValidator(_rate_limit)]
 DatabaseURL = Annotated[str, AfterValidator(_usable_database_url)]
 LocalesDir = Annotated[Path, AfterValidator(_holds_the_catalogs)]
 
@@ -82,6 +92,15 @@ class TelegramSettings(_Section):
         if value is not None and not re.fullmatch(TOKEN_PATTERN, value.get_secret_value()):
             raise ValueError("expected the form 123456789:ABC-DEF… that @BotFather gives")
         return value
+
+    # Telegram's sending limits (bot.telegram.limits), in the `limits` notation; shared through
+    # Redis by every sender process when REDIS_URL is set.
+    telegram_limit_overall: RateLimit = Field(default="30/second", description="All chats.")
+    telegram_limit_private_chat: RateLimit = Field(default="1/second", description="One person.")
+    telegram_limit_group: RateLimit = Field(default="20/minute", description="One group chat.")
+    telegram_send_timeout: float = Field(
+        default=15.0, gt=0, description="Seconds one Bot API call of the sender may take."
+    )
 
     @property
     def api_base(self) -> str:
@@ -119,6 +138,11 @@ class TextSettings(_Section):
 
 class DeliverySettings(_Section):
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
+    outbox_concurrency: int = Field(default=16, ge=1, description="Recipients served at once.")
+    outbox_lease_seconds: float = Field(
+        default=20.0, gt=0, description="A row's lease; longer than the send timeout."
+    )
+
 
 
 class SupervisionSettings(_Section):

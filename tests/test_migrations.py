@@ -31,6 +31,7 @@ TABLES = {
     "ticket_events",
     "ticket_counters",
     "outbox",
+    "outbox_parts",
     "contacts",
     "inbound_updates",
     "routing_rules",

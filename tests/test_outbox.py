@@ -11,7 +11,14 @@ from sqlalchemy import select
 
 from bot.clock import FrozenClock
 from bot.delivery.outbox import Action, Content, Recipient, enqueue
-from bot.delivery.sender import MAX_ATTEMPTS, Envelope, RetryLater, Sender, Undeliverable
+from bot.delivery.sender import (
+    MAX_ATTEMPTS,
+    Envelope,
+    Receipt,
+    RetryLater,
+    Sender,
+    Undeliverable,
+)
 from storage.db import open_database
 from storage.models import OutboxMessage, OutboxPurpose, OutboxStatus, RecipientKind
 from storage.queries.contacts import set_address
@@ -28,8 +35,12 @@ class ScriptedChannel:
     delivered: list[tuple[str, str]] = field(default_factory=list)
     failures: dict[str, list[Exception]] = field(default_factory=dict)
     screens: dict[str, dict[str, str]] = field(default_factory=dict)
+    waits: dict[str, list[float]] = field(default_factory=dict)  # what ready() answers
 
-    async def deliver(self, envelope: Envelope) -> str:
+    async def ready(self, address: str) -> float:
+        return self.waits[address].pop(0) if self.waits.get(address) else 0.0
+
+    async def deliver(self, envelope: Envelope) -> Receipt:
         text = envelope.content.text
         if self.failures.get(text):
             raise self.failures[text].pop(0)
@@ -37,7 +48,7 @@ class ScriptedChannel:
         screen = self.screens.setdefault(envelope.address, {})
         receipt = envelope.replaces or str(1000 + len(self.delivered))
         screen[receipt] = text
-        return receipt
+        return Receipt(receipt)
 
 
 @pytest.fixture
@@ -85,16 +96,19 @@ async def test_due_messages_are_sent_once_in_order_and_remember_where_they_went(
     await queue(sender, (1, "first"), (2, "other chat"), (1, "second"))
     assert await deliver_all(sender) == 3
     assert await sender.deliver_due() == 0
-    assert sender.channel.delivered == [
+    assert sorted(sender.channel.delivered) == [
         ("chat-1", "first"),
-        ("chat-2", "other chat"),
         ("chat-1", "second"),
+        ("chat-2", "other chat"),
     ]
-    assert [(r.status, r.address, r.receipt, r.attempts) for r in await rows(sender)] == [
-        (OutboxStatus.SENT, "chat-1", "1001", 1),
-        (OutboxStatus.SENT, "chat-2", "1002", 1),
-        (OutboxStatus.SENT, "chat-1", "1003", 1),
+    assert sender.channel.delivered[-1] == ("chat-1", "second")  # after "first", always
+    sent = await rows(sender)
+    assert [(r.status, r.address, r.attempts) for r in sent] == [
+        (OutboxStatus.SENT, "chat-1", 1),
+        (OutboxStatus.SENT, "chat-2", 1),
+        (OutboxStatus.SENT, "chat-1", 1),
     ]
+    assert {r.receipt for r in sent} == {"1001", "1002", "1003"}
 
 
 async def test_retry_after_is_honoured_and_the_recipient_keeps_its_order(
@@ -138,9 +152,9 @@ async def test_a_second_sender_leases_neither_the_same_row_nor_the_ones_behind_i
 ):
     await queue(sender, (1, "only once"), (1, "behind it"), (2, "someone else"))
     second = Sender(sender.sessionmaker, ScriptedChannel(), sender.clock)
-    first_lease = await sender._lease_due()
+    first_lease = await sender._claim(10)
     assert len(first_lease) == 2  # one row per recipient
-    assert await second._lease_due() == []
+    assert await second._claim(10) == []
     await sender.deliver_due()
 
 

@@ -33,9 +33,9 @@ def outgoing(chat_id: int, text: str, *actions: Action, replaces: int | None = N
 async def test_html_is_sent_and_the_message_id_returned(world):
     fake, channel = world
     fake.user(user_id=42, first_name="小红")
-    message_id = await channel.deliver(outgoing(42, "<b>A-2026-000001</b> 已答复 &lt;3"))
+    receipt = await channel.deliver(outgoing(42, "<b>A-2026-000001</b> 已答复 &lt;3"))
     (sent,) = fake.bot_messages(42)
-    assert str(sent["message_id"]) == message_id
+    assert (str(sent["message_id"]), receipt.parts) == (receipt.id, ())
     assert sent["text"] == "A-2026-000001 已答复 <3"
     assert sent["entities"][0]["type"] == "bold"
 
@@ -44,9 +44,10 @@ async def test_a_text_too_long_for_one_message_is_sent_whole_in_pieces(world):
     fake, channel = world
     fake.user(user_id=42, first_name="小红")
     text = "\n".join(f"第{i}行：" + "很长的意见" * 40 for i in range(60))
-    first = await channel.deliver(outgoing(42, text))
+    receipt = await channel.deliver(outgoing(42, text))
     pieces = [m["text"] for m in fake.bot_messages(42)]
-    assert len(pieces) == 4 and str(fake.bot_messages(42)[0]["message_id"]) == first
+    ids = [str(m["message_id"]) for m in fake.bot_messages(42)]
+    assert len(pieces) == 4 and (receipt.id, *receipt.parts) == tuple(ids)
     assert "".join(pieces).replace("\n", "") == text.replace("\n", "")
     assert all(len(piece) <= TEXT_LIMIT for piece in pieces)
 
@@ -83,13 +84,14 @@ async def test_server_trouble_is_retried_and_a_blocked_bot_is_undeliverable(worl
 async def test_actions_become_buttons_and_a_replacement_edits_the_message_in_place(world):
     fake, channel = world
     fake.user(user_id=42, first_name="小红")
-    receipt = await channel.deliver(outgoing(42, "状态：已受理", Action("claim", "认领", 17)))
+    receipt = (await channel.deliver(outgoing(42, "状态：已受理", Action("claim", "认领", 17)))).id
     (card,) = fake.bot_messages(42)
     (row,) = card["reply_markup"]["inline_keyboard"]
     assert row == [{"text": "认领", "callback_data": "claim:17"}]
-    again = await channel.deliver(outgoing(42, "状态：已答复", replaces=int(receipt)))
+    again = (await channel.deliver(outgoing(42, "状态：已答复", replaces=int(receipt)))).id
     assert again == receipt
     (card,) = fake.bot_messages(42)
     assert card["text"] == "状态：已答复" and "reply_markup" not in card
     # Replacing with the same text is not an error: the message already says it.
-    assert await channel.deliver(outgoing(42, "状态：已答复", replaces=int(receipt))) == receipt
+    same = await channel.deliver(outgoing(42, "状态：已答复", replaces=int(receipt)))
+    assert same.id == receipt

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import RecipientKind, Resident
-from storage.queries.contacts import recipient_at, set_address
+from storage.queries.contacts import mark_reachable, recipient_at, set_address
 
 
 async def resident_at(session: AsyncSession, channel: str, address: str) -> Resident | None:
@@ -29,6 +29,9 @@ async def register_resident(
         session.add(resident)
         await session.flush()
         await set_address(session, RecipientKind.RESIDENT, resident.id, channel, address)
-    elif resident.display_name != display_name:
+        return resident
+    # Writing to the bot again undoes a block that made the resident unreachable.
+    await mark_reachable(session, RecipientKind.RESIDENT, resident.id, channel)
+    if resident.display_name != display_name:
         resident.display_name = display_name
     return resident

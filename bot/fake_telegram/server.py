@@ -9,6 +9,7 @@ handed to its handler in ``methods/`` and its answer checked against the spec ag
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import itertools
 import re
@@ -23,6 +24,7 @@ from aiohttp import ClientSession, web
 
 from bot.fake_telegram.errors import TelegramError, bad_request
 from bot.fake_telegram.files import FileStore
+from bot.fake_telegram.flood import COUNTED, FloodControl, Limits
 from bot.fake_telegram.methods import HANDLERS
 from bot.fake_telegram.objects import Json, without_none
 from bot.fake_telegram.requests import MAX_UPLOAD_BYTES, request_params
@@ -32,6 +34,17 @@ from bot.fake_telegram.users import FakeUser
 from bot.fake_telegram.world import BotAccount, CallbackAnswer, FakeChat, RecordedRequest
 
 TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")  # bot id, a colon, the secret
+
+
+@dataclass
+class _Slowness:
+    """A delay slow_down() queued: before answering `method` (to `chat_id` if set), `times`
+    times (None: until cleared)."""
+
+    method: str
+    seconds: float
+    times: int | None
+    chat_id: int | str | None
 
 
 @dataclass
@@ -88,6 +101,8 @@ class FakeTelegram:
         self._http: ClientSession | None = None
         self._commands: dict[tuple[str, str], list[Json]] = {}
         self._failures: list[_Failure] = []
+        self._slowness: list[_Slowness] = []
+        self.flood: FloodControl | None = None  # Telegram's limits, when a test enforces them
         self._change = asyncio.Event()
         self._stopping = False
         self._runner: web.AppRunner | None = None
@@ -224,6 +239,29 @@ class FakeTelegram:
         )
         self._failures.append(_Failure(name, error, times, chat_id))
 
+    def enforce_limits(self, limits: Limits | None = None) -> FloodControl:
+        """Refuse messages over Telegram's limits with 429 and `retry_after`, as Telegram does
+        (scaled down by the test if it likes); `fake.flood` counts refusals and keeps when
+        each chat received its messages."""
+        self.flood = FloodControl(limits or Limits(), self.clock)
+        return self.flood
+
+    def slow_down(
+        self,
+        method: str,
+        seconds: float,
+        *,
+        chat_id: int | str | None = None,
+        times: int | None = None,
+    ) -> None:
+        """Answer `method` (to `chat_id` if given) only after `seconds`, `times` times (None:
+        every time). A client that gives up waiting has its call dropped unprocessed, as when
+        Telegram's front end never got to it."""
+        name = self.spec.method_name(method)
+        if name is None:
+            raise ValueError(f"{method!r} is not a Bot API method")
+        self._slowness.append(_Slowness(name, seconds, times, chat_id))
+
     def redeliver(self, update_id: int) -> None:
         """Queue a delivered update again with the same update_id, as Telegram does when unsure
         the bot got it: it is handed out once more even past an offset already confirmed."""
@@ -244,6 +282,13 @@ class FakeTelegram:
         except TelegramError as error:
             self.requests.append(RecordedRequest(name, {}, error.code, error.description))
             return web.json_response(error.body(), status=error.code)
+        delay = self._take_delay(name, params)
+        if delay:
+            await asyncio.sleep(delay)
+            if request.transport is None or request.transport.is_closing():
+                self.requests.append(RecordedRequest(name, params, 499, "client went away"))
+                self._state_changed()
+                return web.Response(status=499)
         status, body = await self._dispatch(request.match_info["token"], name, params)
         return web.json_response(body, status=status)
 
@@ -279,6 +324,10 @@ class FakeTelegram:
             raise TelegramError(404, "Not Found")
         if (failure := self._take_failure(method, record.params)) is not None:
             raise failure
+        if self.flood is not None and method in COUNTED:
+            with contextlib.suppress(KeyError, ValueError, TypeError):
+                chat_id = int(record.params["chat_id"])  # not "@channel", not inline messages
+                self.flood.admit(chat_id)
         record.params = checked_params(self.spec, method, record.params)
         handler = HANDLERS.get(method)
         if handler is None:
@@ -303,6 +352,19 @@ class FakeTelegram:
                     self._failures.remove(failure)
                 return failure.error
         return None
+
+    def _take_delay(self, name: str, params: Json) -> float:
+        method = self.spec.method_name(name)
+        chat_id = str(params.get("chat_id"))
+        for slowness in self._slowness:
+            chat_matches = slowness.chat_id is None or str(slowness.chat_id) == chat_id
+            if slowness.method == method and chat_matches:
+                if slowness.times is not None:
+                    slowness.times -= 1
+                    if slowness.times <= 0:
+                        self._slowness.remove(slowness)
+                return slowness.seconds
+        return 0.0
 
     def _check_answer(self, method: str, result: Any) -> None:
         """Self-check: an answer lacking what the spec promises is a bug of the fake."""

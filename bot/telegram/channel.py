@@ -1,5 +1,5 @@
 """The Telegram channel: delivers outbox rows with the Bot API, and is the one place that
-knows Telegram's limits and what its errors mean for a retry."""
+knows Telegram's limits (`bot.telegram.limits`) and what its errors mean for a retry."""
 
 import html
 import re
@@ -15,9 +15,19 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
 from bot.delivery.outbox import Action
-from bot.delivery.sender import Envelope, RetryLater, Undeliverable
+from bot.delivery.sender import (
+    AddressChanged,
+    Envelope,
+    FloodControl,
+    Receipt,
+    RetryLater,
+    Undeliverable,
+    Unreachable,
+)
+from bot.telegram.limits import TelegramLimits
 from storage.models import TELEGRAM
 
+SEND_TIMEOUT = 15.0  # seconds one Bot API call may take before it counts as failed
 TEXT_LIMIT = 4096  # characters of a message after entity parsing, counted in UTF-16 units
 CALLBACK_DATA_LIMIT = 64  # bytes of callback_data on an inline button
 
@@ -61,39 +71,63 @@ def keyboard(actions: tuple[Action, ...]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(inline_keyboard=[buttons])
 
 
+def unreachable_cause(description: str) -> str | None:
+    """Whether Telegram's refusal means the chat itself is out of reach, and why."""
+    text = description.lower()
+    if "bot was blocked" in text:
+        return Unreachable.BLOCKED
+    gone = ("user is deactivated", "bot was kicked", "bot is not a member", "chat not found")
+    return Unreachable.GONE if any(words in text for words in gone) else None
+
+
 class TelegramChannel:
     """Addresses are chat ids; receipts are message ids (both as text)."""
 
     name = TELEGRAM
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        limits: TelegramLimits | None = None,
+        send_timeout: float = SEND_TIMEOUT,
+    ) -> None:
         self.bot = bot
+        self.limits = limits
+        self.send_timeout = send_timeout
 
-    async def deliver(self, envelope: Envelope) -> str:
+    async def ready(self, address: str) -> float:
+        return 0.0 if self.limits is None else await self.limits.wait(int(address))
+
+    async def deliver(self, envelope: Envelope) -> Receipt:
         chat_id = int(envelope.address)
         text, markup = envelope.content.text, keyboard(envelope.content.actions)
         try:
             if envelope.replaces is not None:
-                return str(await self._edit(chat_id, int(envelope.replaces), text, markup))
+                return Receipt(str(await self._edit(chat_id, int(envelope.replaces), text, markup)))
             if utf16_length(plain_text(text)) <= TEXT_LIMIT:
-                return str(await self._send(chat_id, text, "HTML", markup))
+                return Receipt(str(await self._send(chat_id, text, "HTML", markup)))
             # Too long for one message: send it all, as plain text in pieces, never cut short;
-            # the actions go with the last piece.
+            # the actions go with the last piece. Every piece leads back to the message.
             pieces = split_plain(plain_text(text))
-            first = await self._send(chat_id, pieces[0], None, markup if len(pieces) == 1 else None)
-            for number, piece in enumerate(pieces[1:], start=2):
-                await self._send(chat_id, piece, None, markup if number == len(pieces) else None)
-            return str(first)
+            sent = []
+            for number, piece in enumerate(pieces, start=1):
+                last = number == len(pieces)
+                sent.append(str(await self._send(chat_id, piece, None, markup if last else None)))
+            return Receipt(sent[0], tuple(sent[1:]))
         except TelegramRetryAfter as error:
-            raise RetryLater(error.message, error.retry_after) from error
+            raise FloodControl(error.message, error.retry_after) from error
         except TelegramMigrateToChat as error:
-            raise Undeliverable(
-                f"the group became supergroup {error.migrate_to_chat_id}; update the directory"
+            raise AddressChanged(
+                f"the group became supergroup {error.migrate_to_chat_id}",
+                str(error.migrate_to_chat_id),
             ) from error
         except (TelegramForbiddenError, TelegramBadRequest, TelegramNotFound) as error:
+            cause = unreachable_cause(error.message)
+            if cause is not None:
+                raise Unreachable(error.message, cause) from error
             raise Undeliverable(error.message) from error
         except Exception as error:
-            # Server errors, network trouble, a wrong token: nothing lost, try again later.
+            # Server errors, timeouts, network trouble: nothing lost, try again later.
             raise RetryLater(repr(error)) from error
 
     async def _edit(
@@ -107,8 +141,12 @@ class TelegramChannel:
                 parse_mode="HTML",
                 reply_markup=markup,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                request_timeout=self.send_timeout,
             )
         except TelegramBadRequest as error:
+            if "message to edit not found" in error.message:
+                # Deleted in the chat: the new version arrives as a message of its own.
+                return await self._send(chat_id, text, "HTML", markup)
             # Already showing this text: the edit's purpose is served.
             if "message is not modified" not in error.message:
                 raise
@@ -127,5 +165,6 @@ class TelegramChannel:
             parse_mode=parse_mode,
             reply_markup=markup,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
+            request_timeout=self.send_timeout,
         )
         return sent.message_id

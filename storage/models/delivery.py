@@ -37,6 +37,12 @@ class Contact(Base):
     recipient_id: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(64))
+    # Set when the channel refused the recipient for good (a resident who blocked the bot):
+    # when, the cause in the channel's neutral terms (`Unreachable.cause`) and its own words.
+    # Writing to us from that address again clears it.
+    unreachable_at: Mapped[datetime | None]
+    unreachable_cause: Mapped[str | None] = mapped_column(String(16))
+    unreachable_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class OutboxStatus(enum.StrEnum):
@@ -52,6 +58,7 @@ class OutboxPurpose(enum.StrEnum):
     STATUS = "status"  # a change of status told to the resident
     RATING = "rating"  # the question whether the resident is satisfied
     GROUP_NOTICE = "group_notice"  # a short notice about a ticket to a deputy group
+    UNDELIVERED = "undelivered"  # a deputy group told that its answer did not reach the resident
     DEADLINE_WARNING = "deadline_warning"  # a deputy group warned of a deadline (限时办理)
     OVERDUE = "overdue"  # a deadline passed: told to the group and to the street's staff (督办)
     DIGEST = "digest"  # a deputy group's daily digest of what is due or overdue
@@ -85,3 +92,16 @@ class OutboxMessage(Base):
     # Filled when delivered: the address it went to and the channel's id of the message.
     address: Mapped[str | None] = mapped_column(String(64))
     receipt: Mapped[str | None] = mapped_column(String(64))
+
+
+class DeliveredPart(Base):
+    """A further part of a message the channel had to split (a long card): where it went and
+    the channel's id of it, so a reply to any part finds the message, and so its ticket."""
+
+    __tablename__ = "outbox_parts"
+    __table_args__ = (UniqueConstraint("address", "receipt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
+    address: Mapped[str] = mapped_column(String(64))
+    receipt: Mapped[str] = mapped_column(String(64))

@@ -1,5 +1,7 @@
 """Recipients' addresses in each channel (for Telegram: chat ids, as text)."""
 
+from datetime import datetime
+
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,6 +52,8 @@ async def set_address(
         )
     )
     if contact is not None and contact.address == address:
+        # They wrote to us from there (or the directory names it again): reachable once more.
+        contact.unreachable_at = contact.unreachable_cause = contact.unreachable_reason = None
         return False
     if address is None:
         if contact is None:
@@ -64,4 +68,43 @@ async def set_address(
         )
     else:
         contact.address = address
+        contact.unreachable_at = contact.unreachable_cause = contact.unreachable_reason = None
     return True
+
+
+async def contact_of(
+    session: AsyncSession, kind: RecipientKind, recipient_id: int, channel: str
+) -> Contact | None:
+    return await session.scalar(
+        select(Contact).where(
+            Contact.recipient_kind == kind,
+            Contact.recipient_id == recipient_id,
+            Contact.channel == channel,
+        )
+    )
+
+
+async def mark_unreachable(
+    session: AsyncSession,
+    kind: RecipientKind,
+    recipient_id: int,
+    channel: str,
+    at: datetime,
+    cause: str,
+    reason: str,
+) -> None:
+    """The channel refused the recipient for good: keep when, the cause and its words."""
+    contact = await contact_of(session, kind, recipient_id, channel)
+    if contact is not None:
+        contact.unreachable_at = at
+        contact.unreachable_cause = cause
+        contact.unreachable_reason = reason
+
+
+async def mark_reachable(
+    session: AsyncSession, kind: RecipientKind, recipient_id: int, channel: str
+) -> None:
+    """The recipient wrote to us through the channel: whatever refused them before is over."""
+    contact = await contact_of(session, kind, recipient_id, channel)
+    if contact is not None and contact.unreachable_at is not None:
+        contact.unreachable_at = contact.unreachable_cause = contact.unreachable_reason = None

@@ -1,9 +1,13 @@
-"""Queries on the outbox that the core and the channels share."""
+"""Queries on the outbox that the core, the channels and the sender share."""
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from storage.models import OutboxMessage, OutboxPurpose, RecipientKind, Ticket
+from storage.models import OutboxMessage, OutboxPurpose, OutboxStatus, RecipientKind, Ticket
+from storage.models.delivery import DeliveredPart
 
 
 async def first_message(
@@ -41,10 +45,102 @@ async def latest_message(
 
 
 async def ticket_of_delivered(session: AsyncSession, address: str, receipt: str) -> Ticket | None:
-    """The ticket a delivered message is about, from where it went and the channel's id."""
+    """The ticket a delivered message is about, from where it went and the channel's id of it
+    or of any part of it (a long card arrives in several)."""
+    part_of = select(DeliveredPart.outbox_id).where(
+        DeliveredPart.address == address, DeliveredPart.receipt == receipt
+    )
     return await session.scalar(
         select(Ticket)
         .join(OutboxMessage, OutboxMessage.ticket_id == Ticket.id)
-        .where(OutboxMessage.address == address, OutboxMessage.receipt == receipt)
+        .where(
+            or_(
+                (OutboxMessage.address == address) & (OutboxMessage.receipt == receipt),
+                OutboxMessage.id.in_(part_of),
+            )
+        )
         .limit(1)
     )
+
+
+async def claim_due(
+    session: AsyncSession, now: datetime, until: datetime, limit: int
+) -> list[OutboxMessage]:
+    """Lease up to `limit` due rows until `until`: only the oldest pending row of each
+    recipient (so a recipient's messages keep their order, whoever sends them), skipping rows
+    another sender holds locked (PostgreSQL; SQLite has one writer at a time anyway)."""
+    earlier = aliased(OutboxMessage)
+    queued_before = exists().where(
+        earlier.recipient_kind == OutboxMessage.recipient_kind,
+        earlier.recipient_id == OutboxMessage.recipient_id,
+        earlier.status == OutboxStatus.PENDING,
+        earlier.id < OutboxMessage.id,
+    )
+    due = await session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+            ~queued_before,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=OutboxMessage)
+    )
+    rows = list(due)
+    for message in rows:
+        message.next_attempt_at = until
+    return rows
+
+
+async def fail_pending_of(
+    session: AsyncSession, kind: RecipientKind, recipient_id: int, reason: str
+) -> list[OutboxMessage]:
+    """Fail every pending row of the recipient with this reason; returns them."""
+    rows = list(
+        await session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.recipient_kind == kind,
+                OutboxMessage.recipient_id == recipient_id,
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+            .order_by(OutboxMessage.id)
+        )
+    )
+    for row in rows:
+        row.status = OutboxStatus.FAILED
+        row.last_error = reason
+    return rows
+
+
+async def mark_sent(
+    session: AsyncSession,
+    row: int,
+    at: datetime,
+    address: str,
+    receipt: str,
+    parts: tuple[str, ...] = (),
+) -> bool:
+    """Record a delivery (one statement: a reply to the message finds it as soon as it can);
+    False if the row was no longer pending."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(
+            status=OutboxStatus.SENT,
+            sent_at=at,
+            address=address,
+            receipt=receipt,
+            last_error=None,
+            attempts=OutboxMessage.attempts + 1,
+        )
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        return False
+    if parts:
+        await session.execute(
+            insert(DeliveredPart),
+            [{"outbox_id": row, "address": address, "receipt": part} for part in parts],
+        )
+    return True

@@ -1,0 +1,65 @@
+"""When a message to a resident cannot be delivered: the deputy group that answered must not
+believe it was passed on. A deputy's answer (or a status notice) that fails for good makes the
+ticket's group hear, once per ticket, that the resident could not be reached and why; the
+resident keeps their tickets. The sender calls this through the hook the composition root
+wires (`Sender.on_failed`)."""
+
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.delivery.outbox import Content, Recipient, enqueue
+from bot.delivery.sender import GAVE_UP, NO_ADDRESS, REFUSED, Unreachable
+from bot.text.catalogs import N_, Catalogs
+from storage.models import OutboxMessage, OutboxPurpose, RecipientKind, Ticket
+from storage.queries.contacts import reachable
+
+log = logging.getLogger(__name__)
+
+TOLD = (OutboxPurpose.REPLY, OutboxPurpose.STATUS)
+WHY = {
+    Unreachable.BLOCKED: N_("The resident has stopped this bot."),
+    Unreachable.GONE: N_("The resident's account can no longer be reached."),
+    NO_ADDRESS: N_("The resident's account can no longer be reached."),
+    REFUSED: N_("The message was refused."),
+    GAVE_UP: N_("The message could not be sent after repeated attempts."),
+}
+
+
+class DeliveryFailures:
+    def __init__(self, clock: Clock, catalogs: Catalogs) -> None:
+        self.clock = clock
+        self.catalogs = catalogs
+
+    async def __call__(
+        self, session: AsyncSession, failed: Sequence[OutboxMessage], cause: str
+    ) -> None:
+        tickets = {
+            row.ticket_id
+            for row in failed
+            if row.recipient_kind == RecipientKind.RESIDENT
+            and row.purpose in TOLD
+            and row.ticket_id is not None
+        }
+        for ticket_id in sorted(tickets):
+            ticket = await session.get_one(Ticket, ticket_id)
+            if ticket.deputy_group_id is None:
+                continue
+            group = Recipient.deputy_group(ticket.deputy_group_id)
+            if not await reachable(session, group.kind, group.id):
+                log.warning("ticket %s: its group cannot be told either", ticket.number)
+                continue
+            t = self.catalogs.get(None)  # the group's language: the station's
+            text = t.gettext("Could not reach the resident ({number}): {why}").format(
+                number=ticket.number, why=t.gettext(WHY.get(cause, WHY[REFUSED]))
+            )
+            enqueue(
+                session,
+                group,
+                OutboxPurpose.UNDELIVERED,
+                Content(text),
+                self.clock.now(),
+                ticket_id=ticket.id,
+            )
