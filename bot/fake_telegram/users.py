@@ -108,6 +108,24 @@ class FakeUser:
         content = {"sticker": sticker.as_sticker(emoji)}
         return self._send(chat, content, reply_to, message_thread_id)
 
+    async def edit_text(self, message: Mapping[str, Any], text: str) -> Json:
+        """Edit a text message this user sent; Telegram tells the bot with an edited_message
+        update carrying the whole message as it now is. Returns the edited Message."""
+        chat = self.fake._chats.get(message["chat"]["id"])
+        stored = chat.messages.get(message["message_id"]) if chat is not None else None
+        if stored is None:
+            raise ValueError("that message is gone; there is nothing to edit")
+        if stored["from"]["id"] != self.id or "text" not in stored:
+            raise ValueError(f"{self.first_name} can only edit a text message of their own")
+        if stored["text"] == text:
+            raise ValueError("the app sends no edit that changes nothing")
+        stored.pop("entities", None)
+        stored.update({"text": text, "edit_date": self.fake._now()})
+        stored.update(entities_field("entities", command_entities(text)))
+        self.fake._state_changed()
+        enqueue(self.fake, "edited_message", stored)
+        return copy.deepcopy(stored)
+
     async def press(self, message: Mapping[str, Any], callback_data: str) -> str:
         """Press an inline button of a bot message; returns the callback query id."""
         fake = self.fake
