@@ -2,10 +2,12 @@
 
 from aiogram import Router
 
-from handlers import deputy, errors, resident
+from handlers import deputy, errors, resident, stale
 
 
 def build_router() -> Router:
     router = Router(name="handlers")
-    router.include_routers(errors.build_router(), resident.build_router(), deputy.build_router())
+    router.include_routers(
+        errors.build_router(), resident.build_router(), deputy.build_router(), stale.build_router()
+    )
     return router

@@ -21,6 +21,7 @@ from tests.support.stories import (
     OPINION,
     WANG_JIANGUO,
     ZHOU_MING,
+    card_in_group,
     pick_hexiang,
     register_in_haide,
     submit,
@@ -40,7 +41,7 @@ async def test_a_resident_submits_a_deputy_replies_and_the_resident_hears_back(h
         in confirmation["text"]
     )
 
-    card = await harness.bot_says(group.id, "意见建议 A-2026-000001")
+    card = await card_in_group(harness, group.id, "A-2026-000001")
     assert "状态：已分派" in card["text"]
     assert OPINION in card["text"]
     assert "区域：江滨区 海德街道 和祥社区" in card["text"]
@@ -131,7 +132,7 @@ async def test_only_a_registered_deputy_of_the_group_can_answer(harness: Harness
     resident = harness.fake.user(user_id=5004, first_name="小红", language_code="zh-hans")
     await register_in_haide(harness, resident)
     await submit(harness, resident, OPINION)
-    card = await harness.bot_says(group.id, "意见建议 A-2026-000001")
+    card = await card_in_group(harness, group.id, "A-2026-000001")
     for member in (zhou, staff):
         await member.send_text("我来回复", chat=group, reply_to=card["message_id"])
 
@@ -174,7 +175,7 @@ async def test_when_passing_on_fails_the_deputy_is_told_and_nothing_is_half_done
     resident = harness.fake.user(user_id=5006, first_name="小红", language_code="zh-hans")
     await register_in_haide(harness, resident)
     await submit(harness, resident, OPINION)
-    card = await harness.bot_says(group.id, "意见建议 A-2026-000001")
+    card = await card_in_group(harness, group.id, "A-2026-000001")
 
     async def broken(*args, **kwargs):
         raise RuntimeError("database went away")

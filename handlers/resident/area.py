@@ -1,26 +1,29 @@
 """The resident's area: chosen with buttons, district → street (township) → community."""
 
-import contextlib
 from html import escape
+from typing import Annotated
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text.catalogs import Texts
 from bot.text.render import area_path_text, name_in
+from handlers.answers import acknowledge, answer, edit, reported
+from handlers.middlewares.transaction import AfterCommit
 from handlers.resident.drafts import current_draft, prompt_to_submit
+from handlers.stale import stale_button
 from storage.models import Area, AreaKind, Resident
 from storage.queries.areas import area_path, areas_under
 
 
 class AreaChoice(CallbackData, prefix="area"):
-    area_id: int  # 0: the top of the tree
+    area_id: Annotated[int, Field(ge=0, le=2**63 - 1)]  # 0: the top of the tree; a database id
     pick: bool = False  # True: choose this area itself, not one below it
 
 
@@ -57,9 +60,11 @@ async def area_picker(
     return f"{path}\n{question}", builder.as_markup()
 
 
-async def ask_area(message: Message, session: AsyncSession, t: Texts) -> None:
+async def ask_area(
+    message: Message, session: AsyncSession, after_commit: AfterCommit, t: Texts
+) -> None:
     text, keyboard = await area_picker(session, t, None)
-    await message.answer(text, reply_markup=keyboard)
+    after_commit(lambda: answer(message.answer(text, reply_markup=keyboard)))
 
 
 async def choose_area(
@@ -68,34 +73,47 @@ async def choose_area(
     bot: Bot,
     state: FSMContext,
     session: AsyncSession,
+    after_commit: AfterCommit,
     resident: Resident,
     t: Texts,
 ) -> None:
     assert isinstance(query.message, Message)
+    message = query.message
     area = await session.get(Area, callback_data.area_id) if callback_data.area_id else None
+    if callback_data.area_id and area is None:
+        after_commit(lambda: stale_button(query, t))  # an area no longer in the directory
+        return
     below = await areas_under(session, area.id) if area else []
-    if area is not None and (callback_data.pick or not below):
-        resident.area_id = area.id
-        path = escape(area_path_text(t, await area_path(session, area.id)))
-        draft = await current_draft(state)
-        chosen = t.gettext("Your area: {area}.").format(area=path)
-        if draft["parts"]:
-            await query.message.edit_text(chosen)
-            await prompt_to_submit(bot, query.message, state, t, draft)
-        else:
-            await query.message.edit_text(
-                chosen
-                + "\n\n"
-                + t.gettext(
-                    "Now please write your opinion or suggestion. You can send it in several "
-                    "messages, then press “Submit”."
-                )
-            )
-    else:
+    if area is None or (below and not callback_data.pick):  # one level further down
         text, keyboard = await area_picker(session, t, area)
-        with contextlib.suppress(TelegramBadRequest):  # pressing the same button twice
-            await query.message.edit_text(text, reply_markup=keyboard)
-    await query.answer()
+
+        async def show_picker() -> None:
+            await edit(message, text, keyboard)
+            await acknowledge(query)
+
+        after_commit(show_picker)
+        return
+    resident.area_id = area.id
+    chosen = t.gettext("Your area: {area}.").format(
+        area=escape(area_path_text(t, await area_path(session, area.id)))
+    )
+    draft = await current_draft(state)
+    write_now = t.gettext(
+        "Now please write your opinion or suggestion. You can send it in several "
+        "messages, then press “Submit”."
+    )
+
+    async def tell() -> None:
+        await acknowledge(query)
+        if draft["parts"]:
+            # Edited already: the same button pressed twice; one prompt is enough.
+            if await edit(message, chosen):
+                await prompt_to_submit(bot, message, state, t, draft)
+        else:
+            await edit(message, chosen + "\n\n" + write_now)
+
+    # Told only once the area is saved, and a failure to tell does not undo it.
+    after_commit(reported(tell, f"resident {resident.id}'s area"))
 
 
 def build_router() -> Router:

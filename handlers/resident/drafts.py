@@ -1,26 +1,37 @@
 """A draft: the messages of an opinion not yet submitted, kept in the FSM storage (memory, or
-Redis in production), and the prompt under the newest message that offers to submit it."""
+Redis in production), and the prompt under the newest message that offers to submit it.
 
-import contextlib
-from typing import Any
+A draft is read as a copy and saved whole, only once the resident has been answered: an
+update that fails half-way leaves the draft as it was, so sending the message again does not
+add it twice."""
+
+import copy
+import logging
+from typing import Any, Literal
 from uuid import uuid4
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.text.catalogs import Texts
+from handlers.answers import answer
 
-DRAFT_LIMIT = 3500  # characters; leaves room for the card around the text
+log = logging.getLogger(__name__)
 
-Draft = dict[str, Any]  # {"key": idempotency key, "parts": [texts], "prompt_id": message id}
+# Characters: as much as one Telegram message holds, so a first message is always taken;
+# the channel sends a card too long for one message in parts.
+DRAFT_LIMIT = 4096
+
+# {"key": idempotency key, "parts": [{"message_id": id, "text": text}], "prompt_id": id}
+Draft = dict[str, Any]
 
 
 class DraftAction(CallbackData, prefix="draft"):
-    action: str  # submit | cancel
+    action: Literal["submit", "cancel"]
 
 
 def draft_keyboard(t: Texts) -> InlineKeyboardMarkup:
@@ -31,31 +42,61 @@ def draft_keyboard(t: Texts) -> InlineKeyboardMarkup:
 
 
 async def current_draft(state: FSMContext) -> Draft:
-    """The resident's draft, or a new empty one with its own key."""
-    return (await state.get_data()).get("draft") or {"key": uuid4().hex, "parts": []}
+    """A copy of the resident's draft (changing it changes nothing stored), or a new empty one
+    with its own key."""
+    stored = (await state.get_data()).get("draft")
+    if not stored:
+        return {"key": uuid4().hex, "parts": []}
+    draft = copy.deepcopy(stored)
+    # Drafts saved before parts knew their message are plain texts.
+    draft["parts"] = [
+        part if isinstance(part, dict) else {"message_id": None, "text": part}
+        for part in draft["parts"]
+    ]
+    return draft
+
+
+def draft_text(draft: Draft) -> str:
+    return "\n\n".join(part["text"] for part in draft["parts"])
 
 
 def draft_length(draft: Draft) -> int:
-    return sum(len(part) for part in draft["parts"])
+    return sum(len(part["text"]) for part in draft["parts"])
+
+
+def part_of(draft: Draft, message_id: int) -> dict[str, Any] | None:
+    return next((p for p in draft["parts"] if p["message_id"] == message_id), None)
 
 
 async def prompt_to_submit(
-    bot: Bot, message: Message, state: FSMContext, t: Texts, draft: Draft
+    bot: Bot,
+    message: Message,
+    state: FSMContext,
+    t: Texts,
+    draft: Draft,
+    lead: str | None = None,
 ) -> None:
-    """Say what the draft holds, with Submit and Cancel; only the newest prompt keeps them."""
-    if "prompt_id" in draft:
-        with contextlib.suppress(TelegramBadRequest):
-            await bot.edit_message_reply_markup(
-                chat_id=message.chat.id, message_id=draft["prompt_id"], reply_markup=None
-            )
-    parts = len(draft["parts"])
-    prompt = await message.answer(
-        t.ngettext(
+    """Say what the draft holds, with Submit and Cancel, then save it. Only the newest prompt
+    keeps the buttons: the old one loses them once the new one is out."""
+    parts, length = len(draft["parts"]), draft_length(draft)
+    text = (
+        lead
+        if lead is not None
+        else t.ngettext(
             "Noted ({count} message, {length} characters). Add more, or press “Submit”.",
             "Noted ({count} messages, {length} characters). Add more, or press “Submit”.",
             parts,
-        ).format(count=parts, length=draft_length(draft)),
-        reply_markup=draft_keyboard(t),
+        ).format(count=parts, length=length)
     )
+    prompt = await answer(message.answer(text, reply_markup=draft_keyboard(t)))
+    old_prompt = draft.get("prompt_id")
     draft["prompt_id"] = prompt.message_id
     await state.update_data(draft=draft)
+    if old_prompt is not None:
+        try:
+            await bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=old_prompt, reply_markup=None
+            )
+        except TelegramAPIError as error:
+            # Both prompts submit the same draft, so an old button left is harmless.
+            log.info("the old prompt %s keeps its buttons: %s", old_prompt, error)

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.telegram.commands import RESIDENT_COMMANDS
 from bot.text.catalogs import LANGUAGE_NAMES, LOCALES, Catalogs, Texts
+from handlers.answers import acknowledge, answer, edit, reported
+from handlers.middlewares.transaction import AfterCommit
 from handlers.resident.area import area_picker
 from storage.models import Resident
 
@@ -43,53 +45,61 @@ def help_text(t: Texts) -> str:
     )
 
 
-async def start(message: Message, t: Texts) -> None:
+async def start(message: Message, after_commit: AfterCommit, t: Texts) -> None:
     assert message.from_user is not None
-    await message.answer(
+    greeting = (
         t.gettext(
             "Hello, {name}! This is the online channel of the people's congress liaison "
             "stations, open day and night. Your opinions and suggestions are passed on to "
             "the deputy group of your area."
         ).format(name=escape(message.from_user.first_name))
         + "\n\n"
-        + t.gettext("Please choose your language:"),
-        reply_markup=language_keyboard(),
+        + t.gettext("Please choose your language:")
     )
+    after_commit(lambda: answer(message.answer(greeting, reply_markup=language_keyboard())))
 
 
-async def ask_language(message: Message, t: Texts) -> None:
-    await message.answer(
-        t.gettext("Please choose your language:"), reply_markup=language_keyboard()
-    )
+async def ask_language(message: Message, after_commit: AfterCommit, t: Texts) -> None:
+    question = t.gettext("Please choose your language:")
+    after_commit(lambda: answer(message.answer(question, reply_markup=language_keyboard())))
 
 
-async def show_help(message: Message, t: Texts) -> None:
-    await message.answer(help_text(t))
+async def show_help(message: Message, after_commit: AfterCommit, t: Texts) -> None:
+    after_commit(lambda: answer(message.answer(help_text(t))))
 
 
-async def unknown_command(message: Message, t: Texts) -> None:
-    await message.answer(t.gettext("This command is not recognised. Send /help for help."))
+async def unknown_command(message: Message, after_commit: AfterCommit, t: Texts) -> None:
+    text = t.gettext("This command is not recognised. Send /help for help.")
+    after_commit(lambda: answer(message.answer(text)))
 
 
 async def choose_language(
     query: CallbackQuery,
     callback_data: LanguageChoice,
     session: AsyncSession,
+    after_commit: AfterCommit,
     resident: Resident,
     catalogs: Catalogs,
 ) -> None:
+    assert isinstance(query.message, Message)
+    message = query.message
     resident.locale = callback_data.locale
     t = catalogs.get(resident.locale)
-    assert isinstance(query.message, Message)
-    await query.message.edit_text(
-        t.gettext("Language set to {language}.").format(language=LANGUAGE_NAMES[resident.locale])
+    chosen = t.gettext("Language set to {language}.").format(
+        language=LANGUAGE_NAMES[resident.locale]
     )
-    if resident.area_id is None:
-        text, keyboard = await area_picker(session, t, None)
-        await query.message.answer(text, reply_markup=keyboard)
-    else:
-        await query.message.answer(help_text(t))
-    await query.answer()
+    text, keyboard = (
+        await area_picker(session, t, None) if resident.area_id is None else (help_text(t), None)
+    )
+
+    async def tell() -> None:
+        await acknowledge(query)
+        # Edited already: the same button pressed twice; what follows was sent the first time.
+        if await edit(message, chosen):
+            await answer(message.answer(text, reply_markup=keyboard))
+
+    # Told only once the language is saved, and a failure to tell does not undo it.
+    after_commit(reported(tell, f"resident {resident.id}'s language"))
 
 
 def build_router() -> Router:

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from bot.fake_telegram import CallbackAnswer
 from tests.support.harness import Harness
 
 HAIDE_GROUP_1 = -1001000000101
@@ -38,3 +39,17 @@ async def submit(harness: Harness, resident: Any, *parts: str) -> dict[str, Any]
     prompt = await harness.bot_says(resident.id, f"已记下（共 {len(parts)} 条")
     await harness.press(resident, prompt, "提交")
     return await harness.bot_says(resident.id, "已收到。")
+
+
+async def answer_to(harness: Harness, query_id: str) -> CallbackAnswer:
+    """Wait for the bot's answer to a button press (the app stops showing it as busy)."""
+    await harness.fake.wait_for(lambda: query_id in harness.fake.callback_answers)
+    return harness.fake.callback_answers[query_id]
+
+
+async def card_in_group(harness: Harness, chat_id: int, number: str) -> dict[str, Any]:
+    """The ticket's card in the group, once the sender has recorded it: only then does a
+    deputy's reply to it reach the ticket (the fake shows a message a moment before)."""
+    card = await harness.bot_says(chat_id, f"意见建议 {number}")
+    await harness.outbox_settled()
+    return card
