@@ -31,6 +31,7 @@ class OutboxWakeup:
         self.shared = engine.dialect.name == "postgresql"
         self._stopping = asyncio.Event()
         self._publishing: set[asyncio.Task[None]] = set()
+        self.listening = asyncio.Event()  # set while other processes' commits are heard
 
     def publish(self) -> None:
         self.wake()
@@ -72,11 +73,13 @@ class OutboxWakeup:
         connection = await asyncpg.connect(url.render_as_string(hide_password=False))
         try:
             await connection.add_listener(CHANNEL, lambda *_: self.wake())
+            self.listening.set()
             self.wake()  # what was committed while nobody listened
             while not self._stopping.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), PING_SECONDS)
                 await connection.execute("SELECT 1")  # a dead connection raises here
         finally:
+            self.listening.clear()
             if not connection.is_closed():
                 await connection.close(timeout=5)

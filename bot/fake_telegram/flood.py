@@ -30,13 +30,14 @@ COUNTED = frozenset(
 
 @dataclass(frozen=True)
 class Limits:
-    """(messages, seconds) for each limit; `slack` seconds of tolerance at a window's edge
-    (two requests a client spaced exactly one window apart may arrive a little closer)."""
+    """(messages, seconds) for each limit; `slack` seconds of tolerance at a window's edge:
+    two messages a bot spaced exactly one window apart may arrive a little closer (the network
+    and a busy event loop delay one more than the other), and Telegram does not punish that."""
 
     overall: tuple[int, float] = (30, 1.0)
     private_chat: tuple[int, float] = (1, 1.0)
     group: tuple[int, float] = (20, 60.0)
-    slack: float = 0.05
+    slack: float = 0.25
 
 
 @dataclass
@@ -44,6 +45,7 @@ class FloodControl:
     limits: Limits
     clock: Callable[[], float]
     refused: int = 0  # 429s given
+    refusals: list[tuple[int, float]] = field(default_factory=list)  # (chat, when)
     accepted: dict[int, list[float]] = field(default_factory=dict)  # chat → times of messages
     _all: deque[float] = field(default_factory=deque)
     _chats: dict[int, deque[float]] = field(default_factory=dict)
@@ -58,6 +60,7 @@ class FloodControl:
         )
         if wait > 0:
             self.refused += 1
+            self.refusals.append((chat_id, now))
             seconds = max(1, math.ceil(wait))
             raise TelegramError(
                 429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds}

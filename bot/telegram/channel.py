@@ -1,6 +1,7 @@
 """The Telegram channel: delivers outbox rows with the Bot API, and is the one place that
 knows Telegram's limits (`bot.telegram.limits`) and what its errors mean for a retry."""
 
+import asyncio
 import html
 import re
 
@@ -112,6 +113,8 @@ class TelegramChannel:
             sent = []
             for number, piece in enumerate(pieces, start=1):
                 last = number == len(pieces)
+                if number > 1:
+                    await self._paced(chat_id)
                 sent.append(str(await self._send(chat_id, piece, None, markup if last else None)))
             return Receipt(sent[0], tuple(sent[1:]))
         except TelegramRetryAfter as error:
@@ -130,6 +133,11 @@ class TelegramChannel:
             # Server errors, timeouts, network trouble: nothing lost, try again later.
             raise RetryLater(repr(error)) from error
 
+    async def _paced(self, chat_id: int) -> None:
+        """Wait until the chat may have another message (the further parts of a long one)."""
+        while (wait := await self.ready(str(chat_id))) > 0:
+            await asyncio.sleep(wait)
+
     async def _edit(
         self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
     ) -> int:
@@ -143,6 +151,7 @@ class TelegramChannel:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
                 request_timeout=self.send_timeout,
             )
+            self._answered(chat_id)
         except TelegramBadRequest as error:
             if "message to edit not found" in error.message:
                 # Deleted in the chat: the new version arrives as a message of its own.
@@ -167,4 +176,9 @@ class TelegramChannel:
             link_preview_options=LinkPreviewOptions(is_disabled=True),
             request_timeout=self.send_timeout,
         )
+        self._answered(chat_id)
         return sent.message_id
+
+    def _answered(self, chat_id: int) -> None:
+        if self.limits is not None:
+            self.limits.sent(chat_id)
