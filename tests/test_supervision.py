@@ -15,21 +15,24 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.clock import FrozenClock
 from bot.core import deadlines
 from bot.core.supervision import Supervisor
-from bot.core.tickets import TicketDesk
+from bot.core.tickets import TicketDesk, Who
 from bot.settings import PACKAGED_LOCALES_DIR
 from bot.text.catalogs import Catalogs
 from storage.db import open_database
 from storage.models import (
+    Actor,
     Area,
     Deputy,
     DeputyGroup,
     DigestSent,
     OutboxMessage,
     OutboxPurpose,
+    Rating,
     RecipientKind,
     Resident,
     Ticket,
     TicketEvent,
+    TicketStatus,
     TimelineAction,
 )
 from storage.queries.supervision import SUPERVISOR_LOCK
@@ -195,6 +198,38 @@ async def test_an_extension_moves_the_warnings_to_the_new_deadline(
         ("1 warning(s), 0 overdue", local(2026, 11, 18, 10)),
         ("1 warning(s), 0 overdue", local(2026, 11, 20, 10)),
         ("0 warning(s), 1 overdue", local(2026, 11, 21, 1)),
+    ]
+
+
+async def test_a_reopened_ticket_is_watched_afresh_for_its_new_round(
+    sessions: async_sessionmaker, clock: FrozenClock
+):
+    ticket_id = await submitted(sessions, clock, local(2026, 9, 29, 10))
+    await accept(sessions, clock, ticket_id)
+    sweeper = supervisor(sessions, clock)
+    set_time(clock, local(2026, 10, 27, 8))  # answer due 26 October: missed
+    assert (await sweeper.sweep(clock.now())).overdue == 1  # type: ignore[union-attr]
+    desk = TicketDesk(clock, CATALOGS, "Asia/Shanghai")
+    set_time(clock, local(2026, 10, 28, 10))  # a Wednesday: answered late, closed, unsatisfied
+    async with sessions.begin() as session:
+        ticket = await session.get_one(Ticket, ticket_id)
+        wang = await session.scalar(select(Deputy).where(Deputy.code == "d-wang-jianguo"))
+        assert wang is not None
+        await desk.reply_from_deputy(session, ticket, wang, "路灯已修复。")
+        await desk.close(session, ticket, Who(Actor.DEPUTY, wang.id))
+        resident = await session.get_one(Resident, ticket.resident_id)
+        await desk.rate(session, ticket, resident, Rating.UNSATISFIED)
+        assert ticket.status == TicketStatus.REOPENED and ticket.overdue_since is None
+    # Round two: accept by Friday 30 October, answer within 10 working days (11 November).
+    seen = await sweep_through(
+        sweeper, clock, local(2026, 10, 28, 11), local(2026, 11, 12, 1), timedelta(hours=2)
+    )
+    assert seen == [
+        ("1 warning(s), 0 overdue", local(2026, 10, 30, 9)),  # to accept today
+        ("0 warning(s), 1 overdue", local(2026, 10, 31, 1)),  # not accepted
+        ("1 warning(s), 0 overdue", local(2026, 11, 9, 9)),  # the answer, 2 days before
+        ("1 warning(s), 0 overdue", local(2026, 11, 11, 9)),  # on the day
+        ("0 warning(s), 1 overdue", local(2026, 11, 12, 1)),
     ]
 
 
