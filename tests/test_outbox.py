@@ -13,6 +13,8 @@ from bot.clock import FrozenClock
 from bot.delivery.outbox import Action, Content, Recipient, enqueue
 from bot.delivery.sender import (
     MAX_ATTEMPTS,
+    NO_ADDRESS,
+    REFUSED,
     Envelope,
     Receipt,
     RetryLater,
@@ -243,3 +245,36 @@ async def test_a_stopped_sender_returns_after_the_work_in_hand(sender: Sender):
     await queue(sender, (1, "after stopping"))
     assert sender.channel.delivered == [("chat-1", "before stopping")]
     assert [r.status for r in await rows(sender)] == [OutboxStatus.SENT, OutboxStatus.PENDING]
+
+
+async def test_a_row_whose_address_must_wait_for_the_channels_limits_is_put_back_uncounted(
+    sender: Sender, clock: FrozenClock
+):
+    sender.channel.waits["chat-1"] = [30.0]  # a group's per-minute limit, say
+    sender.channel.waits["chat-2"] = [0.01]  # a person's one a second: waited out in hand
+    await queue(sender, (1, "must wait"), (2, "short wait"))
+    await sender.deliver_due()
+    waiting, sent = await rows(sender)
+    assert (waiting.status, waiting.attempts, waiting.last_error) == (
+        OutboxStatus.PENDING,
+        0,
+        None,
+    )
+    assert waiting.next_attempt_at == clock.now() + timedelta(seconds=30)
+    assert (sent.status, sent.attempts) == (OutboxStatus.SENT, 1)
+
+
+async def test_the_failure_hook_hears_of_every_row_that_failed_and_why(sender: Sender):
+    heard: list[tuple[list[str], str]] = []
+
+    async def on_failed(session, failed, cause) -> None:
+        heard.append(([row.payload["text"] for row in failed], cause))
+
+    sender.on_failed = on_failed
+    sender.channel.failures["refused"] = [Undeliverable("Bad Request: can't parse entities")]
+    await queue(sender, (1, "refused"))
+    async with sender.sessionmaker() as session:
+        enqueue(session, resident(77), OutboxPurpose.STATUS, Content("nowhere"), sender.clock.now())
+        await session.commit()
+    await deliver_all(sender)
+    assert sorted(heard) == [(["nowhere"], NO_ADDRESS), (["refused"], REFUSED)]

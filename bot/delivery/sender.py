@@ -276,7 +276,7 @@ class Sender:
         paced = 0.0
         while (wait := await self.channel.ready(envelope.address)) > 0:
             # The lease covers a short wait; a long one (or many short ones) gives the row back.
-            if wait > self.pace_in_hand or paced + wait > self.pace_in_hand * 2:
+            if paced + wait > self.pace_in_hand:
                 return _Outcome(wait=wait)
             await asyncio.sleep(wait)
             paced += wait
