@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.clock import FrozenClock
@@ -396,9 +396,15 @@ async def test_on_postgres_one_process_sweeps_and_another_takes_over_when_it_die
     assert kinds.count(("overdue", "deputy_group")) == 1
 
 
-async def test_a_deputy_group_reads_the_warning_in_its_chat(harness: Harness):
-    """Through the Bot API: a resident submits, and on the day the answer is due the group's
-    chat gets the warning from the running bot's supervisor."""
+HAIDE_STAFF_CHAT = -1001000000901  # 海德街道人大工委, `staff_chat_id` in the demo directory
+
+
+async def test_the_group_and_the_streets_staff_read_the_notices_in_their_chats(harness: Harness):
+    """Through the Bot API: a resident submits on Monday evening; on Wednesday morning the
+    group's chat is reminded to accept it, and after Wednesday the group and the street
+    committee's chat are told it is overdue — by the running bot's supervisor."""
+    staff = harness.fake.user(user_id=9100000001, first_name="工委", last_name="联络员")
+    harness.fake.group(HAIDE_STAFF_CHAT, "海德街道人大工委", [staff])
     resident = harness.fake.user(
         user_id=5101, first_name="小红", last_name="李", language_code="zh-hans"
     )
@@ -407,15 +413,24 @@ async def test_a_deputy_group_reads_the_warning_in_its_chat(harness: Harness):
     await harness.bot_says(HAIDE_GROUP_1, OPINION)
     [sweeper] = [s for s in harness.app.services if isinstance(s, Supervisor)]
     async with harness.app.sessionmaker() as session:
-        ticket = await session.scalar(select(Ticket).order_by(Ticket.id.desc()).limit(1))
-        assert ticket is not None and ticket.acknowledge_due is not None
-        due = ticket.acknowledge_due
-        count = await session.scalar(select(func.count()).select_from(Ticket))
-        assert count == 1
+        ticket = await session.scalar(select(Ticket))
+        assert ticket is not None
+        # Submitted Monday 23 November, 18:30: to be accepted by the end of Wednesday.
+        assert ticket.acknowledge_due == datetime(2026, 11, 25, 23, 59, 59, tzinfo=SHANGHAI)
     clock = harness.app.clock
     assert isinstance(clock, FrozenClock)
-    set_time(clock, datetime.combine(due.astimezone(SHANGHAI).date(), time(9, 30), SHANGHAI))
+    set_time(clock, local(2026, 11, 25, 9, 30))
     await sweeper.sweep(clock.now())
     warning = await harness.bot_says(HAIDE_GROUP_1, "受理期限为今天")
-    assert warning["text"].startswith("提醒：意见建议 A-2026-")
+    assert warning["text"] == (
+        f"提醒：意见建议 {ticket.number} 的受理期限为今天（2026-11-25 23:59 前）。"
+    )
+    set_time(clock, local(2026, 11, 26, 0, 5))
+    await sweeper.sweep(clock.now())
+    overdue = await harness.bot_says(HAIDE_GROUP_1, "已超过受理期限")
+    assert overdue["text"].endswith("请尽快受理。\n已报街道人大工委督办。")
+    told = await harness.bot_says(HAIDE_STAFF_CHAT, "督办提醒")
+    assert told["text"].startswith(f"督办提醒：海德街道第一代表小组的意见建议 {ticket.number}")
+    assert OPINION[:20] in told["text"]
     await harness.outbox_settled()
+    assert len(harness.fake.bot_messages(HAIDE_STAFF_CHAT)) == 1
