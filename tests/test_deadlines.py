@@ -3,10 +3,12 @@ directory's own days and per-category policies, what each step does to a ticket'
 and the one extension staff may grant."""
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,6 +64,22 @@ def test_national_day_is_skipped_and_its_make_up_working_days_count():
     assert calendar.add_workdays(date(2026, 9, 19), 1) == date(2026, 9, 20)  # a Sunday
     assert calendar.workdays_before(date(2026, 10, 8), 2) == date(2026, 9, 29)
     assert not calendar.is_workday(date(2026, 10, 11))  # the Sunday after stays a rest day
+
+
+@given(
+    start=st.dates(min_value=date(2004, 1, 1), max_value=date(2026, 11, 30)),
+    count=st.integers(min_value=1, max_value=40),
+)
+def test_counting_working_days_lands_on_the_nth_working_day_after(start: date, count: int):
+    calendar = WorkCalendar()
+    end = calendar.add_workdays(start, count)
+    assert calendar.is_workday(end)
+    days = [start + timedelta(days=n) for n in range(1, (end - start).days + 1)]
+    assert sum(calendar.is_workday(day) for day in days) == count
+    # Going back as many working days from a working day returns to the last working day at
+    # or before the start.
+    back = calendar.workdays_before(end, count)
+    assert back <= start and all(not calendar.is_workday(d) for d in days if back < d <= start)
 
 
 def test_the_directory_overrides_single_days():
