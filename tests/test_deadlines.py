@@ -283,3 +283,12 @@ async def test_a_ticket_not_with_a_group_cannot_be_extended(
         await deadlines.extend(
             session, ticket, "理由", date(2026, 11, 30), local(2026, 10, 9).astimezone(UTC)
         )
+
+
+async def test_deadlines_fall_at_the_end_of_the_day_in_the_stations_time_zone(
+    session: AsyncSession, directory_loaded, clock: FrozenClock
+):
+    desk = TicketDesk(clock, Catalogs(PACKAGED_LOCALES_DIR), "UTC")
+    ticket = await submit(session, desk, clock, datetime(2026, 9, 30, 20, 0, tzinfo=UTC))
+    # 30 September in UTC (already 1 October in Beijing): 8 and 9 October are the two days.
+    assert ticket.acknowledge_due == datetime(2026, 10, 9, 23, 59, 59, tzinfo=UTC)

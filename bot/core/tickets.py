@@ -332,7 +332,7 @@ class TicketDesk:
             **{"from": previous.value, "to": status.value},
             **detail,
         )
-        await deadlines.schedule(session, ticket, step, now)
+        await deadlines.schedule(session, ticket, step, now, timezone=self.timezone)
         transition = check(step, previous, who.actor)
         if transition.tell_resident and previous != status:
             resident = await session.get_one(Resident, ticket.resident_id)
@@ -370,7 +370,7 @@ class TicketDesk:
                 step=step.value,
                 **{"from": previous.value, "to": TicketStatus.ASSIGNED.value},
             )
-        await deadlines.schedule(session, ticket, Step.ASSIGN, now)
+        await deadlines.schedule(session, ticket, Step.ASSIGN, now, timezone=self.timezone)
         if tell:
             resident = await session.get_one(Resident, ticket.resident_id)
             t = self.catalogs.get(resident.locale)
