@@ -100,6 +100,7 @@ class Supervisor:
 
     def __post_init__(self) -> None:
         self._stop = asyncio.Event()
+        self._groups: dict[int, tuple[str, Recipient | None]] = {}
 
     def stop(self) -> None:
         """Finish the sweep in hand, then return from run() (releasing the lock)."""
@@ -140,11 +141,21 @@ class Supervisor:
     async def sweep_without_lock(self, now: datetime) -> SweepReport:
         """One sweep, whoever else sweeps: the claims alone keep it from warning twice."""
         report = SweepReport()
+        self._groups = {}
         async with self.sessionmaker() as session:
             calendar = await load_calendar(session)
-            ticket_ids = await watched_tickets(
+            tickets, claimed = await watched_tickets(
                 session, WITH_GROUP, AWAITING_ACCEPTANCE, now + HORIZON
             )
+        # Read first, write only where something is to be said: a quiet sweep writes nothing.
+        ticket_ids = [
+            ticket.id
+            for ticket in tickets
+            if any(
+                (ticket.id, notice.kind, notice.due) not in claimed
+                for notice in self.notices(ticket, calendar, now)
+            )
+        ]
         for ticket_id in ticket_ids:
             # One ticket that cannot be handled must not hold up the others' warnings.
             try:
@@ -257,9 +268,8 @@ class Supervisor:
         assert ticket.deputy_group_id is not None
         if ticket.overdue_since is None:
             ticket.overdue_since = notice.due
-        group = await session.get_one(DeputyGroup, ticket.deputy_group_id)
+        group_name, staff = await self._group_and_staff(session, ticket.deputy_group_id)
         t = self.catalogs.get(None)
-        staff = await self._staff_chat(session, group)
         if staff is not None:
             enqueue(
                 session,
@@ -267,20 +277,15 @@ class Supervisor:
                 OutboxPurpose.OVERDUE,
                 Content(
                     render.overdue_staff_notice(
-                        t, ticket, group.name, notice.deadline, notice.due, self.timezone
+                        t, ticket, group_name, notice.deadline, notice.due, self.timezone
                     )
                 ),
                 now,
                 ticket_id=ticket.id,
             )
-        else:
-            log.warning(
-                "ticket %s is overdue; the directory names no staff chat for its street",
-                ticket.number,
-            )
         enqueue(
             session,
-            Recipient.deputy_group(group.id),
+            Recipient.deputy_group(ticket.deputy_group_id),
             OutboxPurpose.OVERDUE,
             Content(
                 render.overdue_notice(
@@ -293,6 +298,22 @@ class Supervisor:
         self._event(
             session, ticket, TimelineAction.OVERDUE, now, notice, staff_told=staff is not None
         )
+
+    async def _group_and_staff(
+        self, session: AsyncSession, group_id: int
+    ) -> tuple[str, Recipient | None]:
+        """The group's name and its street's staff chat, looked up once a sweep."""
+        if group_id not in self._groups:
+            group = await session.get_one(DeputyGroup, group_id)
+            staff = await self._staff_chat(session, group)
+            if staff is None:
+                log.warning(
+                    "deputy group %s has overdue tickets and the directory names no staff chat "
+                    "for its street: only the group is told",
+                    group.code,
+                )
+            self._groups[group_id] = (group.name, staff)
+        return self._groups[group_id]
 
     async def _staff_chat(self, session: AsyncSession, group: DeputyGroup) -> Recipient | None:
         """The staff chat of the street the group's station is in, if the directory names
