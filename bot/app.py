@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.core.delivery_failures import DeliveryFailures
+from bot.core.supervision import Supervisor
 from bot.core.tickets import TicketDesk
 from bot.delivery.sender import Sender
 from bot.delivery.wakeup import OutboxWakeup
@@ -97,6 +98,15 @@ def build_application(
     )
     install_middlewares(dispatcher, sessionmaker, clock, catalogs, wakeup.publish, settings.inbound)
     inbound = Inbound(sessionmaker, dispatcher, bot, clock, settings.inbound)
+    supervisor = Supervisor(
+        sessionmaker,
+        clock,
+        catalogs,
+        settings.text.timezone,
+        digest_at=settings.supervision.digest_time,
+        interval_seconds=settings.supervision.supervision_sweep_seconds,
+        wake_sender=wakeup.publish,
+    )
     dispatcher.include_router(build_router())
     return Application(
         settings,
@@ -109,5 +119,5 @@ def build_application(
         dispatcher,
         sender,
         inbound,
-        services=[sender, wakeup],
+        services=[sender, wakeup, supervisor],
     )
