@@ -22,6 +22,7 @@ from storage.db import open_database
 from storage.models import (
     Actor,
     Area,
+    DeadlinePolicy,
     Deputy,
     DeputyGroup,
     DigestSent,
@@ -173,6 +174,32 @@ async def test_the_early_warning_counts_the_make_up_working_days(
     )
     # Two working days before Monday the 12th: Saturday the 10th (调休), then Friday the 9th.
     assert seen == [("1 warning(s), 0 overdue", local(2026, 10, 9, 9))]
+
+
+async def test_a_longer_acceptance_deadline_gets_its_early_warning_too(
+    sessions: async_sessionmaker, clock: FrozenClock
+):
+    async with sessions.begin() as session:
+        policy = await session.scalar(
+            select(DeadlinePolicy).where(DeadlinePolicy.category_id.is_(None))
+        )
+        assert policy is not None
+        policy.acknowledge_days = 5  # as a directory file may say
+    ticket_id = await submitted(sessions, clock, local(2026, 10, 12, 10))  # a Monday
+    sweeper = supervisor(sessions, clock)
+    seen = await sweep_through(
+        sweeper, clock, local(2026, 10, 12, 11), local(2026, 10, 20, 1), timedelta(hours=1)
+    )
+    # To be accepted by Monday 19 October: warned Thursday the 15th, on the day, then overdue.
+    assert seen == [
+        ("1 warning(s), 0 overdue", local(2026, 10, 15, 9)),
+        ("1 warning(s), 0 overdue", local(2026, 10, 19, 9)),
+        ("0 warning(s), 1 overdue", local(2026, 10, 20, 0)),
+    ]
+    texts = [t for p, _, t in await notices(sessions) if p == "deadline_warning"]
+    assert texts[0] == "提醒：意见建议 A-2026-000001 应于 2026-10-19 23:59 前受理。"
+    async with sessions() as session:
+        assert (await session.get_one(Ticket, ticket_id)).overdue_since is not None
 
 
 async def test_an_extension_moves_the_warnings_to_the_new_deadline(

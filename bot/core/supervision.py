@@ -197,26 +197,37 @@ class Supervisor:
         """The most urgent warning or notice each deadline of the ticket calls for now."""
         found: list[Notice] = []
         if ticket.status in AWAITING_ACCEPTANCE and ticket.acknowledge_due is not None:
-            # The acceptance deadline is close to the card itself: warned on the day only.
-            notice = self._notice("accept", ticket.acknowledge_due, calendar, now, early=False)
+            # No early warning on the day the card itself arrived (assigned or reopened: the
+            # ticket's last change while it waits to be accepted).
+            assigned = local_day(ticket.updated_at, self.timezone)
+            notice = self._notice("accept", ticket.acknowledge_due, calendar, now, assigned)
             if notice:
                 found.append(notice)
         if ticket.status in WITH_GROUP and ticket.answer_due is not None:
-            notice = self._notice("answer", ticket.answer_due, calendar, now, early=True)
+            notice = self._notice("answer", ticket.answer_due, calendar, now)
             if notice:
                 found.append(notice)
         return found
 
     def _notice(
-        self, deadline: Deadline, due: datetime, calendar: WorkCalendar, now: datetime, early: bool
+        self,
+        deadline: Deadline,
+        due: datetime,
+        calendar: WorkCalendar,
+        now: datetime,
+        not_before: date | None = None,
     ) -> Notice | None:
+        """Overdue, due today, or due in 2 working days (unless that day is not after
+        `not_before`)."""
         day = local_day(due, self.timezone)
         if now > due:
             return Notice(deadline, f"{deadline}_overdue", due)
         if now >= at_local(day, self.digest_at, self.timezone):
             return Notice(deadline, f"{deadline}_today", due)
         early_day = calendar.workdays_before(day, WARN_WORKING_DAYS)
-        if early and now >= at_local(early_day, self.digest_at, self.timezone):
+        if not_before is not None and early_day <= not_before:
+            return None
+        if now >= at_local(early_day, self.digest_at, self.timezone):
             return Notice(deadline, f"{deadline}_soon", due)
         return None
 
