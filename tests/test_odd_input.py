@@ -10,6 +10,7 @@ import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import select
 
+from bot.fake_telegram import tiny_png
 from bot.fake_telegram.updates import enqueue
 from storage.models import Ticket
 from tests.support.harness import Harness
@@ -18,6 +19,7 @@ from tests.support.stories import (
     OPINION,
     WANG_JIANGUO,
     answer_to,
+    card_in_group,
     register_in_haide,
 )
 
@@ -199,3 +201,20 @@ async def test_an_edit_outside_a_draft_gets_a_polite_answer(harness: Harness):
     async with harness.app.sessionmaker() as session:
         ticket = await session.scalar(select(Ticket))
         assert ticket is not None and ticket.text == OPINION
+
+
+async def test_an_edit_in_a_deputy_group_gets_no_answer(harness: Harness):
+    group = harness.groups[HAIDE_GROUP_1]
+    wang = group.members[WANG_JIANGUO]
+    sent = await wang.send_text("大家好，本周五下午我在联络站接待。", chat=group)
+    await wang.edit_text(sent, "大家好，本周六上午我在联络站接待。")
+    resident = harness.fake.user(user_id=5108, first_name="小红", language_code="zh-hans")
+    await register_in_haide(harness, resident)
+    await resident.send_text(OPINION)
+    prompt = await harness.bot_says(resident.id, "已记下（共 1 条")
+    await harness.press(resident, prompt, "提交")
+    card = await card_in_group(harness, group.id, "A-2026-000001")
+    # Wang's updates in the group come one at a time: this refusal comes after the edit's turn.
+    await wang.send_photo(tiny_png(), chat=group, reply_to=card["message_id"])
+    await harness.bot_says(group.id, "目前只能向反映人转达文字")
+    assert not any("修改" in m.get("text", "") for m in harness.fake.bot_messages(group.id))

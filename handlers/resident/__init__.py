@@ -9,6 +9,7 @@ from handlers.resident import area, draft, rating, start
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.edited_message.filter(F.chat.type == ChatType.PRIVATE)
     router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
     # Order matters: commands before the catch-all that collects a draft's text.
     router.include_routers(
