@@ -30,14 +30,14 @@ COUNTED = frozenset(
 
 @dataclass(frozen=True)
 class Limits:
-    """(messages, seconds) for each limit; `slack` seconds of tolerance at a window's edge:
-    two messages a bot spaced exactly one window apart may arrive a little closer (the network
-    and a busy event loop delay one more than the other), and Telegram does not punish that."""
+    """(messages, seconds) for each limit, and `slack` seconds of tolerance at a window's edge
+    (clocks and rounding), as strict as that: a bot that decides to send one a second but
+    lets a late message arrive close behind the one before is refused."""
 
     overall: tuple[int, float] = (30, 1.0)
     private_chat: tuple[int, float] = (1, 1.0)
     group: tuple[int, float] = (20, 60.0)
-    slack: float = 0.25
+    slack: float = 0.01
 
 
 @dataclass

@@ -142,19 +142,22 @@ class TelegramChannel:
         self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
     ) -> int:
         try:
-            await self.bot.edit_message_text(
-                chat_id=chat_id,
-                message_id=message_id,
-                text=text,
-                parse_mode="HTML",
-                reply_markup=markup,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                request_timeout=self.send_timeout,
-            )
-            self._answered(chat_id)
+            try:
+                await self.bot.edit_message_text(
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    text=text,
+                    parse_mode="HTML",
+                    reply_markup=markup,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    request_timeout=self.send_timeout,
+                )
+            finally:
+                self._answered(chat_id)
         except TelegramBadRequest as error:
             if "message to edit not found" in error.message:
                 # Deleted in the chat: the new version arrives as a message of its own.
+                await self._paced(chat_id)
                 return await self._send(chat_id, text, "HTML", markup)
             # Already showing this text: the edit's purpose is served.
             if "message is not modified" not in error.message:
@@ -168,15 +171,17 @@ class TelegramChannel:
         parse_mode: str | None,
         markup: InlineKeyboardMarkup | None,
     ) -> int:
-        sent = await self.bot.send_message(
-            chat_id=chat_id,
-            text=text,
-            parse_mode=parse_mode,
-            reply_markup=markup,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-            request_timeout=self.send_timeout,
-        )
-        self._answered(chat_id)
+        try:
+            sent = await self.bot.send_message(
+                chat_id=chat_id,
+                text=text,
+                parse_mode=parse_mode,
+                reply_markup=markup,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                request_timeout=self.send_timeout,
+            )
+        finally:
+            self._answered(chat_id)
         return sent.message_id
 
     def _answered(self, chat_id: int) -> None:
