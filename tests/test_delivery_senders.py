@@ -184,6 +184,13 @@ async def test_a_commit_in_another_process_wakes_the_sender_at_once(
         await writing.close()
 
 
+async def rounds(process: Process) -> int:
+    taken = 0
+    while delivered := await process.sender.deliver_due():
+        taken += delivered
+    return taken
+
+
 async def test_a_dead_senders_row_is_taken_over_when_its_short_lease_runs_out(
     database_url: str, fake: FakeTelegram, clock: FrozenClock
 ):
@@ -194,11 +201,11 @@ async def test_a_dead_senders_row_is_taken_over_when_its_short_lease_runs_out(
         await queue_backlog(dead, per_resident=1, per_group=0)
         taken = await dead.sender._claim(5)  # leased, then the process is killed
         assert len(taken) == 5
-        assert await alive.sender.deliver_due() == RESIDENTS - 5
+        assert await rounds(alive) == RESIDENTS - 5
         clock.advance(timedelta(seconds=19))
-        assert await alive.sender.deliver_due() == 0
+        assert await rounds(alive) == 0
         clock.advance(timedelta(seconds=1))
-        assert await alive.sender.deliver_due() == 5
+        assert await rounds(alive) == 5
         assert all(len(shown) == 1 for shown in received(fake).values() if shown)
     finally:
         await dead.close()

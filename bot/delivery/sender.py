@@ -144,7 +144,6 @@ class Sender:
     channel: Channel
     clock: Clock
     poll_seconds: float = 2.0
-    batch_size: int = 50
     concurrency: int = 16  # recipients served at once
     # How long a leased row is another sender's: a little longer than a send may take (the
     # channel's own timeout), so a dead sender's rows are taken over within seconds.
@@ -197,16 +196,10 @@ class Sender:
         self._wake.set()
 
     async def deliver_due(self) -> int:
-        """Send what is due now, at most one row per recipient, `concurrency` at a time;
-        returns how many rows were taken (a look and its sends, for tests and tools)."""
-        rows = await self._claim(self.batch_size)
-        slots = asyncio.Semaphore(self.concurrency)
-
-        async def one(row: int) -> None:
-            async with slots:
-                await self._deliver(row)
-
-        await asyncio.gather(*(one(row) for row in rows))
+        """Send what is due now, at most one row per recipient and `concurrency` rows, all at
+        once; returns how many rows were taken (one look and its sends, for tests and tools)."""
+        rows = await self._claim(self.concurrency)
+        await asyncio.gather(*(self._deliver(row) for row in rows))
         return len(rows)
 
     async def _claim(self, limit: int) -> list[int]:
