@@ -11,6 +11,7 @@ from bot.core.timeline import Who
 from bot.core.workflow import Step, TransitionError
 from bot.text import render
 from bot.text.catalogs import Texts
+from handlers.answers import answer, reported
 from handlers.middlewares.transaction import AfterCommit
 from storage.models import TELEGRAM, Actor, Ticket
 
@@ -31,10 +32,8 @@ async def card_action(
         session, TELEGRAM, str(query.from_user.id), ticket.deputy_group_id
     )
     if ticket is None or deputy is None:
-        await query.answer(
-            t.gettext("Only deputies registered with the group holding it can act on it."),
-            show_alert=True,
-        )
+        refusal = t.gettext("Only deputies registered with the group holding it can act on it.")
+        after_commit(lambda: answer(query.answer(refusal, show_alert=True)))
         return
     step = Step(name)
     try:
@@ -45,17 +44,15 @@ async def card_action(
         else:
             await desk.reroute(session, ticket, Who(Actor.DEPUTY, deputy.id))
     except TransitionError:
-        await query.answer(
-            t.gettext("This cannot be done now: {number} is {status}.").format(
-                number=ticket.number, status=render.status_label(t, ticket.status)
-            ),
-            show_alert=True,
+        refusal = t.gettext("This cannot be done now: {number} is {status}.").format(
+            number=ticket.number, status=render.status_label(t, ticket.status)
         )
+        after_commit(lambda: answer(query.answer(refusal, show_alert=True)))
         return
     done = t.gettext("Done: {number} is now {status}.").format(
         number=ticket.number, status=render.status_label(t, ticket.status)
     )
-    after_commit(lambda: query.answer(done))
+    after_commit(reported(lambda: answer(query.answer(done)), f"{step} of {ticket.number}"))
 
 
 def build_router() -> Router:

@@ -1,10 +1,7 @@
 """The resident rates how their opinion or suggestion was handled (满意度测评), from the
 buttons of the question sent when it was concluded."""
 
-import contextlib
-
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +9,7 @@ from bot.core.tickets import TicketDesk
 from bot.core.workflow import TransitionError
 from bot.text import render
 from bot.text.catalogs import Texts
+from handlers.answers import acknowledge, answer, edit, reported
 from handlers.middlewares.transaction import AfterCommit
 from storage.models import Rating, Resident, Ticket
 
@@ -35,10 +33,8 @@ async def rate(
             raise TransitionError("no such ticket")
         await desk.rate(session, ticket, resident, rating)
     except TransitionError:
-        await query.answer(
-            t.gettext("This rating cannot be given: it was given already, or is not yours."),
-            show_alert=True,
-        )
+        refusal = t.gettext("This rating cannot be given: it was given already, or is not yours.")
+        after_commit(lambda: answer(query.answer(refusal, show_alert=True)))
         return
     thanks = t.gettext("Thank you for your rating: {rating}.").format(
         rating=render.rating_label(t, rating)
@@ -48,12 +44,11 @@ async def rate(
     message = query.message
 
     async def confirm() -> None:
+        await acknowledge(query)
         if isinstance(message, Message):
-            with contextlib.suppress(TelegramBadRequest):
-                await message.edit_text(f"{message.html_text}\n\n{thanks}")
-        await query.answer()
+            await edit(message, f"{message.html_text}\n\n{thanks}")
 
-    after_commit(confirm)
+    after_commit(reported(confirm, f"the rating of {number}"))
 
 
 def build_router() -> Router:
