@@ -372,9 +372,12 @@ class Supervisor:
         async with self.sessionmaker() as session:
             group_ids = await groups_without_digest(session, today)
         for group_id in group_ids:
-            async with self.sessionmaker.begin() as session:
-                if await self._digest(session, group_id, today, now):
-                    report.digests += 1
+            try:
+                async with self.sessionmaker.begin() as session:
+                    if await self._digest(session, group_id, today, now):
+                        report.digests += 1
+            except Exception:
+                log.exception("digest of deputy group %s failed; retrying next sweep", group_id)
 
     async def _digest(
         self, session: AsyncSession, group_id: int, today: date, now: datetime
