@@ -292,3 +292,14 @@ async def test_deadlines_fall_at_the_end_of_the_day_in_the_stations_time_zone(
     ticket = await submit(session, desk, clock, datetime(2026, 9, 30, 20, 0, tzinfo=UTC))
     # 30 September in UTC (already 1 October in Beijing): 8 and 9 October are the two days.
     assert ticket.acknowledge_due == datetime(2026, 10, 9, 23, 59, 59, tzinfo=UTC)
+
+
+async def test_a_closure_in_the_directory_moves_the_deadlines(
+    session: AsyncSession, desk: TicketDesk, clock: FrozenClock
+):
+    text = DEMO_DIRECTORY.read_text(encoding="utf-8")
+    text += "  - {day: 2026-10-08, workday: false, note: 联络站设备检修闭站}\n"
+    await load_directory(session, parse_directory(text))
+    ticket = await submit(session, desk, clock, local(2026, 9, 29))
+    assert ticket.acknowledge_due == end_of(2026, 10, 9)  # not the 8th
+    assert ticket.answer_due == end_of(2026, 10, 27)  # a day later than without the closure
