@@ -152,9 +152,9 @@ async def test_warnings_across_national_day_come_once_each_at_the_morning_of_the
         ("0 warning(s), 1 overdue", local(2026, 10, 27, 0)),  # the first sweep after 23:59:59
     ]
     texts = [t for purpose, _, t in await notices(sessions) if purpose != "digest"]
-    assert texts[0].startswith("提醒：意见建议 A-2026-000001 的受理期限为今天")
-    assert texts[1] == "提醒：意见建议 A-2026-000001 应于 2026-10-26 23:59 前答复。"
-    assert texts[2].startswith("提醒：意见建议 A-2026-000001 的答复期限为今天")
+    assert texts[0].startswith("提醒：意见建议（A-2026-000001）的受理期限为今天")
+    assert texts[1] == "提醒：意见建议（A-2026-000001）应于2026-10-26 23:59前答复。"
+    assert texts[2].startswith("提醒：意见建议（A-2026-000001）的答复期限为今天")
 
 
 async def test_the_early_warning_counts_the_make_up_working_days(
@@ -197,7 +197,7 @@ async def test_a_longer_acceptance_deadline_gets_its_early_warning_too(
         ("0 warning(s), 1 overdue", local(2026, 10, 20, 0)),
     ]
     texts = [t for p, _, t in await notices(sessions) if p == "deadline_warning"]
-    assert texts[0] == "提醒：意见建议 A-2026-000001 应于 2026-10-19 23:59 前受理。"
+    assert texts[0] == "提醒：意见建议（A-2026-000001）应于2026-10-19 23:59前受理。"
     async with sessions() as session:
         assert (await session.get_one(Ticket, ticket_id)).overdue_since is not None
 
@@ -287,11 +287,11 @@ async def test_an_overdue_ticket_is_marked_told_to_the_group_and_the_streets_sta
     staff = [t for purpose, kind, t in queued if kind == RecipientKind.STAFF_CHAT.value]
     group = [t for purpose, kind, t in queued if kind == RecipientKind.DEPUTY_GROUP.value]
     assert staff[0].startswith(
-        "<b>督办提醒：海德街道第一代表小组的意见建议 A-2026-000001 "
+        "<b>督办提醒：海德街道第一代表小组的意见建议（A-2026-000001）"
         "已超过受理期限（2026-10-08 23:59）。</b>"
     )
     assert group[-1] == (
-        "意见建议 A-2026-000001 已超过受理期限（2026-10-08 23:59），请尽快受理。\n"
+        "意见建议（A-2026-000001）已超过受理期限（2026-10-08 23:59），请尽快受理。\n"
         "已报街道人大工委督办。"
     )
     # Accepted late: no longer overdue (the answer deadline is still ahead).
@@ -348,8 +348,10 @@ async def test_a_warning_that_fails_is_not_recorded_and_holds_up_no_other(
     assert (await sweeper.sweep(clock.now())).warnings == 1  # type: ignore[union-attr]
     assert (await sweeper.sweep(clock.now())).warnings == 0  # type: ignore[union-attr]
     warnings = [t for p, _, t in await notices(sessions) if p == "deadline_warning"]
-    assert sorted(w.split()[0] for w in warnings) == ["提醒：意见建议", "提醒：意见建议"]
-    assert len({w.split()[1] for w in warnings}) == 2
+    assert sorted(warnings) == [
+        "提醒：意见建议（A-2026-000001）的受理期限为今天（2026-10-21 23:59前）。",
+        "提醒：意见建议（A-2026-000002）的受理期限为今天（2026-10-21 23:59前）。",
+    ]
 
 
 async def test_the_digest_comes_once_a_day_at_its_time_and_not_when_there_is_nothing(
@@ -372,7 +374,7 @@ async def test_the_digest_comes_once_a_day_at_its_time_and_not_when_there_is_not
         (
             "deputy_group",
             "<b>海德街道第二代表小组每日办理提醒（2026-10-20）</b>\n\n三日内到期：\n"
-            "• A-2026-000002：受理期限 2026-10-21 23:59",
+            "• A-2026-000002，受理期限为2026-10-21 23:59",
         )
     ]
     async with sessions() as session:
@@ -385,7 +387,7 @@ async def test_the_digest_comes_once_a_day_at_its_time_and_not_when_there_is_not
     set_time(clock, local(2026, 10, 22, 9, 30))
     assert (await sweeper.sweep(clock.now())).digests == 1  # type: ignore[union-attr]
     last = [t for purpose, _, t in await notices(sessions) if purpose == "digest"][-1]
-    assert "已超期：\n• A-2026-000002：受理期限 2026-10-21 23:59" in last
+    assert "已超期：\n• A-2026-000002，受理期限为2026-10-21 23:59" in last
 
 
 async def test_on_postgres_one_process_sweeps_and_another_takes_over_when_it_dies(
@@ -450,14 +452,14 @@ async def test_the_group_and_the_streets_staff_read_the_notices_in_their_chats(h
     await sweeper.sweep(clock.now())
     warning = await harness.bot_says(HAIDE_GROUP_1, "受理期限为今天")
     assert warning["text"] == (
-        f"提醒：意见建议 {ticket.number} 的受理期限为今天（2026-11-25 23:59 前）。"
+        f"提醒：意见建议（{ticket.number}）的受理期限为今天（2026-11-25 23:59前）。"
     )
     set_time(clock, local(2026, 11, 26, 0, 5))
     await sweeper.sweep(clock.now())
     overdue = await harness.bot_says(HAIDE_GROUP_1, "已超过受理期限")
     assert overdue["text"].endswith("请尽快受理。\n已报街道人大工委督办。")
     told = await harness.bot_says(HAIDE_STAFF_CHAT, "督办提醒")
-    assert told["text"].startswith(f"督办提醒：海德街道第一代表小组的意见建议 {ticket.number}")
+    assert told["text"].startswith(f"督办提醒：海德街道第一代表小组的意见建议（{ticket.number}）")
     assert OPINION[:20] in told["text"]
     await harness.outbox_settled()
     assert len(harness.fake.bot_messages(HAIDE_STAFF_CHAT)) == 1
