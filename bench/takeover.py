@@ -4,13 +4,15 @@
 
 The URL must name a migrated PostgreSQL database (its outbox and contacts are emptied first).
 A child process runs a sender (default lease and poll) against the fake Bot API, whose answers
-take 0.5 s; once it has sent a third of the cards it is killed, and a sender in this process
-takes over. Prints, for the rows the dead sender held, how long after the kill each arrived,
-and how many messages arrived twice; asserts nothing.
+take 0.5 s; once it has sent a third of the cards it is killed at a random moment, and a
+sender in this process takes over. Prints, for the rows the dead sender held, how long after
+the kill each arrived, and how many messages arrived twice (those the fake had carried out
+before the caller died: Telegram would carry out every call it received); asserts nothing.
 """
 
 import asyncio
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -83,6 +85,7 @@ async def main(database_url: str, cards: int) -> None:
         )
         delivered = lambda: sum(1 for r in fake.requests if r.status == 200)  # noqa: E731
         await fake.wait_for(lambda: delivered() >= cards // 3, timeout=120)
+        await asyncio.sleep(random.uniform(0, ANSWER_SECONDS))  # any moment of a send
         os.kill(process.pid, signal.SIGKILL)
         killed = time.monotonic()
         process.wait()
