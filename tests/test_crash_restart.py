@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.fake_telegram import FakeTelegram
 from bot.settings import Settings
@@ -87,6 +87,7 @@ class Resident:
         self.path = path
         self.numbers: list[str] = []
         self.retries = 0
+        self.missed: list[str] = []  # the answers that did not come, attempt by attempt
 
     def newest(self, containing: str, after: int) -> dict[str, Any] | None:
         return next(
@@ -98,14 +99,19 @@ class Resident:
             None,
         )
 
-    async def says(self, containing: str, after: int = 0) -> dict[str, Any] | None:
-        try:
-            await self.fake.wait_for(
-                lambda: self.newest(containing, after) is not None, timeout=STEP_SECONDS
+    async def says(self, *containing: str, after: int = 0) -> dict[str, Any] | None:
+        """The bot's newest message after `after` holding one of the texts, once it comes."""
+
+        def found() -> dict[str, Any] | None:
+            return next(
+                (m for text in containing if (m := self.newest(text, after)) is not None), None
             )
+
+        try:
+            await self.fake.wait_for(lambda: found() is not None, timeout=STEP_SECONDS)
         except TimeoutError:
             return None
-        return self.newest(containing, after)
+        return found()
 
     async def press(self, message: dict[str, Any], label: str) -> None:
         stored = self.fake._chats[self.user.id].messages[message["message_id"]]
@@ -120,11 +126,15 @@ class Resident:
     async def register(self) -> bool:
         mark = self.last_id()
         await self.user.send_text("/start")
-        greeting = await self.says("请选择语言", mark)
+        greeting = await self.says("请选择语言", after=mark)
         if greeting is None:
+            self.missed.append("greeting")
             return False
         await self.press(greeting, "简体中文")
-        picker = await self.says("请选择您所在的区（县）", mark)
+        # Someone who chose an area on an earlier try is shown the help instead.
+        picker = await self.says("请选择您所在的区（县）", "/area：", after=mark)
+        if picker is not None and "/area：" in picker["text"]:
+            return True
         district, street, community = self.path
         for label, next_prompt in (
             (district, "请选择您所在的街道（乡镇）"),
@@ -132,20 +142,25 @@ class Resident:
             (community, f"您所在的区域：{district} {street} {community}"),
         ):
             if picker is None:
+                self.missed.append(f"picker before {label}")
                 return False
             await self.press(picker, label)
-            picker = await self.says(next_prompt, mark)
+            picker = await self.says(next_prompt, after=mark)
+        if picker is None:
+            self.missed.append("area chosen")
         return picker is not None
 
     async def submit(self) -> bool:
         mark = self.last_id()
         await self.user.send_text(OPINION)
-        prompt = await self.says("已记下（共", mark)
+        prompt = await self.says("已记下（共", after=mark)
         if prompt is None:
+            self.missed.append("draft noted")
             return False
         await self.press(prompt, "提交")
-        confirmation = await self.says("已收到。", mark)
+        confirmation = await self.says("已收到。", after=mark)
         if confirmation is None:
+            self.missed.append("confirmation")
             return False
         self.numbers.extend(NUMBER.findall(confirmation["text"]))
         return True
@@ -156,6 +171,28 @@ class Resident:
             if await self.register() and await self.submit():
                 return
             self.retries += 1
+
+
+async def what_waits(sessions: Any, redis_url: str | None, bot_id: int) -> dict[str, Any]:
+    """For a report when something is stuck: the database's sessions and the locks in Redis."""
+    found: dict[str, Any] = {}
+    async with sessions() as session:
+        if session.bind.dialect.name == "postgresql":
+            rows = await session.execute(
+                text(
+                    "SELECT pid, state, wait_event_type, wait_event, "
+                    "now() - xact_start AS open_for, left(query, 120) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            found["sessions"] = [tuple(map(str, row)) for row in rows]
+    if redis_url is not None:
+        client = aioredis.from_url(redis_url)
+        found["locks"] = [
+            (key, await client.pttl(key)) async for key in client.scan_iter(f"fsm:{bot_id}:*:lock")
+        ]
+        await client.aclose()
+    return found
 
 
 async def test_killed_three_times_the_bot_loses_nothing(
@@ -178,7 +215,7 @@ async def test_killed_three_times_the_bot_loses_nothing(
             "AUTO_MIGRATE": "false",
             "OUTBOX_POLL_SECONDS": "0.5",
             "INBOUND_RETRY_SECONDS": "0.2",
-            "LOG_LEVEL": "INFO",
+            "LOG_LEVEL": "DEBUG",
         },
         tmp_path,
     )
@@ -224,6 +261,15 @@ async def test_killed_three_times_the_bot_loses_nothing(
             deadline = asyncio.get_running_loop().time() + 120
             while (left_over := await unsettled()) and asyncio.get_running_loop().time() < deadline:
                 await asyncio.sleep(0.2)
+            async with sessions() as session:
+                stuck = [
+                    (r.update_id, r.attempts, r.last_error, sorted(r.payload)[-1])
+                    for r in await session.scalars(
+                        select(InboundUpdate).where(InboundUpdate.status == InboundStatus.PENDING)
+                    )
+                ]
+            if left_over:
+                stuck.append(await what_waits(sessions, redis_url, bot_id))
             exit_status = await bot.stop()  # SIGTERM: a clean stop
             async with sessions() as session:
                 tickets = Counter((await session.scalars(select(Ticket.number))).all())
@@ -276,13 +322,16 @@ async def test_killed_three_times_the_bot_loses_nothing(
         "tracebacks in the log": log.count("Traceback (most recent call last)"),
         **left_over,
     }
+    missed = Counter(step for r in residents for step in r.missed)
+    figures["answers that did not come, by step"] = dict(missed)  # type: ignore[assignment]
     print("\n" + "\n".join(f"  {name}: {value}" for name, value in figures.items()))
 
     assert bot.starts == KILLS + 1
-    assert left_over == {}
+    assert left_over == {}, stuck
     assert exit_status == 0
     assert all(tickets[number] == 1 for number in confirmed)
     assert len(confirmed) == len(set(confirmed))
     assert figures["tickets without a card"] == 0
     assert never_handled == []
     assert figures["tracebacks in the log"] == 0, log[-5000:]
+    assert figures["residents with a number"] == RESIDENTS  # trying again, as people do
