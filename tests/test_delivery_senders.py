@@ -215,16 +215,16 @@ async def test_a_dead_senders_row_is_taken_over_when_its_short_lease_runs_out(
 async def test_with_telegrams_limits_enforced_a_backlog_meets_no_429(
     database_url: str, redis_url: str | None, redis_prefix: str, fake: FakeTelegram
 ):
-    """Scaled down: 20 a second in all, 1 a second to a person, 4 per 2 s to a group."""
-    flood = fake.enforce_limits(FakeLimits(overall=(20, 1.0), group=(4, 2.0)))
+    """Scaled: 40 a second in all, 1 a second to a person, 4 per 2 s to a group."""
+    flood = fake.enforce_limits(FakeLimits(overall=(40, 1.0), group=(4, 2.0)))
     limits = TelegramLimits(
-        Limits("20/second", "1/second", "4 per 2 seconds"),
+        Limits("40/second", "1/second", "4 per 2 seconds"),
         limits_storage(redis_url, key_prefix=f"{redis_prefix}:limits"),
     )
     process = Process(
         database_url, url_of(fake), SystemClock(), limits, poll_seconds=0.05, concurrency=16
     )
-    texts = await queue_backlog(process, per_resident=2, per_group=6)
+    texts = await queue_backlog(process, per_resident=2, per_group=5)
     process.start()
     try:
         await all_sent(process)

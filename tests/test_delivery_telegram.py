@@ -139,7 +139,7 @@ async def test_a_slow_chat_holds_back_no_one_and_its_message_is_not_sent_twice(w
     """Telegram takes longer than the send timeout to answer for the group: the resident's
     message goes meanwhile, and the group's is sent once, on the retry."""
     other = world.fake.user(user_id=5002, first_name="明", last_name="周")
-    world.fake.slow_down("sendMessage", 3, chat_id=HAIDE_GROUP_1, times=1)
+    world.fake.slow_down("sendMessage", 2, chat_id=HAIDE_GROUP_1, times=1)
     await world.submit()
     async with world.sessions() as session:
         resident = await register_resident(
