@@ -236,3 +236,37 @@ async def test_with_telegrams_limits_enforced_a_backlog_meets_no_429(
     slack = flood.limits.slack
     assert max(flood.busiest(-n, 2.0 - slack) for n in range(1, GROUPS + 1)) <= 4
     assert max(flood.busiest(n, 1.0 - slack) for n in range(1, RESIDENTS + 1)) == 1
+
+
+async def test_a_send_longer_than_the_lease_keeps_its_row_from_other_senders(
+    database_url: str, fake: FakeTelegram
+):
+    """Telegram takes 2.5 s; the lease is 1 s: the sender renews it while it waits, so a
+    second sender looking meanwhile never takes the row and sends it again."""
+    url = url_of(fake)
+    slow = Process(database_url, url, SystemClock(), lease=timedelta(seconds=1))
+    slow.channel.send_timeout = 10
+    other = Process(database_url, url, SystemClock())
+    fake.slow_down("sendMessage", 2.5, chat_id=1, times=1)
+    try:
+        async with slow.sessions() as session:
+            await set_address(session, RecipientKind.RESIDENT, 1, TELEGRAM, "1")
+            enqueue(
+                session,
+                Recipient.resident(1),
+                OutboxPurpose.STATUS,
+                Content("慢慢送达"),
+                slow.sender.clock.now(),
+            )
+            await session.commit()
+        sending = asyncio.create_task(slow.sender.deliver_due())
+        taken_by_other = 0
+        while not sending.done():
+            taken_by_other += await other.sender.deliver_due()
+            await asyncio.sleep(0.1)
+        assert await sending == 1
+        assert taken_by_other == 0
+        assert [m["text"] for m in fake.bot_messages(1)] == ["慢慢送达"]
+    finally:
+        await slow.close()
+        await other.close()

@@ -1,9 +1,10 @@
 """The sender: delivers the outbox's rows through a channel.
 
 Delivery is at least once: a row is leased just before it is sent (for a little longer than a
-send may take) and marked sent afterwards, so a sender killed in between leaves it to be sent
-again by another one within seconds, rather than never. A failure is retried with backoff; a
-row that cannot be delivered keeps its reason and stays visible as failed, never dropped.
+send may take, renewed while a long one goes on) and marked sent afterwards, so a sender
+killed in between leaves it to be sent again by another one within seconds, rather than
+never. A failure is retried with backoff; a row that cannot be delivered keeps its reason and
+stays visible as failed, never dropped.
 
 A recipient's messages arrive in the order they were queued, across rounds and across several
 senders: only the oldest pending row of a recipient is ever leased, so a row that waits (for
@@ -29,7 +30,7 @@ from bot.clock import Clock
 from bot.delivery.outbox import Content, Recipient, recipient_of
 from storage.models import OutboxMessage, OutboxStatus
 from storage.queries.contacts import contact_of, mark_unreachable, set_address
-from storage.queries.outbox import claim_due, fail_pending_of, mark_sent
+from storage.queries.outbox import claim_due, fail_pending_of, mark_sent, renew_lease
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +226,12 @@ class Sender:
                 return
             recipient = recipient_of(message)
             await session.rollback()
-        outcome = await self._send(envelope, row, recipient)
+        keeper = asyncio.create_task(self._keep_lease(row))
+        try:
+            outcome = await self._send(envelope, row, recipient)
+        finally:
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
         async with self.sessionmaker() as session:
             if outcome.receipt is not None and outcome.address is not None:
                 receipt = outcome.receipt
@@ -243,6 +249,18 @@ class Sender:
             await session.commit()
         if queued:
             self.wake()
+
+    async def _keep_lease(self, row: int) -> None:
+        """Renew the row's lease while its send goes on (a long message in parts, a group's
+        pacing, a move to a new chat), so no other sender takes it meanwhile."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 2)
+            try:
+                async with self.sessionmaker() as session:
+                    await renew_lease(session, row, self.clock.now() + self.lease)
+                    await session.commit()
+            except Exception:
+                log.warning("could not renew the lease of outbox message %s", row, exc_info=True)
 
     async def _envelope(self, session: AsyncSession, message: OutboxMessage) -> Envelope:
         recipient = recipient_of(message)

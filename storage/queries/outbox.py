@@ -93,6 +93,15 @@ async def claim_due(
     return rows
 
 
+async def renew_lease(session: AsyncSession, row: int, until: datetime) -> None:
+    """The sender still has the row in hand (a long send): keep it from other senders."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(next_attempt_at=until)
+    )
+
+
 async def fail_pending_of(
     session: AsyncSession, kind: RecipientKind, recipient_id: int, reason: str
 ) -> list[OutboxMessage]:
