@@ -276,3 +276,21 @@ async def test_every_part_of_a_long_card_leads_back_to_its_ticket(world: World):
         for part in parts:
             found = await ticket_of_delivered(session, str(HAIDE_GROUP_1), str(part["message_id"]))
             assert found is not None and found.id == ticket.id
+
+
+async def test_a_long_card_that_changes_arrives_anew_in_parts_each_leading_to_its_ticket(
+    world: World,
+):
+    ticket = await world.submit("\n".join(f"第{i}点：" + "楼道堆放杂物" * 60 for i in range(40)))
+    await world.deliver_all()
+    first_parts = len(world.fake.bot_messages(HAIDE_GROUP_1))
+    await world.deputy_answers(ticket)
+    await world.deliver_all()
+    update = next(r for r in await world.rows() if r.purpose == OutboxPurpose.CARD_UPDATE)
+    assert (update.status, update.last_error) == (OutboxStatus.SENT, None)
+    parts = world.fake.bot_messages(HAIDE_GROUP_1)[first_parts:]
+    assert len(parts) >= 3
+    async with world.sessions() as session:
+        for part in parts:
+            found = await ticket_of_delivered(session, str(HAIDE_GROUP_1), str(part["message_id"]))
+            assert found is not None and found.id == ticket.id

@@ -103,9 +103,11 @@ class TelegramChannel:
         chat_id = int(envelope.address)
         text, markup = envelope.content.text, keyboard(envelope.content.actions)
         try:
-            if envelope.replaces is not None:
+            fits = utf16_length(plain_text(text)) <= TEXT_LIMIT
+            # A message too long to be one is not edited in place: it arrives anew, in parts.
+            if envelope.replaces is not None and fits:
                 return Receipt(str(await self._edit(chat_id, int(envelope.replaces), text, markup)))
-            if utf16_length(plain_text(text)) <= TEXT_LIMIT:
+            if fits:
                 return Receipt(str(await self._send(chat_id, text, "HTML", markup)))
             # Too long for one message: send it all, as plain text in pieces, never cut short;
             # the actions go with the last piece. Every piece leads back to the message.
