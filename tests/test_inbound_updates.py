@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import handlers.middlewares.identity as identity
 from bot.clock import FrozenClock
 from bot.settings import InboundSettings
-from handlers.middlewares.transaction import Transaction
+from handlers.middlewares.transaction import Transaction, run_follow_ups
 from storage.db import open_database
 from storage.models import InboundStatus, InboundUpdate, Resident
 from storage.queries.inbound import prune_processed, record_updates, take_interrupted
@@ -239,3 +239,20 @@ async def test_the_transaction_commits_and_returns_its_connection_before_follow_
         assert seen == {"checked out": 0, "committed": "李小红"}
         # Fed again (a webhook's retry, say), it is skipped.
         assert await middleware(handler, Update(update_id=1), dict(data)) is UNHANDLED
+
+
+async def test_every_follow_up_runs_and_the_first_failure_is_raised():
+    said: list[str] = []
+
+    async def fails(what: str) -> None:
+        said.append(what)
+        raise RuntimeError(what)
+
+    async def says(what: str) -> None:
+        said.append(what)
+
+    with pytest.raises(RuntimeError, match="first"):
+        await run_follow_ups(
+            [lambda: fails("first"), lambda: says("second"), lambda: fails("third")]
+        )
+    assert said == ["first", "second", "third"]

@@ -31,6 +31,19 @@ FollowUp = Callable[[], Awaitable[Any]]
 AfterCommit = Callable[[FollowUp], None]
 
 
+async def run_follow_ups(follow_ups: list[FollowUp]) -> None:
+    """Every follow-up runs, even when one before it failed (the work is committed; each says
+    its own part); the first failure then goes on to the error handler."""
+    failures: list[Exception] = []
+    for follow_up in follow_ups:
+        try:
+            await follow_up()
+        except Exception as error:
+            failures.append(error)
+    if failures:
+        raise failures[0]
+
+
 class Transaction(BaseMiddleware):
     def __init__(
         self,
@@ -72,8 +85,7 @@ class Transaction(BaseMiddleware):
                 await asyncio.sleep(delay)
                 delay *= 2
         self.on_commit()
-        for follow_up in follow_ups:
-            await follow_up()
+        await run_follow_ups(follow_ups)
         return result
 
     async def _note_failure(self, bot_id: int, event: Update, error: Exception) -> InboundStatus:
