@@ -17,8 +17,8 @@ from bot.delivery.wakeup import OutboxWakeup
 from bot.settings import Settings
 from bot.telegram.channel import TelegramChannel
 from bot.telegram.dispatcher import build_bot, build_dispatcher
-from bot.telegram.limits import Limits, TelegramLimits, limits_storage
 from bot.telegram.inbound import Inbound
+from bot.telegram.limits import Limits, TelegramLimits, limits_storage
 from bot.text.catalogs import Catalogs
 from handlers import build_router
 from handlers.middlewares import install_middlewares

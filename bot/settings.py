@@ -144,6 +144,11 @@ class DeliverySettings(_Section):
     )
 
 
+class InboundSettings(_Section):
+    inbound_max_attempts: int = Field(default=5, ge=1, description="Attempts before failed.")
+    inbound_retry_seconds: float = Field(default=1.0, ge=0, description="First retry's delay.")
+    inbound_keep_days: float = Field(default=7.0, gt=0, description="Processed ones kept.")
+
 
 class SupervisionSettings(_Section):
     digest_time: time = Field(
@@ -154,12 +159,6 @@ class SupervisionSettings(_Section):
     supervision_sweep_seconds: float = Field(
         default=60.0, gt=0, description="How often the supervisor looks at the deadlines."
     )
-
-
-class InboundSettings(_Section):
-    inbound_max_attempts: int = Field(default=5, ge=1, description="Attempts before failed.")
-    inbound_retry_seconds: float = Field(default=1.0, ge=0, description="First retry's delay.")
-    inbound_keep_days: float = Field(default=7.0, gt=0, description="Processed ones kept.")
 
 
 class LogSettings(_Section):
@@ -179,6 +178,6 @@ class Settings(BaseModel):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     text: TextSettings = Field(default_factory=TextSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
-    inbound: InboundSettings = Field(default_factory=InboundSettings)
     supervision: SupervisionSettings = Field(default_factory=SupervisionSettings)
+    inbound: InboundSettings = Field(default_factory=InboundSettings)
     log: LogSettings = Field(default_factory=LogSettings)

@@ -70,7 +70,7 @@ def test_the_catalogs_are_compiled_in_memory_and_nothing_is_written(tmp_path: Pa
     assert catalogs.get("zh_Hans").gettext("Submit") == "提交"
     assert catalogs.get("en").gettext("Submit") == "Submit"
     assert catalogs.get("fr").locale == "zh_Hans"  # unknown locale: the default
-    assert catalogs.get("zh_Hans").ngettext(SINGULAR, PLURAL, 2).startswith("已记下（共 {count} 条")
+    assert catalogs.get("zh_Hans").ngettext(SINGULAR, PLURAL, 2).startswith("已记下（共{count}条")
     assert catalogs.get("en").ngettext(SINGULAR, PLURAL, 2) == PLURAL
 
 

@@ -34,7 +34,7 @@ async def test_accept_answer_conclude_and_rate_from_the_buttons(harness: Harness
     group.members[ZHOU_MING] = zhou
     refused = await harness.press(zhou, card, "受理")
     await harness.fake.wait_for(lambda: refused in harness.fake.callback_answers)
-    assert "只有承办该事项的代表小组" in harness.fake.callback_answers[refused].text
+    assert "只有承办本意见建议的代表小组" in harness.fake.callback_answers[refused].text
 
     await harness.press(wang, card, "受理")
     await harness.bot_says(resident.id, "办理状态：已受理。")
@@ -73,7 +73,10 @@ async def test_not_ours_moves_the_ticket_to_the_next_group_and_everyone_is_told(
     await submit(harness, resident, OPINION)
     card = await harness.bot_says(group.id, "状态：已分派")
     await harness.press(group.members[WANG_JIANGUO], card, "非本组事项")
-    await harness.bot_says(group.id, "意见建议A-2026-000001已转交其他代表小组办理。")
-    new_card = await harness.bot_says(HAIDE_GROUP_2, "意见建议 A-2026-000001")
+    await harness.bot_says(group.id, "意见建议（A-2026-000001）已转交其他代表小组办理。")
+    new_card = await harness.bot_says(HAIDE_GROUP_2, "意见建议（A-2026-000001）")
     assert OPINION in new_card["text"]
-    await harness.bot_says(resident.id, "办理状态：已分派。")
+    await harness.bot_says(resident.id, "已转交海德街道代表联络站海德街道第二代表小组办理")
+    # The group that passed it on keeps a card that says so, without buttons.
+    old_card = await harness.bot_says(group.id, "已转交其他代表小组办理。", after=0)
+    assert old_card["message_id"] == card["message_id"] and buttons(old_card) == []

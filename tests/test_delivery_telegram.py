@@ -207,10 +207,11 @@ async def test_a_resident_who_blocked_the_bot_is_marked_and_the_group_is_told(wo
         )
         await session.commit()
     await world.deliver_all()
-    later = (await world.rows())[-2]
+    later = (await world.rows())[-1]  # and the group is not told a second time
     assert (later.status, later.attempts) == (OutboxStatus.FAILED, 0)
     assert later.last_error.endswith("Forbidden: bot was blocked by the user")
     assert all(r.params.get("chat_id") != RESIDENT for r in world.fake.requests[calls:])
+    assert [t for t in world.texts(HAIDE_GROUP_1) if t.startswith("未能送达")] == told
 
 
 async def test_writing_again_makes_a_resident_reachable_again(world: World):
@@ -243,7 +244,7 @@ async def test_a_group_that_became_a_supergroup_gets_the_card_in_its_new_chat(wo
     (card,) = await world.rows()
     assert (card.status, card.address) == (OutboxStatus.SENT, str(moved_to))
     assert [m["text"].splitlines()[0] for m in world.fake.bot_messages(new_chat.id)] == [
-        "意见建议 A-2026-000001"
+        "意见建议（A-2026-000001）"
     ]
     async with world.sessions() as session:
         group_id = card.recipient_id

@@ -145,7 +145,7 @@ async def test_a_short_flood_wait_delays_an_answer_instead_of_failing_it(harness
     await harness.bot_says(group.id, "已转达反映人（A-2026-000001）")
     harness.fake.fail_next("sendMessage", 429, retry_after=1, chat_id=resident.id)
     await resident.send_text("再补充一点：井盖也松了。")
-    await harness.bot_says(resident.id, "已记下（共 1 条")
+    await harness.bot_says(resident.id, "已记下（共1条")
     assert not any(APOLOGY in text for text in said(harness, resident.id))
     assert not any(APOLOGY in text for text in said(harness, group.id))
 
@@ -154,7 +154,7 @@ async def test_an_answer_that_cannot_be_given_keeps_nothing_of_the_message(harne
     resident = harness.fake.user(user_id=5205, first_name="小红", language_code="zh-hans")
     await register_in_haide(harness, resident)
     await resident.send_text("第一段：路灯坏了。")
-    first_prompt = await harness.bot_says(resident.id, "已记下（共 1 条")
+    first_prompt = await harness.bot_says(resident.id, "已记下（共1条")
     # Flood control for longer than a direct answer waits: the resident is told to try again.
     harness.fake.fail_next("sendMessage", 429, retry_after=30, chat_id=resident.id)
     await resident.send_text("第二段：井盖也松了。")
@@ -168,9 +168,9 @@ async def test_an_answer_that_cannot_be_given_keeps_nothing_of_the_message(harne
     )
     assert kept.get("reply_markup")
     await resident.send_text("第二段：井盖也松了。")
-    prompt = await harness.bot_says(resident.id, "已记下（共 2 条")
+    prompt = await harness.bot_says(resident.id, "已记下（共2条")
     await harness.press(resident, prompt, "提交")
-    card = await harness.bot_says(HAIDE_GROUP_1, "意见建议 A-2026-000001")
+    card = await harness.bot_says(HAIDE_GROUP_1, "意见建议（A-2026-000001）")
     assert card["text"].count("第二段") == 1
     async with harness.app.sessionmaker() as session:
         ticket = await session.scalar(select(Ticket))

@@ -85,7 +85,7 @@ async def test_a_button_pressed_twice_is_no_error(harness: Harness):
     await harness.press(resident, picker, "海德街道")
     picker = await harness.bot_says(resident.id, "请选择您所在的社区（村）：")
     presses = [await harness.press(resident, picker, "和祥社区") for _ in range(2)]
-    prompt = await harness.bot_says(resident.id, "已记下（共 1 条")
+    prompt = await harness.bot_says(resident.id, "已记下（共1条")
     for press in presses:
         assert (await answer_to(harness, press)).text is None
     presses = [await harness.press(resident, prompt, "取消") for _ in range(2)]
@@ -134,14 +134,14 @@ async def test_a_first_message_as_long_as_telegram_allows_can_be_submitted(harne
     await register_in_haide(harness, resident)
     long_opinion = "路灯坏了，" * 800  # 4,000 characters
     await resident.send_text(long_opinion)
-    prompt = await harness.bot_says(resident.id, "已记下（共 1 条，4000 字）")
+    prompt = await harness.bot_says(resident.id, "已记下（共1条，4000字）")
     # More than the limit only now that something is written: the refusal offers to submit it.
     await resident.send_text("补充" * 60)
     refusal = await harness.bot_says(resident.id, "请先提交已写的内容")
     assert "超过 4096 字" in refusal["text"]
     await harness.press(resident, refusal, "提交")
     await harness.bot_says(resident.id, "已收到。")
-    await harness.bot_says(HAIDE_GROUP_1, "意见建议 A-2026-000001")
+    await harness.bot_says(HAIDE_GROUP_1, "意见建议（A-2026-000001）")
     await harness.outbox_settled()
     card = "".join(m["text"] for m in harness.fake.bot_messages(HAIDE_GROUP_1))
     assert long_opinion in card
@@ -155,15 +155,15 @@ async def test_an_edited_message_of_a_draft_is_submitted_as_edited(harness: Harn
     resident = harness.fake.user(user_id=5105, first_name="小红", language_code="zh-hans")
     await register_in_haide(harness, resident)
     first = await resident.send_text("路灯坏了。")
-    first_prompt = await harness.bot_says(resident.id, "已记下（共 1 条")
+    first_prompt = await harness.bot_says(resident.id, "已记下（共1条")
     await resident.send_text("井盖也松了。")
-    await harness.bot_says(resident.id, "已记下（共 2 条")
+    await harness.bot_says(resident.id, "已记下（共2条")
     await resident.edit_text(first, "和祥社区3号楼门口的路灯坏了。")
-    prompt = await harness.bot_says(resident.id, "已按修改后的内容更新（共 2 条，21 字）")
+    prompt = await harness.bot_says(resident.id, "已按修改后的内容更新（共2条，21字）")
     assert prompt["reply_markup"]  # the newest prompt carries Submit
     await harness.press(resident, prompt, "提交")
     await harness.bot_says(resident.id, "已收到。")
-    card = await harness.bot_says(HAIDE_GROUP_1, "意见建议 A-2026-000001")
+    card = await harness.bot_says(HAIDE_GROUP_1, "意见建议（A-2026-000001）")
     assert "和祥社区3号楼门口的路灯坏了。\n\n井盖也松了。" in card["text"]
     async with harness.app.sessionmaker() as session:
         ticket = await session.scalar(select(Ticket))
@@ -182,9 +182,9 @@ async def test_an_edit_before_choosing_an_area_is_kept(harness: Harness):
     await harness.press(resident, picker, "海德街道")
     picker = await harness.bot_says(resident.id, "请选择您所在的社区（村）：")
     await harness.press(resident, picker, "和祥社区")
-    prompt = await harness.bot_says(resident.id, f"已记下（共 1 条，{len(OPINION)} 字）")
+    prompt = await harness.bot_says(resident.id, f"已记下（共1条，{len(OPINION)}字）")
     await harness.press(resident, prompt, "提交")
-    card = await harness.bot_says(HAIDE_GROUP_1, "意见建议 A-2026-000001")
+    card = await harness.bot_says(HAIDE_GROUP_1, "意见建议（A-2026-000001）")
     assert OPINION in card["text"] and "路灯坏了。\n" not in card["text"]
 
 
@@ -192,7 +192,7 @@ async def test_an_edit_outside_a_draft_gets_a_polite_answer(harness: Harness):
     resident = harness.fake.user(user_id=5107, first_name="小红", language_code="zh-hans")
     await register_in_haide(harness, resident)
     sent = await resident.send_text(OPINION)
-    prompt = await harness.bot_says(resident.id, "已记下（共 1 条")
+    prompt = await harness.bot_says(resident.id, "已记下（共1条")
     await harness.press(resident, prompt, "提交")
     await harness.bot_says(resident.id, "已收到。")
     await resident.edit_text(sent, "改一下：路灯已经修好了。")
@@ -211,7 +211,7 @@ async def test_an_edit_in_a_deputy_group_gets_no_answer(harness: Harness):
     resident = harness.fake.user(user_id=5108, first_name="小红", language_code="zh-hans")
     await register_in_haide(harness, resident)
     await resident.send_text(OPINION)
-    prompt = await harness.bot_says(resident.id, "已记下（共 1 条")
+    prompt = await harness.bot_says(resident.id, "已记下（共1条")
     await harness.press(resident, prompt, "提交")
     card = await card_in_group(harness, group.id, "A-2026-000001")
     # Wang's updates in the group come one at a time: this refusal comes after the edit's turn.

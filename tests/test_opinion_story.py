@@ -113,14 +113,14 @@ async def test_an_english_speaker_is_answered_in_english(harness: Harness):
         in (confirmation["text"])
     )
     # The group's card is in the default language, Chinese.
-    await harness.bot_says(-1001000000201, "意见建议 A-2026-000001")
+    await harness.bot_says(-1001000000201, "意见建议（A-2026-000001）")
 
 
 async def test_an_opinion_in_several_messages_becomes_one_ticket(harness: Harness):
     resident = harness.fake.user(user_id=5003, first_name="小红", language_code="zh-hans")
     await register_in_haide(harness, resident)
     await submit(harness, resident, "第一段：路灯坏了。", "第二段：井盖也松了。")
-    card = await harness.bot_says(HAIDE_GROUP_1, "意见建议 A-2026-000001")
+    card = await harness.bot_says(HAIDE_GROUP_1, "意见建议（A-2026-000001）")
     assert "第一段：路灯坏了。\n\n第二段：井盖也松了。" in card["text"]
 
 
@@ -151,10 +151,10 @@ async def test_text_before_choosing_an_area_is_kept_as_the_start_of_the_opinion(
     await resident.send_text(OPINION)
     picker = await harness.bot_says(resident.id, "您写的内容已保留。请先选择您所在的区域")
     await pick_hexiang(harness, resident, picker)
-    prompt = await harness.bot_says(resident.id, "已记下（共 1 条")
+    prompt = await harness.bot_says(resident.id, "已记下（共1条")
     await harness.press(resident, prompt, "提交")
     await harness.bot_says(resident.id, "已收到。")
-    card = await harness.bot_says(HAIDE_GROUP_1, "意见建议 A-2026-000001")
+    card = await harness.bot_says(HAIDE_GROUP_1, "意见建议（A-2026-000001）")
     assert OPINION in card["text"]
 
 

@@ -15,10 +15,10 @@ async def test_a_redelivered_submit_does_not_make_a_second_ticket(harness: Harne
     resident = fake.user(user_id=5101, first_name="小红", language_code="zh-hans")
     await register_in_haide(harness, resident)
     await resident.send_text(OPINION)
-    prompt = await harness.bot_says(resident.id, "已记下（共 1 条")
+    prompt = await harness.bot_says(resident.id, "已记下（共1条")
     query_id = await harness.press(resident, prompt, "提交")
     await harness.bot_says(resident.id, "已收到。")
-    await harness.bot_says(HAIDE_GROUP_1, "意见建议 A-2026-000001")
+    await harness.bot_says(HAIDE_GROUP_1, "意见建议（A-2026-000001）")
     press = next(u for u in fake.updates() if u.get("callback_query", {}).get("id") == query_id)
     text = next(u for u in fake.updates() if u.get("message", {}).get("text") == OPINION)
     requests_before = len(fake.requests)
@@ -39,14 +39,14 @@ async def test_a_redelivered_submit_does_not_make_a_second_ticket(harness: Harne
         assert {press["update_id"], text["update_id"]} <= set(processed)
     answered = [r.method for r in fake.requests[requests_before:] if r.method != "getUpdates"]
     assert answered == ["sendMessage"]  # only the answer to /help
-    assert len([m for m in fake.bot_messages(HAIDE_GROUP_1) if "意见建议 A-" in m["text"]]) == 1
+    assert len([m for m in fake.bot_messages(HAIDE_GROUP_1) if "意见建议（A-" in m["text"]]) == 1
 
 
 async def test_pressing_submit_twice_makes_one_ticket(harness: Harness):
     resident = harness.fake.user(user_id=5102, first_name="小红", language_code="zh-hans")
     await register_in_haide(harness, resident)
     await resident.send_text(OPINION)
-    prompt = await harness.bot_says(resident.id, "已记下（共 1 条")
+    prompt = await harness.bot_says(resident.id, "已记下（共1条")
     await harness.press(resident, prompt, "提交")
     second = await harness.press(resident, prompt, "提交")
     await harness.fake.wait_for(lambda: second in harness.fake.callback_answers)

@@ -155,14 +155,15 @@ async def test_not_ours_passes_the_ticket_on_and_the_third_reroute_goes_to_staff
 
     moved = await desk.reroute(session, ticket, DEPUTY, reason="非本组事项")
     assert moved is not None and moved.code == "g-hd-2"  # the next group by the rules
-    await desk.reroute(session, ticket, STAFF, to=await group("g-wx"))
-    assert await desk.reroute(session, ticket, STAFF, to=await group("g-nh")) is None
+    moved = await desk.reroute(session, ticket, STAFF, to=await group("g-wx"))
+    assert moved is not None and moved.code == "g-wx"  # staff's choice is kept
+    assert await desk.reroute(session, ticket, DEPUTY, reason="非本组事项") is None
     assert (ticket.status, ticket.deputy_group_id, ticket.reroute_count) == (
         S.AWAITING_TRIAGE,
         None,
         3,
     )
-    await desk.assign(session, ticket, await group("g-wx"), STAFF)  # staff decide
+    await desk.assign(session, ticket, await group("g-nh"), STAFF)  # staff decide
     assert ticket.status == S.ASSIGNED
 
 

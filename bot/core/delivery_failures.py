@@ -15,6 +15,7 @@ from bot.delivery.sender import GAVE_UP, NO_ADDRESS, REFUSED, Unreachable
 from bot.text.catalogs import N_, Catalogs
 from storage.models import OutboxMessage, OutboxPurpose, RecipientKind, Ticket
 from storage.queries.contacts import reachable
+from storage.queries.outbox import latest_message
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,11 @@ class DeliveryFailures:
             if ticket.deputy_group_id is None:
                 continue
             group = Recipient.deputy_group(ticket.deputy_group_id)
+            told = await latest_message(
+                session, ticket.id, OutboxPurpose.UNDELIVERED, group.kind, group.id
+            )
+            if told is not None:
+                continue  # once per ticket: the group knows already
             if not await reachable(session, group.kind, group.id):
                 log.warning("ticket %s: its group cannot be told either", ticket.number)
                 continue

@@ -3,6 +3,7 @@ deputy can take from it, replaced in place when the ticket changes), notices to 
 to the resident, and the question whether the resident is satisfied. Worded by `bot.text`,
 queued in the outbox in the caller's transaction."""
 
+import logging
 from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +28,8 @@ from storage.models import (
 from storage.queries.areas import area_path
 from storage.queries.contacts import reachable
 from storage.queries.outbox import latest_message
+
+log = logging.getLogger(__name__)
 
 CARD_STEPS = (Step.ACCEPT, Step.CLOSE, Step.REROUTE)  # what a deputy can do from the card
 
@@ -57,17 +60,44 @@ class TicketMessages:
         )
         return Content(text, actions)
 
-    async def refresh_card(self, session: AsyncSession, ticket: Ticket) -> None:
-        """Show the group the card's new status. The new card replaces the one queued
-        before, whether that one is sent already or not: it is delivered after it."""
-        if ticket.deputy_group_id is None:
+    async def queue_card(self, session: AsyncSession, ticket: Ticket, group: DeputyGroup) -> None:
+        """The ticket's card for the group that now holds it, if the group can be reached at
+        all; otherwise the timeline says so, for staff."""
+        recipient = Recipient.deputy_group(group.id)
+        if not await reachable(session, recipient.kind, recipient.id):
+            now = self.clock.now()
+            record(session, ticket, SYSTEM, TimelineAction.CARD_NOT_SENT, now, reason="no chat")
+            log.warning(
+                "ticket %s: deputy group %s has no chat in the directory; its card was not sent",
+                ticket.number,
+                group.code,
+            )
             return
+        content = await self.card(session, ticket)
+        enqueue(
+            session, recipient, OutboxPurpose.CARD, content, self.clock.now(), ticket_id=ticket.id
+        )
+
+    async def refresh_card(self, session: AsyncSession, ticket: Ticket) -> None:
+        """Show the holding group the card's new status. The new card replaces the one
+        queued before, whether that one is sent already or not: it is delivered after it."""
+        if ticket.deputy_group_id is not None:
+            await self._replace_card(
+                session, ticket, ticket.deputy_group_id, await self.card(session, ticket)
+            )
+
+    async def retire_card(self, session: AsyncSession, ticket: Ticket, group: DeputyGroup) -> None:
+        """The card of a group that passed the ticket on: it says so, and offers nothing."""
+        t = self.catalogs.get(None)
+        content = await self.card(session, ticket)
+        text = f"{content.text}\n\n<b>{render.rerouted_notice(t, ticket)}</b>"
+        await self._replace_card(session, ticket, group.id, Content(text))
+
+    async def _replace_card(
+        self, session: AsyncSession, ticket: Ticket, group_id: int, content: Content
+    ) -> None:
         card = await latest_message(
-            session,
-            ticket.id,
-            OutboxPurpose.CARD,
-            RecipientKind.DEPUTY_GROUP,
-            ticket.deputy_group_id,
+            session, ticket.id, OutboxPurpose.CARD, RecipientKind.DEPUTY_GROUP, group_id
         )
         if card is None:
             return  # the group never had a card (it cannot be reached)
@@ -75,7 +105,7 @@ class TicketMessages:
             session,
             Recipient(card.recipient_kind, card.recipient_id),
             OutboxPurpose.CARD_UPDATE,
-            await self.card(session, ticket),
+            content,
             self.clock.now(),
             ticket_id=ticket.id,
             replaces=card,

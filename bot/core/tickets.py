@@ -23,7 +23,6 @@ from bot.core.workflow import (
     TransitionError,
     check,
 )
-from bot.delivery.outbox import Recipient, enqueue
 from bot.text import render
 from bot.text.catalogs import Catalogs
 from storage.models import (
@@ -39,7 +38,7 @@ from storage.models import (
     TicketStatus,
     TimelineAction,
 )
-from storage.queries.contacts import reachable, recipient_at
+from storage.queries.contacts import recipient_at
 from storage.queries.counters import next_number
 from storage.queries.outbox import ticket_of_delivered
 from storage.queries.tickets import groups_that_held
@@ -119,6 +118,7 @@ class TicketDesk:
         self, session: AsyncSession, ticket: Ticket, group: DeputyGroup, who: Who
     ) -> None:
         """Staff give a ticket awaiting triage (or escalated to them) to a deputy group."""
+        await self._lock(session, ticket)
         check(Step.ASSIGN, ticket.status, who.actor)
         await self._hand_to(session, ticket, group, who, f"assigned by {who.actor}", tell=True)
 
@@ -130,32 +130,37 @@ class TicketDesk:
         to: DeputyGroup | None = None,
         reason: str | None = None,
     ) -> DeputyGroup | None:
-        """ "Not ours" from the holding group (the next group by the routing rules takes it)
-        or staff moving it to `to`. The third reroute sends it to staff triage."""
+        """ "Not ours" from the holding group, or staff moving it to `to`. Without `to`, the
+        next group by the routing rules takes it, and the third reroute (or no other group)
+        sends it to staff triage."""
+        await self._lock(session, ticket)
         check(Step.REROUTE, ticket.status, who.actor)
         old = await session.get(DeputyGroup, ticket.deputy_group_id or -1)
         passed_over = frozenset(await groups_that_held(session, ticket.id))
         ticket.reroute_count += 1
+        rule = f"moved by {who.actor}"
         if to is None and ticket.reroute_count < MAX_REROUTES:
             decision = await route_ticket(session, ticket.area_id, ticket.category_id, passed_over)
             to, rule = decision.group, decision.rule
-        else:
-            rule = f"moved by {who.actor}"
         if old is not None:
+            await self.messages.retire_card(session, ticket, old)
             await self.messages.tell_group(session, ticket, old, render.rerouted_notice)
         detail = {"from_group": old.id if old else None, "reason": reason}
-        if to is None or ticket.reroute_count >= MAX_REROUTES:
+        if to is None:
             ticket.deputy_group_id = None
             ticket.holder_deputy_id = None
             self._record(session, ticket, who, TimelineAction.REROUTED, to_group=None, **detail)
-            await self._set_status(session, ticket, Step.REROUTE, who, TicketStatus.AWAITING_TRIAGE)
+            await self._set_status(
+                session, ticket, Step.REROUTE, who, TicketStatus.AWAITING_TRIAGE, tell=True
+            )
             return None
         self._record(session, ticket, who, TimelineAction.REROUTED, to_group=to.id, **detail)
-        await self._hand_to(session, ticket, to, who, rule, tell=True, step=Step.REROUTE)
+        await self._hand_to(session, ticket, to, who, rule, tell=True)
         return to
 
     async def accept(self, session: AsyncSession, ticket: Ticket, deputy: Deputy) -> None:
         """A deputy of the holding group takes the ticket on (受理)."""
+        await self._lock(session, ticket)
         check(Step.ACCEPT, ticket.status, Actor.DEPUTY)
         ticket.holder_deputy_id = deputy.id
         await self._step(session, ticket, Step.ACCEPT, Who(Actor.DEPUTY, deputy.id))
@@ -172,6 +177,7 @@ class TicketDesk:
         expected: date | None = None,
     ) -> None:
         """Handed on to the department that can act (转交部门), with the date it expects."""
+        await self._lock(session, ticket)
         check(Step.FORWARD, ticket.status, who.actor)
         ticket.department, ticket.department_expected = department, expected
         await self._step(session, ticket, Step.FORWARD, who, department=department)
@@ -180,6 +186,7 @@ class TicketDesk:
         self, session: AsyncSession, ticket: Ticket, deputy: Deputy, text: str
     ) -> None:
         """Pass a deputy's answer to the resident; the first answer marks the ticket answered."""
+        await self._lock(session, ticket)
         check(Step.ANSWER, ticket.status, Actor.DEPUTY)
         resident = await session.get_one(Resident, ticket.resident_id)
         who = Who(Actor.DEPUTY, deputy.id)
@@ -201,6 +208,7 @@ class TicketDesk:
         self, session: AsyncSession, ticket: Ticket, who: Who, reason: str
     ) -> None:
         """Not resolvable now: the reason is the answer the resident reads."""
+        await self._lock(session, ticket)
         check(Step.CLOSE_UNRESOLVABLE, ticket.status, who.actor)
         if not reason.strip():
             raise TransitionError("closing as not resolvable needs the reason the resident reads")
@@ -218,6 +226,7 @@ class TicketDesk:
     ) -> None:
         """The resident's rating (满意度测评): once, for their own closed ticket. Unsatisfied
         reopens it for another round, or, after two reopens, sends it to staff."""
+        await self._lock(session, ticket)
         if ticket.resident_id != resident.id:
             raise TransitionError("only the resident who raised a ticket may rate it")
         if ticket.rating is not None:
@@ -229,7 +238,7 @@ class TicketDesk:
         if rating != Rating.UNSATISFIED:
             await self._step(session, ticket, Step.RATE, who, rating=rating.value)
             return
-        self._record(session, ticket, who, TimelineAction.STATUS_CHANGED, rating=rating.value)
+        self._record(session, ticket, who, TimelineAction.RATED, rating=rating.value)
         if ticket.reopen_count < MAX_REOPENS:
             await self.reopen(session, ticket, SYSTEM)
         else:
@@ -248,6 +257,7 @@ class TicketDesk:
         """The same problem raised by several residents is handled as one (共性问题)."""
         if into.id == ticket.id or into.status not in OPEN:
             raise TransitionError("a ticket can only be merged into another open ticket")
+        await self._lock(session, ticket)
         check(Step.MERGE, ticket.status, who.actor)
         ticket.merged_into_id = into.id
         await self._step(session, ticket, Step.MERGE, who, into=into.number, merged=into.number)
@@ -255,6 +265,7 @@ class TicketDesk:
     async def escalate(
         self, session: AsyncSession, ticket: Ticket, who: Who, kind: Escalation
     ) -> None:
+        await self._lock(session, ticket)
         check(Step.ESCALATE, ticket.status, who.actor)
         ticket.escalation = kind
         await self._step(session, ticket, Step.ESCALATE, who, kind=kind.value)
@@ -265,6 +276,7 @@ class TicketDesk:
         """Staff extend the answer deadline once, with a reason (see `bot.core.deadlines`)."""
         if who.actor != Actor.STAFF:
             raise TransitionError(f"{who.actor} may not extend a deadline")
+        await self._lock(session, ticket)
         await deadlines.extend(
             session,
             ticket,
@@ -286,13 +298,15 @@ class TicketDesk:
     async def deputy_of_group(
         self, session: AsyncSession, channel: str, address: str, group_id: int | None
     ) -> Deputy | None:
-        """The deputy writing from this address, if they belong to the group."""
+        """The deputy writing from this address, if they are in the directory (active) and
+        belong to the group."""
         deputy_id = await recipient_at(session, RecipientKind.DEPUTY, channel, address)
         if deputy_id is None or group_id is None:
             return None
         deputy = await session.get_one(Deputy, deputy_id)
         await session.refresh(deputy, attribute_names=["groups"])
-        return deputy if any(group.id == group_id for group in deputy.groups) else None
+        member = any(group.id == group_id for group in deputy.groups)
+        return deputy if member and deputy.active else None
 
     # --- how steps are applied ------------------------------------------------------------
 
@@ -305,8 +319,18 @@ class TicketDesk:
         merged: str | None = None,
         **detail: object,
     ) -> None:
+        await self._lock(session, ticket)
         transition = check(step, ticket.status, who.actor)
-        await self._set_status(session, ticket, step, who, transition.target, merged, **detail)
+        await self._set_status(
+            session,
+            ticket,
+            step,
+            who,
+            transition.target,
+            transition.tell_resident,
+            merged,
+            **detail,
+        )
 
     async def _set_status(
         self,
@@ -315,30 +339,34 @@ class TicketDesk:
         step: Step,
         who: Who,
         status: TicketStatus,
+        tell: bool,
         merged: str | None = None,
+        notice: str | None = None,
         **detail: object,
     ) -> None:
+        """Record the new status, set the deadlines it brings, tell the resident (`notice`, or
+        the status itself) and show the group's card the change."""
         previous, ticket.status = ticket.status, status
         now = self.clock.now()
         ticket.updated_at = now
         if status in (TicketStatus.CLOSED, TicketStatus.UNRESOLVABLE):
             ticket.closed_at = now
-        self._record(
-            session,
-            ticket,
-            who,
-            TimelineAction.STATUS_CHANGED,
-            step=step.value,
-            **{"from": previous.value, "to": status.value},
-            **detail,
-        )
+        if previous != status:
+            self._record(
+                session,
+                ticket,
+                who,
+                TimelineAction.STATUS_CHANGED,
+                step=step.value,
+                **{"from": previous.value, "to": status.value},
+                **detail,
+            )
         await deadlines.schedule(session, ticket, step, now, timezone=self.timezone)
-        transition = check(step, previous, who.actor)
-        if transition.tell_resident and previous != status:
+        if tell and (previous != status or notice):
             resident = await session.get_one(Resident, ticket.resident_id)
             t = self.catalogs.get(resident.locale)
-            notice = render.status_notice(t, ticket, merged)
-            self.messages.tell_resident(session, ticket, resident, notice, OutboxPurpose.STATUS)
+            text = notice or render.status_notice(t, ticket, merged)
+            self.messages.tell_resident(session, ticket, resident, text, OutboxPurpose.STATUS)
         await self.messages.refresh_card(session, ticket)
 
     async def _hand_to(
@@ -350,51 +378,26 @@ class TicketDesk:
         rule: str,
         *,
         tell: bool,
-        step: Step = Step.ASSIGN,
     ) -> None:
-        """The ticket goes to `group`: recorded with the rule that chose it, and its card is
-        queued for the group (if the group can be reached at all)."""
+        """The ticket goes to `group`: recorded with the rule that chose it; the resident is
+        told which group (when `tell`), and the group gets the card."""
         ticket.deputy_group_id = group.id
         ticket.holder_deputy_id = None
         self._record(session, ticket, who, TimelineAction.ROUTED, group_id=group.id, rule=rule)
-        previous = ticket.status
-        ticket.status = TicketStatus.ASSIGNED
-        now = self.clock.now()
-        ticket.updated_at = now
-        if previous != TicketStatus.ASSIGNED:
-            self._record(
-                session,
-                ticket,
-                who,
-                TimelineAction.STATUS_CHANGED,
-                step=step.value,
-                **{"from": previous.value, "to": TicketStatus.ASSIGNED.value},
-            )
-        await deadlines.schedule(session, ticket, Step.ASSIGN, now, timezone=self.timezone)
-        if tell:
-            resident = await session.get_one(Resident, ticket.resident_id)
-            t = self.catalogs.get(resident.locale)
-            notice = render.status_notice(t, ticket)
-            self.messages.tell_resident(session, ticket, resident, notice, OutboxPurpose.STATUS)
-        recipient = Recipient.deputy_group(group.id)
-        if not await reachable(session, recipient.kind, recipient.id):
-            self._record(
-                session, ticket, SYSTEM, TimelineAction.CARD_NOT_SENT, reason="group has no chat"
-            )
-            log.warning(
-                "ticket %s: deputy group %s has no chat in the directory; its card was not sent",
-                ticket.number,
-                group.code,
-            )
-            return
-        enqueue(
-            session,
-            recipient,
-            OutboxPurpose.CARD,
-            await self.messages.card(session, ticket),
-            now,
-            ticket_id=ticket.id,
+        resident = await session.get_one(Resident, ticket.resident_id)
+        notice = render.handed_to_notice(self.catalogs.get(resident.locale), ticket, group)
+        # A new group starts the deadlines afresh, whether staff assigned or a group passed it on.
+        await self._set_status(
+            session, ticket, Step.ASSIGN, who, TicketStatus.ASSIGNED, tell, notice=notice
         )
+        await self.messages.queue_card(session, ticket, group)
+
+    async def _lock(self, session: AsyncSession, ticket: Ticket) -> None:
+        """Read the ticket afresh and hold its row until the commit (PostgreSQL), so that two
+        deputies pressing at once take their steps one after the other, each from the state
+        the other left."""
+        await session.flush()
+        await session.refresh(ticket, with_for_update=True)
 
     def _record(
         self,

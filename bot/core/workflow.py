@@ -24,11 +24,9 @@ OPEN = frozenset(
 # Waiting for the deputy group: what deadlines and the daily digest watch.
 WITH_GROUP = frozenset({S.ASSIGNED, S.ACCEPTED, S.IN_PROGRESS, S.FORWARDED, S.REOPENED})
 CLOSED = frozenset({S.CLOSED, S.UNRESOLVABLE})
-FINISHED = frozenset({S.RATED, S.MERGED})
 
 MAX_REROUTES = 3  # the third reroute sends the ticket to staff
 MAX_REOPENS = 2  # after that, an unsatisfied rating escalates to staff
-RATING_WINDOW_DAYS = 7  # no answer within this time counts as "not rated"
 
 
 class Step(enum.StrEnum):
@@ -81,7 +79,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Step.ANSWER, HANDLING | {S.ANSWERED}, S.ANSWERED, {DEPUTY}),
     _t(Step.CLOSE, {S.ANSWERED}, S.CLOSED, {DEPUTY, STAFF}),
     _t(Step.CLOSE_UNRESOLVABLE, HANDLING | {S.ANSWERED}, S.UNRESOLVABLE, {DEPUTY, STAFF}),
-    # Satisfied or fairly satisfied ends the loop; unsatisfied reopens (see `after_rating`).
+    # Satisfied or fairly satisfied ends the loop; unsatisfied reopens (`TicketDesk.rate`).
     _t(Step.RATE, CLOSED, S.RATED, {RESIDENT}, tell_resident=False),
     _t(Step.REOPEN, CLOSED | {S.RATED}, S.REOPENED, {STAFF, SYSTEM}),
     _t(Step.MERGE, OPEN, S.MERGED, {STAFF}),

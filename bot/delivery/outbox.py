@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, OutboxPurpose, OutboxStatus, RecipientKind
 
+QUEUED = "outbox_queued"  # set in a session's `info` once it queued a message
+
 
 @dataclass(frozen=True)
 class Recipient:
@@ -90,4 +92,5 @@ def enqueue(
         next_attempt_at=now,
     )
     session.add(message)
+    session.info[QUEUED] = True
     return message

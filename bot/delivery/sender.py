@@ -285,12 +285,15 @@ class Sender:
         self, envelope: Envelope, row: int, recipient: Recipient, moved: bool = False
     ) -> _Outcome:
         paced = 0.0
-        while (wait := await self.channel.ready(envelope.address)) > 0:
-            # The lease covers a short wait; a long one (or many short ones) gives the row back.
-            if paced + wait > self.pace_in_hand:
-                return _Outcome(wait=wait)
-            await asyncio.sleep(wait)
-            paced += wait
+        try:
+            while (wait := await self.channel.ready(envelope.address)) > 0:
+                # The lease covers a short wait; a long one (or many) gives the row back.
+                if paced + wait > self.pace_in_hand:
+                    return _Outcome(wait=wait)
+                await asyncio.sleep(wait)
+                paced += wait
+        except Exception as error:  # the limits' store (Redis) is down: back off, count it
+            return _Outcome(error=RetryLater(f"the channel's limits are unknown: {error!r}"))
         try:
             return _Outcome(await self.channel.deliver(envelope), envelope.address)
         except AddressChanged as change:

@@ -8,7 +8,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.text.catalogs import Texts
-from storage.models import Area, Escalation, Rating, Ticket, TicketStatus
+from storage.models import Area, DeputyGroup, Escalation, Rating, Ticket, TicketStatus
 
 
 class Named(Protocol):
@@ -151,6 +151,18 @@ def status_notice(t: Texts, ticket: Ticket, merged_into: str | None = None) -> s
     }
     detail = details.get(ticket.status)
     return f"{text}\n{detail}" if detail else text
+
+
+def handed_to_notice(t: Texts, ticket: Ticket, group: DeputyGroup) -> str:
+    """To the resident: which deputy group now handles their opinion or suggestion."""
+    return t.gettext(
+        "Your opinion or suggestion {number} has been passed on to {group} of {station}. "
+        "Progress will be reported here."
+    ).format(
+        number=ticket.number,
+        group=escape(name_in(t, group)),
+        station=escape(name_in(t, group.station)),
+    )
 
 
 def rating_question(t: Texts, ticket: Ticket) -> str:

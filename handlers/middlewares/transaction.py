@@ -19,6 +19,7 @@ from aiogram.types import TelegramObject, Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.delivery.outbox import QUEUED
 from bot.settings import InboundSettings
 from bot.telegram.inbound import raw_update
 from storage.models import InboundStatus
@@ -75,6 +76,7 @@ class Transaction(BaseMiddleware):
                     data["after_commit"] = follow_ups.append
                     result = await handler(event, data)
                     await session.commit()
+                    queued = bool(session.info.get(QUEUED))
                 break
             except Exception as error:
                 if await self._note_failure(bot.id, event, error) == InboundStatus.FAILED:
@@ -84,7 +86,8 @@ class Transaction(BaseMiddleware):
                 )
                 await asyncio.sleep(delay)
                 delay *= 2
-        self.on_commit()
+        if queued:  # wake the senders only for something to send
+            self.on_commit()
         await run_follow_ups(follow_ups)
         return result
 

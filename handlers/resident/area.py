@@ -80,7 +80,7 @@ async def choose_area(
     assert isinstance(query.message, Message)
     message = query.message
     area = await session.get(Area, callback_data.area_id) if callback_data.area_id else None
-    if callback_data.area_id and area is None:
+    if callback_data.area_id and (area is None or not area.active):
         after_commit(lambda: stale_button(query, t))  # an area no longer in the directory
         return
     below = await areas_under(session, area.id) if area else []

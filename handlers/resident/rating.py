@@ -11,7 +11,7 @@ from bot.text import render
 from bot.text.catalogs import Texts
 from handlers.answers import acknowledge, answer, edit, reported
 from handlers.middlewares.transaction import AfterCommit
-from storage.models import Rating, Resident, Ticket
+from storage.models import Rating, Resident, Ticket, TicketStatus
 
 RATING_BUTTON = r"^rate_(satisfied|fairly_satisfied|unsatisfied):(\d{1,18})$"
 
@@ -39,8 +39,12 @@ async def rate(
     thanks = t.gettext("Thank you for your rating: {rating}.").format(
         rating=render.rating_label(t, rating)
     )
-    if rating == Rating.UNSATISFIED:
+    if ticket.status == TicketStatus.REOPENED:
         thanks += "\n" + t.gettext("Your opinion or suggestion will be handled again.")
+    elif ticket.status == TicketStatus.ESCALATED:
+        thanks += "\n" + t.gettext(
+            "Your opinion or suggestion has been referred to the street working committee."
+        )
     message = query.message
 
     async def confirm() -> None:

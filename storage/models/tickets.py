@@ -65,13 +65,14 @@ class TimelineAction(enum.StrEnum):
     REPLIED = "replied"
     STATUS_CHANGED = "status_changed"
     RATING_ASKED = "rating_asked"
+    RATED = "rated"  # an unsatisfied rating (the satisfied ones change the status)
     EXTENDED = "extended"
     WARNED = "warned"
     OVERDUE = "overdue"
 
 
 class Ticket(Base):
-    """One item of the closed loop: an opinion, complaint or suggestion (选民意见)."""
+    """One item of the closed loop: an opinion or suggestion (意见建议) a resident raised."""
 
     __tablename__ = "tickets"
 

@@ -19,9 +19,12 @@ async def area_path(session: AsyncSession, area_id: int | None) -> list[Area]:
 
 
 async def areas_under(session: AsyncSession, parent_id: int | None) -> list[Area]:
-    """The areas one level below parent_id (the districts when it is None), in file order."""
+    """The active areas one level below parent_id (the districts when it is None), in the
+    directory file's order."""
     return list(
         await session.scalars(
-            select(Area).where(Area.parent_id == parent_id).order_by(Area.position, Area.id)
+            select(Area)
+            .where(Area.parent_id == parent_id, Area.active.is_(True))
+            .order_by(Area.position, Area.id)
         )
     )

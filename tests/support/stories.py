@@ -36,7 +36,7 @@ async def pick_hexiang(harness: Harness, resident: Any, picker: dict[str, Any]) 
 async def submit(harness: Harness, resident: Any, *parts: str) -> dict[str, Any]:
     for part in parts:
         await resident.send_text(part)
-    prompt = await harness.bot_says(resident.id, f"已记下（共 {len(parts)} 条")
+    prompt = await harness.bot_says(resident.id, f"已记下（共{len(parts)}条")
     await harness.press(resident, prompt, "提交")
     return await harness.bot_says(resident.id, "已收到。")
 
@@ -50,6 +50,6 @@ async def answer_to(harness: Harness, query_id: str) -> CallbackAnswer:
 async def card_in_group(harness: Harness, chat_id: int, number: str) -> dict[str, Any]:
     """The ticket's card in the group, once the sender has recorded it: only then does a
     deputy's reply to it reach the ticket (the fake shows a message a moment before)."""
-    card = await harness.bot_says(chat_id, f"意见建议 {number}")
+    card = await harness.bot_says(chat_id, f"意见建议（{number}）")
     await harness.outbox_settled()
     return card
