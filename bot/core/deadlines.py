@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.calendar import WorkCalendar, end_of, load_calendar, local_day
+from bot.core.timeline import Who, record
 from bot.core.workflow import WITH_GROUP, Step, TransitionError
-from storage.models import Actor, DeadlinePolicy, Ticket, TicketEvent, TimelineAction
+from storage.models import Actor, DeadlinePolicy, Ticket, TimelineAction
 
 # The station's time zone when the caller names none (settings.text.timezone's default).
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -138,17 +139,12 @@ async def extend(
     ticket.extension_reason = reason
     ticket.overdue_since = None
     ticket.updated_at = now
-    session.add(
-        TicketEvent(
-            ticket_id=ticket.id,
-            at=now,
-            actor=Actor.STAFF,
-            actor_id=staff_id,
-            action=TimelineAction.EXTENDED,
-            detail={
-                "reason": reason,
-                "from": previous.isoformat(),
-                "to": new_due.isoformat(),
-            },
-        )
+    record(
+        session,
+        ticket,
+        Who(Actor.STAFF, staff_id),
+        TimelineAction.EXTENDED,
+        now,
+        reason=reason,
+        **{"from": previous.isoformat(), "to": new_due.isoformat()},
     )

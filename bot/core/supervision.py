@@ -27,19 +27,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from bot.clock import Clock
 from bot.core.calendar import WorkCalendar, at_local, load_calendar, local_day
+from bot.core.timeline import SYSTEM, record
 from bot.core.workflow import WITH_GROUP
 from bot.delivery.outbox import Content, Recipient, enqueue
 from bot.text import render
 from bot.text.catalogs import Catalogs
 from storage.models import (
-    Actor,
     AreaKind,
     DeputyGroup,
     OutboxPurpose,
     RecipientKind,
     Station,
     Ticket,
-    TicketEvent,
     TicketStatus,
     TimelineAction,
 )
@@ -347,20 +346,16 @@ class Supervisor:
         notice: Notice,
         **detail: object,
     ) -> None:
-        session.add(
-            TicketEvent(
-                ticket_id=ticket.id,
-                at=now,
-                actor=Actor.SYSTEM,
-                actor_id=None,
-                action=action,
-                detail={
-                    "kind": notice.kind,
-                    "deadline": notice.deadline,
-                    "due": notice.due.isoformat(),
-                    **detail,
-                },
-            )
+        record(
+            session,
+            ticket,
+            SYSTEM,
+            action,
+            now,
+            kind=notice.kind,
+            deadline=notice.deadline,
+            due=notice.due.isoformat(),
+            **detail,
         )
 
     # --- the daily digest ------------------------------------------------------------------
