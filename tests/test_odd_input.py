@@ -138,7 +138,7 @@ async def test_a_first_message_as_long_as_telegram_allows_can_be_submitted(harne
     # More than the limit only now that something is written: the refusal offers to submit it.
     await resident.send_text("补充" * 60)
     refusal = await harness.bot_says(resident.id, "请先提交已写的内容")
-    assert "超过 4096 字" in refusal["text"]
+    assert "超过4096字" in refusal["text"]
     await harness.press(resident, refusal, "提交")
     await harness.bot_says(resident.id, "已收到。")
     await harness.bot_says(HAIDE_GROUP_1, "意见建议（A-2026-000001）")
