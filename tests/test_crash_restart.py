@@ -298,7 +298,7 @@ async def test_killed_three_times_the_bot_loses_nothing(
     cards: dict[str, list[dict[str, Any]]] = {}
     for chat_id in groups:
         for message in fake.bot_messages(chat_id):
-            found = re.match(r"意见建议 (A-\d{4}-\d{6})", message.get("text", ""))
+            found = re.match(r"意见建议（(A-\d{4}-\d{6})）", message.get("text", ""))
             if found:
                 cards.setdefault(found[1], []).append(message)
     handed_out = {u["update_id"] for u in fake.updates()}
