@@ -126,15 +126,13 @@ class Resident:
     async def register(self) -> bool:
         mark = self.last_id()
         await self.user.send_text("/start")
-        greeting = await self.says("请选择语言", after=mark)
-        if greeting is None:
+        # Someone who chose an area on an earlier try is asked to write instead.
+        picker = await self.says("请选择您所在的区（县）", "请写下您的意见建议", after=mark)
+        if picker is not None and "请写下您的意见建议" in picker["text"]:
+            return True
+        if picker is None:
             self.missed.append("greeting")
             return False
-        await self.press(greeting, "简体中文")
-        # Someone who chose an area on an earlier try is shown the help instead.
-        picker = await self.says("请选择您所在的区（县）", "/area：", after=mark)
-        if picker is not None and "/area：" in picker["text"]:
-            return True
         district, street, community = self.path
         for label, next_prompt in (
             (district, "请选择您所在的街道（乡镇）"),

@@ -69,8 +69,6 @@ def said(harness: Harness, chat_id: int) -> list[str]:
 async def test_a_chosen_area_is_reported_only_once_it_is_saved(harness: Harness):
     resident = harness.fake.user(user_id=5201, first_name="小红", language_code="zh-hans")
     await resident.send_text("/start")
-    greeting = await harness.bot_says(resident.id, "请选择语言")
-    await harness.press(resident, greeting, "简体中文")
     picker = await harness.bot_says(resident.id, "请选择您所在的区（县）")
     await harness.press(resident, picker, "江滨区")
     picker = await harness.bot_says(resident.id, "请选择您所在的街道（乡镇）：")
@@ -89,7 +87,7 @@ async def test_a_chosen_area_is_reported_only_once_it_is_saved(harness: Harness)
 
 async def test_a_chosen_language_is_reported_only_once_it_is_saved(harness: Harness):
     resident = harness.fake.user(user_id=5202, first_name="小红", language_code="zh-hans")
-    await resident.send_text("/start")
+    await resident.send_text("/language")
     greeting = await harness.bot_says(resident.id, "请选择语言")
     with commits_fail_that_change_a_resident_s("locale"):
         answer = await answer_to(harness, await harness.press(resident, greeting, "English"))

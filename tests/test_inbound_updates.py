@@ -65,7 +65,7 @@ async def test_an_update_recorded_when_the_bot_stopped_is_processed_when_it_star
 
     monkeypatch.undo()
     assert await inbound.resume() == 1  # what a start does first
-    await harness.bot_says(resident.id, "请选择语言")
+    await harness.bot_says(resident.id, "您好！")
     record = await settled(harness, update_id)
     assert record.status == InboundStatus.DONE
     assert record.payload["message"]["text"] == "/start"
@@ -89,7 +89,7 @@ async def test_a_batch_that_cannot_be_recorded_is_not_confirmed_and_comes_again(
 
     monkeypatch.setattr(inbound, "receive", database_away_once)
     update_id = update_of(harness, await resident.send_text("/start"))["update_id"]
-    await harness.bot_says(resident.id, "请选择语言", timeout=15)
+    await harness.bot_says(resident.id, "您好！", timeout=15)
     assert refused == [[update_id]]
     await fake.wait_for(lambda: fake.pending_updates() == [])  # confirmed once recorded
 
@@ -109,7 +109,7 @@ async def test_a_handler_that_fails_is_tried_again_and_the_resident_never_sees_i
 
     monkeypatch.setattr(identity, "register_resident", flaky)
     update_id = update_of(harness, await resident.send_text("/start"))["update_id"]
-    await harness.bot_says(resident.id, "请选择语言")
+    await harness.bot_says(resident.id, "您好！")
     assert not any(APOLOGY in m.get("text", "") for m in fake.bot_messages(resident.id))
     record = await settled(harness, update_id)
     assert record.status == InboundStatus.DONE

@@ -116,7 +116,7 @@ async def test_a_button_the_bot_cannot_read_is_answered_as_out_of_date(harness: 
 async def test_every_press_is_answered_in_the_person_s_language_in_any_chat(harness: Harness):
     anna = harness.fake.user(user_id=5103, first_name="Anna", language_code="en")
     await anna.send_text("/start")
-    await harness.bot_says(anna.id, "Please choose your language:")
+    await harness.bot_says(anna.id, "Which district do you live in?")
     message = await old_buttons(harness, anna.id, "lang:xx")
     answer = await answer_to(harness, await anna.press(message, "lang:xx"))
     assert answer.text == "This button is out of date. Please start again."

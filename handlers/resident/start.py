@@ -1,4 +1,5 @@
-"""Greeting, language and help."""
+"""Greeting, language and help. The greeting speaks the resident's language (from Telegram's
+`language_code`) without asking; a small button under it switches, and /language does too."""
 
 from html import escape
 
@@ -9,6 +10,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.deadlines import policy_for
 from bot.telegram.commands import RESIDENT_COMMANDS
 from bot.text.catalogs import LANGUAGE_NAMES, LOCALES, Catalogs, Texts
 from handlers.answers import acknowledge, answer, edit, reported
@@ -19,12 +21,25 @@ from storage.models import Resident
 
 class LanguageChoice(CallbackData, prefix="lang"):
     locale: str
+    greeting: bool = False  # pressed under the greeting: the greeting is shown again in it
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for locale in LOCALES:
         builder.button(text=LANGUAGE_NAMES[locale], callback_data=LanguageChoice(locale=locale))
+    return builder.as_markup()
+
+
+def switch_keyboard(locale: str) -> InlineKeyboardMarkup:
+    """One small button under the greeting: the other language."""
+    builder = InlineKeyboardBuilder()
+    for other in LOCALES:
+        if other != locale:
+            builder.button(
+                text=LANGUAGE_NAMES[other],
+                callback_data=LanguageChoice(locale=other, greeting=True),
+            )
     return builder.as_markup()
 
 
@@ -45,18 +60,59 @@ def help_text(t: Texts) -> str:
     )
 
 
-async def start(message: Message, after_commit: AfterCommit, t: Texts) -> None:
-    assert message.from_user is not None
-    greeting = (
-        t.gettext(
-            "Hello, {name}! This is the online channel of the people's congress liaison "
-            "stations, open day and night. Your opinions and suggestions are passed on to "
-            "the deputy group of your area."
-        ).format(name=escape(message.from_user.first_name))
-        + "\n\n"
-        + t.gettext("Please choose your language:")
+async def greeting_text(session: AsyncSession, t: Texts, name: str) -> str:
+    """Three short lines: who we are, who reads a message, and when they must answer."""
+    policy = await policy_for(session, None)
+    return "\n".join(
+        (
+            t.gettext(
+                "Hello, {name}! This is the online channel of the people's congress liaison "
+                "stations, open day and night."
+            ).format(name=escape(name)),
+            t.gettext(
+                "Your opinions and suggestions go to the deputy group of your area; the "
+                "deputies read them and answer here."
+            ),
+            t.ngettext(
+                "They must accept them within {accept} working day and answer within {days} "
+                "working days; progress is reported here.",
+                "They must accept them within {accept} working days and answer within {days} "
+                "working days; progress is reported here.",
+                policy.acknowledge_days,
+            ).format(accept=policy.acknowledge_days, days=policy.answer_days),
+        )
     )
-    after_commit(lambda: answer(message.answer(greeting, reply_markup=language_keyboard())))
+
+
+async def next_step(
+    session: AsyncSession, t: Texts, resident: Resident
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """What the resident is asked after the greeting: their area once, then to write."""
+    if resident.area_id is None:
+        return await area_picker(session, t, None)
+    return t.gettext(
+        "Please write your opinion or suggestion. You can send it in several messages, then "
+        "press “Submit”. Send /help for the commands."
+    ), None
+
+
+async def start(
+    message: Message,
+    session: AsyncSession,
+    after_commit: AfterCommit,
+    resident: Resident,
+    t: Texts,
+) -> None:
+    assert message.from_user is not None
+    greeting = await greeting_text(session, t, message.from_user.first_name)
+    text, keyboard = await next_step(session, t, resident)
+    switch = switch_keyboard(resident.locale)
+
+    async def greet() -> None:
+        await answer(message.answer(greeting, reply_markup=switch))
+        await answer(message.answer(text, reply_markup=keyboard))
+
+    after_commit(greet)
 
 
 async def ask_language(message: Message, after_commit: AfterCommit, t: Texts) -> None:
@@ -88,14 +144,18 @@ async def choose_language(
     chosen = t.gettext("Language set to {language}.").format(
         language=LANGUAGE_NAMES[resident.locale]
     )
-    text, keyboard = (
-        await area_picker(session, t, None) if resident.area_id is None else (help_text(t), None)
-    )
+    text, keyboard = await next_step(session, t, resident)
+    if callback_data.greeting:
+        greeting = await greeting_text(session, t, query.from_user.first_name)
+        shown, shown_keyboard = greeting, switch_keyboard(resident.locale)
+        text = f"{chosen}\n\n{text}"
+    else:
+        shown, shown_keyboard = chosen, None
 
     async def tell() -> None:
         await acknowledge(query)
         # Edited already: the same button pressed twice; what follows was sent the first time.
-        if await edit(message, chosen):
+        if await edit(message, shown, shown_keyboard):
             await answer(message.answer(text, reply_markup=keyboard))
 
     # Told only once the language is saved, and a failure to tell does not undo it.

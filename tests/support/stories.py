@@ -14,12 +14,10 @@ ANSWER = "您好，已联系街道城管科，本周五前修好。"
 
 
 async def register_in_haide(harness: Harness, resident: Any) -> None:
-    """A resident opens the bot, keeps Chinese and picks 江滨区 › 海德街道 › 和祥社区."""
+    """A resident opens the bot, is greeted in Chinese and picks 江滨区 › 海德街道 › 和祥社区."""
     chat = resident.id
     await resident.send_text("/start")
-    greeting = await harness.bot_says(chat, "请选择语言")
-    assert "小红，您好！" in greeting["text"]
-    await harness.press(resident, greeting, "简体中文")
+    await harness.bot_says(chat, "小红，您好！")
     await pick_hexiang(harness, resident, await harness.bot_says(chat, "请选择您所在的区（县）"))
     await harness.bot_says(chat, "您所在的区域：江滨区 海德街道 和祥社区。")
 
