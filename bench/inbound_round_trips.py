@@ -122,7 +122,7 @@ async def run(
 
         storage_redis.execute_command = counted_command
     polling = asyncio.create_task(run_polling(app, handle_signals=False))
-    harness = Harness(fake, app, groups)
+    harness = Harness(fake, app, groups, polling, f"bench-{label}")
     people = [
         fake.user(user_id=8000 + n, first_name="小红", language_code="zh-hans")
         for n in range(residents)

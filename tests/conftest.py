@@ -231,7 +231,9 @@ async def harness(
     )
     app = build_application(settings, clock, redis_prefix=redis_prefix)
     polling = asyncio.create_task(run_polling(app, handle_signals=False))
-    yield Harness(fake, app, groups)
+    harness = Harness(fake, app, groups, polling, redis_prefix)
+    yield harness
+    app, polling = harness.app, harness.polling  # another app after a restart
     steps = {
         "stop polling": app.inbound.stop,
         "wait for polling": lambda: polling,

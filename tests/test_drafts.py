@@ -1,38 +1,58 @@
-"""A draft as the handlers keep it in the FSM storage: read as a copy, saved whole."""
+"""A draft as the core keeps it in the database: read as a copy, saved whole, and still there
+after a restart of the bot (a new application on the same database)."""
 
-from aiogram.fsm.context import FSMContext
-from aiogram.fsm.storage.base import StorageKey
-from aiogram.fsm.storage.memory import MemoryStorage
+from datetime import timedelta
 
-from handlers.resident.drafts import current_draft, draft_length, draft_text, part_of
+from sqlalchemy.ext.asyncio import AsyncSession
 
-
-def context() -> FSMContext:
-    return FSMContext(MemoryStorage(), StorageKey(bot_id=1, chat_id=5001, user_id=5001))
-
-
-async def test_changing_the_draft_read_changes_nothing_stored_until_it_is_saved():
-    state = context()
-    await state.update_data(draft={"key": "k", "parts": [{"message_id": 7, "text": "路灯坏了。"}]})
-    draft = await current_draft(state)
-    draft["parts"].append({"message_id": 9, "text": "井盖也松了。"})
-    part = part_of(draft, 7)
-    assert part is not None
-    part["text"] = "和祥社区的路灯坏了。"
-    assert (await state.get_data())["draft"]["parts"] == [{"message_id": 7, "text": "路灯坏了。"}]
-    await state.update_data(draft=draft)
-    assert draft_text(await current_draft(state)) == "和祥社区的路灯坏了。\n\n井盖也松了。"
+from bot.clock import FrozenClock
+from bot.core.drafts import DraftBook
+from handlers.resident.drafts import draft_length, draft_text, part_of
+from storage.db import open_database
+from storage.models import Resident
+from tests.support.harness import START
 
 
-async def test_a_draft_saved_before_parts_knew_their_message_still_reads():
-    state = context()
-    await state.update_data(draft={"key": "k", "parts": ["第一段。", "第二段。"], "prompt_id": 3})
-    draft = await current_draft(state)
-    assert draft_text(draft) == "第一段。\n\n第二段。" and draft_length(draft) == 8
-    assert draft["prompt_id"] == 3
-    assert part_of(draft, 1) is None  # an edit of such a part is answered as not taken in
+async def a_resident(session: AsyncSession) -> int:
+    resident = Resident(display_name="李小红", locale="zh_Hans", created_at=START)
+    session.add(resident)
+    await session.commit()
+    return resident.id
 
 
-async def test_no_draft_is_a_new_empty_one_with_its_own_key():
-    first, second = await current_draft(context()), await current_draft(context())
+async def test_changing_a_draft_read_changes_nothing_stored_until_it_is_saved(
+    database_url: str, session: AsyncSession
+):
+    resident_id = await a_resident(session)
+    clock = FrozenClock(START)
+    async with open_database(database_url) as sessions:
+        book = DraftBook(sessions, clock)
+        draft = await book.load(resident_id)
+        draft["parts"].append({"message_id": 7, "text": "路灯坏了。"})
+        await book.save(resident_id, draft)
+        draft = await book.load(resident_id)
+        draft["parts"].append({"message_id": 9, "text": "井盖也松了。"})
+        part = part_of(draft, 7)
+        assert part is not None
+        part["text"] = "和祥社区的路灯坏了。"
+        assert (await book.load(resident_id))["parts"] == [{"message_id": 7, "text": "路灯坏了。"}]
+        await book.save(resident_id, draft)
+    # Another process on the same database (the bot restarted) finds it whole.
+    async with open_database(database_url) as sessions:
+        book = DraftBook(sessions, clock)
+        again = await book.load(resident_id)
+        assert draft_text(again) == "和祥社区的路灯坏了。\n\n井盖也松了。"
+        assert draft_length(again) == 16 and again["key"] == draft["key"]
+        assert not book.left_alone(again)
+        clock.advance(timedelta(days=1))
+        assert book.left_alone(again)  # kept, but the resident will be asked about it
+        await book.discard(resident_id)
+        assert not await book.exists(resident_id)
+
+
+async def test_no_draft_is_a_new_empty_one_with_its_own_key(database_url: str):
+    async with open_database(database_url) as sessions:
+        book = DraftBook(sessions, FrozenClock(START))
+        first, second = await book.load(1), await book.load(1)
     assert first["parts"] == [] and first["key"] != second["key"]
+    assert not DraftBook.left_alone(book, first)

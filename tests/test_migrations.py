@@ -27,6 +27,7 @@ TABLES = {
     "deputies",
     "categories",
     "residents",
+    "drafts",
     "tickets",
     "ticket_events",
     "ticket_counters",

@@ -6,17 +6,17 @@ from typing import Annotated
 from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.drafts import DraftBook
 from bot.text.catalogs import Texts
 from bot.text.render import area_path_text, name_in
 from handlers.answers import acknowledge, answer, edit, reported
 from handlers.middlewares.transaction import AfterCommit
-from handlers.resident.drafts import current_draft, prompt_to_submit
+from handlers.resident.drafts import prompt_to_submit
 from handlers.stale import stale_button
 from storage.models import Area, AreaKind, Resident
 from storage.queries.areas import area_path, areas_under
@@ -71,7 +71,7 @@ async def choose_area(
     query: CallbackQuery,
     callback_data: AreaChoice,
     bot: Bot,
-    state: FSMContext,
+    drafts: DraftBook,
     session: AsyncSession,
     after_commit: AfterCommit,
     resident: Resident,
@@ -97,7 +97,7 @@ async def choose_area(
     chosen = t.gettext("Your area: {area}.").format(
         area=escape(area_path_text(t, await area_path(session, area.id)))
     )
-    draft = await current_draft(state)
+    draft = await drafts.load(resident.id)
     write_now = t.gettext(
         "Now please write your opinion or suggestion. You can send it in several "
         "messages, then press “Submit”."
@@ -108,7 +108,7 @@ async def choose_area(
         if draft["parts"]:
             # Edited already: the same button pressed twice; one prompt is enough.
             if await edit(message, chosen):
-                await prompt_to_submit(bot, message, state, t, draft)
+                await prompt_to_submit(bot, message, drafts, resident.id, t, draft)
         else:
             await edit(message, chosen + "\n\n" + write_now)
 

@@ -4,10 +4,10 @@ answer goes out once the update's transaction is committed (`after_commit`)."""
 from html import escape
 
 from aiogram import Bot, F, Router
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.drafts import DraftBook
 from bot.core.tickets import TicketDesk
 from bot.text.catalogs import Texts
 from bot.text.render import name_in
@@ -17,7 +17,6 @@ from handlers.resident.area import area_picker
 from handlers.resident.drafts import (
     DRAFT_LIMIT,
     DraftAction,
-    current_draft,
     draft_keyboard,
     draft_length,
     draft_text,
@@ -30,14 +29,14 @@ from storage.models import Resident
 async def collect_opinion(
     message: Message,
     bot: Bot,
-    state: FSMContext,
+    drafts: DraftBook,
     session: AsyncSession,
     after_commit: AfterCommit,
     resident: Resident,
     t: Texts,
 ) -> None:
     assert message.text is not None
-    draft = await current_draft(state)
+    draft = await drafts.load(resident.id)
     # A first message is always taken (no Telegram message is longer than the limit).
     if draft["parts"] and draft_length(draft) + len(message.text) > DRAFT_LIMIT:
         refusal = t.gettext(
@@ -61,24 +60,24 @@ async def collect_opinion(
 
         async def keep_and_ask() -> None:
             await answer(message.answer(kept, reply_markup=keyboard))
-            await state.update_data(draft=draft)
+            await drafts.save(resident.id, draft)
 
         after_commit(keep_and_ask)
         return
-    after_commit(lambda: prompt_to_submit(bot, message, state, t, draft))
+    after_commit(lambda: prompt_to_submit(bot, message, drafts, resident.id, t, draft))
 
 
 async def take_edit(
     message: Message,
     bot: Bot,
-    state: FSMContext,
+    drafts: DraftBook,
     after_commit: AfterCommit,
     resident: Resident,
     t: Texts,
 ) -> None:
     """A resident edited a message of their draft: the draft takes the new text."""
     assert message.text is not None
-    draft = await current_draft(state)
+    draft = await drafts.load(resident.id)
     part = part_of(draft, message.message_id)
     if part is None:
         after_commit(lambda: answer(message.reply(edit_not_taken_text(t))))
@@ -96,7 +95,7 @@ async def take_edit(
 
         async def keep() -> None:
             await answer(message.reply(t.gettext("Your change is taken in.")))
-            await state.update_data(draft=draft)
+            await drafts.save(resident.id, draft)
 
         after_commit(keep)
         return
@@ -107,7 +106,7 @@ async def take_edit(
         "“Submit”.",
         parts,
     ).format(count=parts, length=length)
-    after_commit(lambda: prompt_to_submit(bot, message, state, t, draft, lead))
+    after_commit(lambda: prompt_to_submit(bot, message, drafts, resident.id, t, draft, lead))
 
 
 def edit_not_taken_text(t: Texts) -> str:
@@ -130,7 +129,7 @@ async def unsupported(message: Message, after_commit: AfterCommit, t: Texts) -> 
 
 async def submit_draft(
     query: CallbackQuery,
-    state: FSMContext,
+    drafts: DraftBook,
     session: AsyncSession,
     after_commit: AfterCommit,
     resident: Resident,
@@ -138,11 +137,11 @@ async def submit_draft(
     t: Texts,
 ) -> None:
     assert isinstance(query.message, Message)
-    if not (await state.get_data()).get("draft"):
+    if not await drafts.exists(resident.id):
         nothing = t.gettext("There is nothing to submit (already submitted or cancelled).")
         after_commit(lambda: answer(query.answer(nothing, show_alert=True)))
         return
-    draft = await current_draft(state)
+    draft = await drafts.load(resident.id)
     submission = await desk.submit_opinion(session, resident, draft_text(draft), draft["key"])
     ticket, group = submission.ticket, submission.group
     text = t.gettext(
@@ -164,21 +163,25 @@ async def submit_draft(
         # Only once committed: a number the resident is told always exists. If telling fails,
         # the draft and its button stay: pressing again submits nothing twice (same key).
         await edit(message, text)
-        await state.update_data(draft=None)
+        await drafts.discard(resident.id)
         await acknowledge(query)
 
     after_commit(confirm)
 
 
 async def cancel_draft(
-    query: CallbackQuery, state: FSMContext, after_commit: AfterCommit, t: Texts
+    query: CallbackQuery,
+    drafts: DraftBook,
+    after_commit: AfterCommit,
+    resident: Resident,
+    t: Texts,
 ) -> None:
     assert isinstance(query.message, Message)
     message = query.message
 
     async def cancel() -> None:
         await edit(message, t.gettext("Cancelled. Nothing was submitted."))
-        await state.update_data(draft=None)
+        await drafts.discard(resident.id)
         await acknowledge(query)
 
     after_commit(cancel)

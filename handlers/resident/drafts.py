@@ -1,22 +1,20 @@
-"""A draft: the messages of an opinion not yet submitted, kept in the FSM storage (memory, or
-Redis in production), and the prompt under the newest message that offers to submit it.
+"""A draft: the messages of an opinion not yet submitted, kept in the database by the core's
+`DraftBook`, and the prompt under the newest message that offers to submit it.
 
 A draft is read as a copy and saved whole, only once the resident has been answered: an
 update that fails half-way leaves the draft as it was, so sending the message again does not
 add it twice."""
 
-import copy
 import logging
 from typing import Any, Literal
-from uuid import uuid4
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters.callback_data import CallbackData
-from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.core.drafts import DraftBook, DraftData
 from bot.text.catalogs import Texts
 from handlers.answers import answer
 
@@ -26,8 +24,7 @@ log = logging.getLogger(__name__)
 # the channel sends a card too long for one message in parts.
 DRAFT_LIMIT = 4096
 
-# {"key": idempotency key, "parts": [{"message_id": id, "text": text}], "prompt_id": id}
-Draft = dict[str, Any]
+Draft = DraftData
 
 
 class DraftAction(CallbackData, prefix="draft"):
@@ -39,21 +36,6 @@ def draft_keyboard(t: Texts) -> InlineKeyboardMarkup:
     builder.button(text=t.gettext("Submit"), callback_data=DraftAction(action="submit"))
     builder.button(text=t.gettext("Cancel"), callback_data=DraftAction(action="cancel"))
     return builder.as_markup()
-
-
-async def current_draft(state: FSMContext) -> Draft:
-    """A copy of the resident's draft (changing it changes nothing stored), or a new empty one
-    with its own key."""
-    stored = (await state.get_data()).get("draft")
-    if not stored:
-        return {"key": uuid4().hex, "parts": []}
-    draft = copy.deepcopy(stored)
-    # Drafts saved before parts knew their message are plain texts.
-    draft["parts"] = [
-        part if isinstance(part, dict) else {"message_id": None, "text": part}
-        for part in draft["parts"]
-    ]
-    return draft
 
 
 def draft_text(draft: Draft) -> str:
@@ -71,7 +53,8 @@ def part_of(draft: Draft, message_id: int) -> dict[str, Any] | None:
 async def prompt_to_submit(
     bot: Bot,
     message: Message,
-    state: FSMContext,
+    drafts: DraftBook,
+    resident_id: int,
     t: Texts,
     draft: Draft,
     lead: str | None = None,
@@ -91,7 +74,7 @@ async def prompt_to_submit(
     prompt = await answer(message.answer(text, reply_markup=draft_keyboard(t)))
     old_prompt = draft.get("prompt_id")
     draft["prompt_id"] = prompt.message_id
-    await state.update_data(draft=draft)
+    await drafts.save(resident_id, draft)
     if old_prompt is not None:
         try:
             await bot.edit_message_reply_markup(

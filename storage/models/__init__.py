@@ -1,4 +1,5 @@
-"""SQLAlchemy models, one module per concern: the directory, residents, tickets and delivery."""
+"""SQLAlchemy models, one module per concern: the directory, residents, drafts, tickets and
+delivery."""
 
 from storage.models.base import Base, UTCDateTime
 from storage.models.delivery import (
@@ -22,6 +23,7 @@ from storage.models.directory import (
     deputy_group_areas,
     deputy_group_members,
 )
+from storage.models.drafts import Draft
 from storage.models.inbound import InboundStatus, InboundUpdate
 from storage.models.residents import Resident
 from storage.models.tickets import (
@@ -50,6 +52,7 @@ __all__ = [
     "Deputy",
     "DeputyGroup",
     "DigestSent",
+    "Draft",
     "Escalation",
     "InboundStatus",
     "InboundUpdate",

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.app import Application
+from bot.app import Application, build_application
 from bot.core.directory import read_directory
 from bot.fake_telegram import FakeChat, FakeTelegram
+from bot.runners.polling import run_polling
 from bot.settings import PROJECT_ROOT
 from storage.models import OutboxMessage, OutboxStatus
 
@@ -28,6 +29,19 @@ class Harness:
     fake: FakeTelegram
     app: Application
     groups: dict[int, FakeChat]
+    polling: "asyncio.Task[None]"
+    redis_prefix: str
+
+    async def restart(self) -> None:
+        """Stop the bot and start it again on the same database, as after a crash or a
+        deployment: nothing held in memory survives, and another Redis prefix means nothing in
+        Redis does either."""
+        await self.app.inbound.stop()
+        await self.polling
+        await self.app.close()
+        self.redis_prefix += ":again"
+        self.app = build_application(self.app.settings, self.app.clock, self.redis_prefix)
+        self.polling = asyncio.create_task(run_polling(self.app, handle_signals=False))
 
     async def bot_says(
         self, chat_id: int, containing: str, after: int = 0, timeout: float = 10

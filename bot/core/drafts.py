@@ -1,0 +1,76 @@
+"""Drafts: the opinion a resident is still writing, in the database, so that it survives a
+restart of the bot on every backend (the embedded SQLite one included).
+
+A draft is read as a copy and saved whole, each in its own short transaction, by the front
+door once the resident has been answered: an update that fails half-way leaves the draft as
+it was, so sending the message again does not add it twice."""
+
+import copy
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from storage.models import Draft
+
+# A draft left alone this long is kept, but the resident is asked whether to go on with it.
+DRAFT_LEFT_ALONE = timedelta(days=1)
+
+# {"key": intake key, "parts": [{"message_id": id, "text": text}], "prompt_id": id | None,
+#  "updated_at": when last saved | None}
+DraftData = dict[str, Any]
+
+
+class DraftBook:
+    """Where residents' drafts are kept."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self.sessionmaker = sessionmaker
+        self.clock = clock
+
+    async def load(self, resident_id: int) -> DraftData:
+        """A copy of the resident's draft, or a new empty one with its own key."""
+        async with self.sessionmaker() as session:
+            row = await session.get(Draft, resident_id)
+            if row is None:
+                return {"key": uuid4().hex, "parts": [], "prompt_id": None, "updated_at": None}
+            return {
+                "key": row.intake_key,
+                "parts": copy.deepcopy(row.parts),
+                "prompt_id": row.prompt_id,
+                "updated_at": row.updated_at,
+            }
+
+    async def exists(self, resident_id: int) -> bool:
+        async with self.sessionmaker() as session:
+            return await session.get(Draft, resident_id) is not None
+
+    async def save(self, resident_id: int, draft: DraftData) -> None:
+        """Keep the draft as it is now, whole."""
+        now = self.clock.now()
+        async with self.sessionmaker.begin() as session:
+            row = await session.get(Draft, resident_id)
+            if row is None:
+                row = Draft(resident_id=resident_id, created_at=now)
+                session.add(row)
+            row.intake_key = draft["key"]
+            row.parts = copy.deepcopy(draft["parts"])
+            row.prompt_id = draft.get("prompt_id")
+            row.updated_at = now
+        draft["updated_at"] = now
+
+    async def discard(self, resident_id: int) -> None:
+        async with self.sessionmaker.begin() as session:
+            await session.execute(delete(Draft).where(Draft.resident_id == resident_id))
+
+    def left_alone(self, draft: DraftData) -> bool:
+        """True for a draft with something in it, last touched a day ago or more."""
+        updated_at: datetime | None = draft.get("updated_at")
+        return (
+            bool(draft["parts"])
+            and updated_at is not None
+            and (self.clock.now() - updated_at >= DRAFT_LEFT_ALONE)
+        )
