@@ -94,10 +94,11 @@ def new_revision(database_url: str, message: str, migrations: Path = MIGRATIONS)
         config.set_section_option(
             "post_write_hooks", "ruff.options", "format REVISION_SCRIPT_FILENAME"
         )
+    # Revisions are numbered, some with a topic after the number (0005_drafts).
     numbers = [
-        int(revision.revision)
+        int(number)
         for revision in ScriptDirectory.from_config(config).walk_revisions()
-        if revision.revision.isdigit()
+        if (number := revision.revision.split("_")[0]).isdigit()
     ]
     rev_id = f"{max(numbers, default=0) + 1:04d}"
     script = _in_a_thread(

@@ -156,6 +156,11 @@ class Resident:
             self.missed.append("draft noted")
             return False
         await self.press(prompt, "提交")
+        question = await self.says("请选择意见建议的类别", after=mark)
+        if question is None:
+            self.missed.append("topic question")
+            return False
+        await self.press(question, "其他或不确定")
         confirmation = await self.says("已收到。", after=mark)
         if confirmation is None:
             self.missed.append("confirmation")

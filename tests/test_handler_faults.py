@@ -21,6 +21,7 @@ from tests.support.stories import (
     WANG_JIANGUO,
     answer_to,
     card_in_group,
+    press_submit,
     register_in_haide,
     submit,
 )
@@ -167,7 +168,7 @@ async def test_an_answer_that_cannot_be_given_keeps_nothing_of_the_message(harne
     assert kept.get("reply_markup")
     await resident.send_text("第二段：井盖也松了。")
     prompt = await harness.bot_says(resident.id, "已记下（共2条")
-    await harness.press(resident, prompt, "提交")
+    await press_submit(harness, resident, prompt)
     card = await harness.bot_says(HAIDE_GROUP_1, "意见建议（A-2026-000001）")
     assert card["text"].count("第二段") == 1
     async with harness.app.sessionmaker() as session:

@@ -20,6 +20,7 @@ from tests.support.stories import (
     WANG_JIANGUO,
     answer_to,
     card_in_group,
+    press_submit,
     register_in_haide,
 )
 
@@ -139,7 +140,7 @@ async def test_a_first_message_as_long_as_telegram_allows_can_be_submitted(harne
     await resident.send_text("补充" * 60)
     refusal = await harness.bot_says(resident.id, "请先提交已写的内容")
     assert "超过4096字" in refusal["text"]
-    await harness.press(resident, refusal, "提交")
+    await press_submit(harness, resident, refusal)
     await harness.bot_says(resident.id, "已收到。")
     await harness.bot_says(HAIDE_GROUP_1, "意见建议（A-2026-000001）")
     await harness.outbox_settled()
@@ -161,7 +162,7 @@ async def test_an_edited_message_of_a_draft_is_submitted_as_edited(harness: Harn
     await resident.edit_text(first, "和祥社区3号楼门口的路灯坏了。")
     prompt = await harness.bot_says(resident.id, "已按修改后的内容更新（共2条，21字）")
     assert prompt["reply_markup"]  # the newest prompt carries Submit
-    await harness.press(resident, prompt, "提交")
+    await press_submit(harness, resident, prompt)
     await harness.bot_says(resident.id, "已收到。")
     card = await harness.bot_says(HAIDE_GROUP_1, "意见建议（A-2026-000001）")
     assert "和祥社区3号楼门口的路灯坏了。\n\n井盖也松了。" in card["text"]
@@ -183,7 +184,7 @@ async def test_an_edit_before_choosing_an_area_is_kept(harness: Harness):
     picker = await harness.bot_says(resident.id, "请选择您所在的社区（村）：")
     await harness.press(resident, picker, "和祥社区")
     prompt = await harness.bot_says(resident.id, f"已记下（共1条，{len(OPINION)}字）")
-    await harness.press(resident, prompt, "提交")
+    await press_submit(harness, resident, prompt)
     card = await harness.bot_says(HAIDE_GROUP_1, "意见建议（A-2026-000001）")
     assert OPINION in card["text"] and "路灯坏了。\n" not in card["text"]
 
@@ -193,7 +194,7 @@ async def test_an_edit_outside_a_draft_gets_a_polite_answer(harness: Harness):
     await register_in_haide(harness, resident)
     sent = await resident.send_text(OPINION)
     prompt = await harness.bot_says(resident.id, "已记下（共1条")
-    await harness.press(resident, prompt, "提交")
+    await press_submit(harness, resident, prompt)
     await harness.bot_says(resident.id, "已收到。")
     await resident.edit_text(sent, "改一下：路灯已经修好了。")
     answer = await harness.bot_says(resident.id, "只有尚未提交的意见建议可以修改")
@@ -212,7 +213,7 @@ async def test_an_edit_in_a_deputy_group_gets_no_answer(harness: Harness):
     await register_in_haide(harness, resident)
     await resident.send_text(OPINION)
     prompt = await harness.bot_says(resident.id, "已记下（共1条")
-    await harness.press(resident, prompt, "提交")
+    await press_submit(harness, resident, prompt)
     card = await card_in_group(harness, group.id, "A-2026-000001")
     # Wang's updates in the group come one at a time: this refusal comes after the edit's turn.
     await wang.send_photo(tiny_png(), chat=group, reply_to=card["message_id"])

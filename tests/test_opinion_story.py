@@ -23,6 +23,7 @@ from tests.support.stories import (
     ZHOU_MING,
     card_in_group,
     pick_hexiang,
+    press_submit,
     register_in_haide,
     submit,
 )
@@ -36,6 +37,7 @@ async def test_a_resident_submits_a_deputy_replies_and_the_resident_hears_back(h
 
     confirmation = await submit(harness, resident, OPINION)
     assert "您的意见建议编号为 A-2026-000001。" in confirmation["text"]
+    assert "答复期限为2026年12月14日。" in confirmation["text"]  # 15 working days
     assert (
         "已转交海德街道代表联络站海德街道第一代表小组办理，办理进展将在此反馈。"
         in confirmation["text"]
@@ -105,7 +107,9 @@ async def test_an_english_speaker_is_answered_in_english(harness: Harness):
     await harness.bot_says(resident.id, "Your area: Wangxian Street, Jiangbin District.")
     await resident.send_text("The bus stop on Liuhu Road has no shelter.")
     prompt = await harness.bot_says(resident.id, "Noted (1 message, ")
-    await harness.press(resident, prompt, "Submit")
+    await press_submit(
+        harness, resident, prompt, "Other / not sure", "Submit", "Please choose a topic"
+    )
     confirmation = await harness.bot_says(resident.id, "Received.")
     assert (
         "Passed on to Wangxian Street Deputy Group of Wangxian Street Deputies' Home."
@@ -151,7 +155,7 @@ async def test_text_before_choosing_an_area_is_kept_as_the_start_of_the_opinion(
     picker = await harness.bot_says(resident.id, "您写的内容已保留。请先选择您所在的区域")
     await pick_hexiang(harness, resident, picker)
     prompt = await harness.bot_says(resident.id, "已记下（共1条")
-    await harness.press(resident, prompt, "提交")
+    await press_submit(harness, resident, prompt)
     await harness.bot_says(resident.id, "已收到。")
     card = await harness.bot_says(HAIDE_GROUP_1, "意见建议（A-2026-000001）")
     assert OPINION in card["text"]

@@ -7,7 +7,7 @@ from bot.clock import FrozenClock
 from storage.models import InboundStatus, InboundUpdate, OutboxMessage, Ticket
 from storage.queries.inbound import claim_update
 from tests.support.harness import Harness
-from tests.support.stories import HAIDE_GROUP_1, OPINION, register_in_haide
+from tests.support.stories import HAIDE_GROUP_1, NOT_SURE, OPINION, press_submit, register_in_haide
 
 
 async def test_a_redelivered_submit_does_not_make_a_second_ticket(harness: Harness):
@@ -16,7 +16,7 @@ async def test_a_redelivered_submit_does_not_make_a_second_ticket(harness: Harne
     await register_in_haide(harness, resident)
     await resident.send_text(OPINION)
     prompt = await harness.bot_says(resident.id, "已记下（共1条")
-    query_id = await harness.press(resident, prompt, "提交")
+    query_id = await press_submit(harness, resident, prompt)
     await harness.bot_says(resident.id, "已收到。")
     await harness.bot_says(HAIDE_GROUP_1, "意见建议（A-2026-000001）")
     press = next(u for u in fake.updates() if u.get("callback_query", {}).get("id") == query_id)
@@ -48,7 +48,9 @@ async def test_pressing_submit_twice_makes_one_ticket(harness: Harness):
     await resident.send_text(OPINION)
     prompt = await harness.bot_says(resident.id, "已记下（共1条")
     await harness.press(resident, prompt, "提交")
-    second = await harness.press(resident, prompt, "提交")
+    question = await harness.bot_says(resident.id, "请选择意见建议的类别")
+    await harness.press(resident, question, NOT_SURE)
+    second = await harness.press(resident, question, NOT_SURE)
     await harness.fake.wait_for(lambda: second in harness.fake.callback_answers)
     assert harness.fake.callback_answers[second].text == "没有待提交的内容（已提交或已取消）。"
     async with harness.app.sessionmaker() as session:

@@ -20,7 +20,8 @@ from storage.models import Draft
 DRAFT_LEFT_ALONE = timedelta(days=1)
 
 # {"key": intake key, "parts": [{"message_id": id, "text": text}], "prompt_id": id | None,
-#  "updated_at": when last saved | None}
+#  "resumed_at": index of the first part written after the draft was left alone, while the
+#  resident is asked whether to go on with it | None, "updated_at": when last saved | None}
 DraftData = dict[str, Any]
 
 
@@ -36,11 +37,18 @@ class DraftBook:
         async with self.sessionmaker() as session:
             row = await session.get(Draft, resident_id)
             if row is None:
-                return {"key": uuid4().hex, "parts": [], "prompt_id": None, "updated_at": None}
+                return {
+                    "key": uuid4().hex,
+                    "parts": [],
+                    "prompt_id": None,
+                    "resumed_at": None,
+                    "updated_at": None,
+                }
             return {
                 "key": row.intake_key,
                 "parts": copy.deepcopy(row.parts),
                 "prompt_id": row.prompt_id,
+                "resumed_at": row.resumed_at,
                 "updated_at": row.updated_at,
             }
 
@@ -59,6 +67,7 @@ class DraftBook:
             row.intake_key = draft["key"]
             row.parts = copy.deepcopy(draft["parts"])
             row.prompt_id = draft.get("prompt_id")
+            row.resumed_at = draft.get("resumed_at")
             row.updated_at = now
         draft["updated_at"] = now
 

@@ -7,6 +7,8 @@ from html import escape
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
 from bot.text.catalogs import Texts
 from storage.models import Area, DeputyGroup, Escalation, Rating, Ticket, TicketStatus
 
@@ -87,6 +89,12 @@ def escalation_label(t: Texts, escalation: Escalation) -> str:
         Escalation.INQUIRY: t.gettext("taken up in a special inquiry (专题询问)"),
     }
     return labels[escalation]
+
+
+def local_date(t: Texts, moment: datetime, timezone: str) -> str:
+    """The day of a moment in the station's time zone, as the reader's locale writes it
+    (2026年12月14日, December 14, 2026)."""
+    return format_date(moment.astimezone(ZoneInfo(timezone)).date(), "long", locale=t.locale)
 
 
 def local_time(moment: datetime, timezone: str) -> str:

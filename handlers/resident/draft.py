@@ -1,17 +1,16 @@
-"""Opinions written as drafts, in one or several messages, then submitted or cancelled. Every
+"""Opinions written as drafts, in one or several messages (submitting is in `submit`). Every
 answer goes out once the update's transaction is committed (`after_commit`)."""
 
-from html import escape
-
 from aiogram import Bot, F, Router
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.drafts import DraftBook
 from bot.core.tickets import TicketDesk
 from bot.text.catalogs import Texts
-from bot.text.render import name_in
-from handlers.answers import acknowledge, answer, edit
+from bot.text.render import local_date
+from handlers.answers import answer
 from handlers.middlewares.transaction import AfterCommit
 from handlers.resident.area import area_picker
 from handlers.resident.drafts import (
@@ -19,7 +18,6 @@ from handlers.resident.drafts import (
     DraftAction,
     draft_keyboard,
     draft_length,
-    draft_text,
     part_of,
     prompt_to_submit,
 )
@@ -33,6 +31,7 @@ async def collect_opinion(
     session: AsyncSession,
     after_commit: AfterCommit,
     resident: Resident,
+    desk: TicketDesk,
     t: Texts,
 ) -> None:
     assert message.text is not None
@@ -45,7 +44,35 @@ async def collect_opinion(
         ).format(limit=DRAFT_LIMIT)
         after_commit(lambda: answer(message.answer(refusal, reply_markup=draft_keyboard(t))))
         return
+    left_alone = drafts.left_alone(draft)
     draft["parts"].append({"message_id": message.message_id, "text": message.text})
+    if left_alone and resident.area_id is not None:
+        # Kept, new message and all; the resident says whether the old part still stands.
+        draft["resumed_at"] = len(draft["parts"]) - 1
+        question = t.ngettext(
+            "On {date} you began an opinion or suggestion ({count} message) and did not "
+            "submit it. Your new message is added to it. Go on with what you wrote before, or "
+            "discard it?",
+            "On {date} you began an opinion or suggestion ({count} messages) and did not "
+            "submit it. Your new message is added to it. Go on with what you wrote before, or "
+            "discard it?",
+            draft["resumed_at"],
+        ).format(date=local_date(t, draft["updated_at"], desk.timezone), count=draft["resumed_at"])
+        builder = InlineKeyboardBuilder()
+        builder.button(
+            text=t.gettext("Go on with it"), callback_data=DraftAction(action="continue")
+        )
+        builder.button(
+            text=t.gettext("Discard what I wrote before"),
+            callback_data=DraftAction(action="restart"),
+        )
+
+        async def ask_to_go_on() -> None:
+            await answer(message.answer(question, reply_markup=builder.as_markup()))
+            await drafts.save(resident.id, draft)
+
+        after_commit(ask_to_go_on)
+        return
     if resident.area_id is None:
         # Kept as the start of the opinion: it is offered for submission once the area is set.
         text, keyboard = await area_picker(session, t, None)
@@ -127,72 +154,10 @@ async def unsupported(message: Message, after_commit: AfterCommit, t: Texts) -> 
     after_commit(lambda: answer(message.answer(text)))
 
 
-async def submit_draft(
-    query: CallbackQuery,
-    drafts: DraftBook,
-    session: AsyncSession,
-    after_commit: AfterCommit,
-    resident: Resident,
-    desk: TicketDesk,
-    t: Texts,
-) -> None:
-    assert isinstance(query.message, Message)
-    if not await drafts.exists(resident.id):
-        nothing = t.gettext("There is nothing to submit (already submitted or cancelled).")
-        after_commit(lambda: answer(query.answer(nothing, show_alert=True)))
-        return
-    draft = await drafts.load(resident.id)
-    submission = await desk.submit_opinion(session, resident, draft_text(draft), draft["key"])
-    ticket, group = submission.ticket, submission.group
-    text = t.gettext(
-        "Received. The reference number of your opinion or suggestion is <b>{number}</b>."
-    ).format(number=ticket.number)
-    if group is not None:
-        text += "\n" + t.gettext(
-            "Passed on to {group} of {station}. Progress will be reported here."
-        ).format(group=escape(name_in(t, group)), station=escape(name_in(t, group.station)))
-    else:
-        text += "\n" + t.gettext(
-            "Staff of the street working committee will assign it to the responsible "
-            "deputy group. Progress will be reported here."
-        )
-    text += "\n" + t.gettext("Please quote this number when asking about its progress.")
-    message = query.message
-
-    async def confirm() -> None:
-        # Only once committed: a number the resident is told always exists. If telling fails,
-        # the draft and its button stay: pressing again submits nothing twice (same key).
-        await edit(message, text)
-        await drafts.discard(resident.id)
-        await acknowledge(query)
-
-    after_commit(confirm)
-
-
-async def cancel_draft(
-    query: CallbackQuery,
-    drafts: DraftBook,
-    after_commit: AfterCommit,
-    resident: Resident,
-    t: Texts,
-) -> None:
-    assert isinstance(query.message, Message)
-    message = query.message
-
-    async def cancel() -> None:
-        await edit(message, t.gettext("Cancelled. Nothing was submitted."))
-        await drafts.discard(resident.id)
-        await acknowledge(query)
-
-    after_commit(cancel)
-
-
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(collect_opinion, F.text)
     router.message.register(unsupported)
     router.edited_message.register(take_edit, F.text)
     router.edited_message.register(edit_not_taken)
-    router.callback_query.register(submit_draft, DraftAction.filter(F.action == "submit"))
-    router.callback_query.register(cancel_draft, DraftAction.filter(F.action == "cancel"))
     return router

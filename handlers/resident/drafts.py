@@ -28,7 +28,7 @@ Draft = DraftData
 
 
 class DraftAction(CallbackData, prefix="draft"):
-    action: Literal["submit", "cancel"]
+    action: Literal["submit", "cancel", "continue", "restart"]
 
 
 def draft_keyboard(t: Texts) -> InlineKeyboardMarkup:

@@ -22,5 +22,8 @@ class Draft(Base):
     # [{"message_id": id, "text": text}], in the order sent
     parts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     prompt_id: Mapped[int | None]  # the bot's newest message offering to submit it
+    # Left alone for a day, then written to again: the first new part, while the resident is
+    # asked whether to go on with what came before it.
+    resumed_at: Mapped[int | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]  # the last part added or changed

@@ -9,6 +9,7 @@ HAIDE_GROUP_1 = -1001000000101
 HAIDE_GROUP_2 = -1001000000102
 WANG_JIANGUO = 7000000101
 ZHOU_MING = 7000000103  # a deputy, but of another group
+NOT_SURE = "其他或不确定"
 OPINION = "和祥社区3号楼门口的路灯坏了两个星期，晚上很黑，老人出门不安全。"
 ANSWER = "您好，已联系街道城管科，本周五前修好。"
 
@@ -35,8 +36,22 @@ async def submit(harness: Harness, resident: Any, *parts: str) -> dict[str, Any]
     for part in parts:
         await resident.send_text(part)
     prompt = await harness.bot_says(resident.id, f"已记下（共{len(parts)}条")
-    await harness.press(resident, prompt, "提交")
+    await press_submit(harness, resident, prompt)
     return await harness.bot_says(resident.id, "已收到。")
+
+
+async def press_submit(
+    harness: Harness,
+    resident: Any,
+    prompt: dict[str, Any],
+    topic: str = NOT_SURE,
+    submit: str = "提交",
+    question: str = "请选择意见建议的类别",
+) -> str:
+    """Press Submit under the prompt, then the topic asked for; the topic's press id."""
+    await harness.press(resident, prompt, submit)
+    asked = await harness.bot_says(resident.id, question, after=prompt["message_id"] - 1)
+    return await harness.press(resident, asked, topic)
 
 
 async def answer_to(harness: Harness, query_id: str) -> CallbackAnswer:
