@@ -101,6 +101,7 @@ def build_application(
         desk=desk,
         clock=clock,
         drafts=DraftBook(sessionmaker, clock),
+        inbound_settings=settings.inbound,
     )
     install_middlewares(dispatcher, sessionmaker, clock, catalogs, wakeup.publish, settings.inbound)
     inbound = Inbound(sessionmaker, dispatcher, bot, clock, settings.inbound)

@@ -1,10 +1,12 @@
-"""Residents (选民/群众): registration by their contact in a channel, language and area."""
+"""Residents (选民/群众): registration by their contact in a channel, language and area, and
+the tickets they follow."""
 
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import RecipientKind, Resident
+from storage.models import RecipientKind, Resident, Ticket, TicketEvent
 from storage.queries.contacts import mark_reachable, recipient_at, set_address
 
 
@@ -35,3 +37,36 @@ async def register_resident(
     if resident.display_name != display_name:
         resident.display_name = display_name
     return resident
+
+
+async def tickets_of(
+    session: AsyncSession, resident: Resident, offset: int, limit: int
+) -> tuple[list[Ticket], int]:
+    """A page of the resident's tickets, newest first, and how many they have in all."""
+    total = await session.scalar(
+        select(func.count()).select_from(Ticket).where(Ticket.resident_id == resident.id)
+    )
+    page = await session.scalars(
+        select(Ticket)
+        .where(Ticket.resident_id == resident.id)
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(page), total or 0
+
+
+async def ticket_of(session: AsyncSession, resident: Resident, ticket_id: int) -> Ticket | None:
+    """The ticket, if it is the resident's own; None for anyone else's."""
+    ticket = await session.get(Ticket, ticket_id)
+    return ticket if ticket is not None and ticket.resident_id == resident.id else None
+
+
+async def timeline_of(session: AsyncSession, ticket: Ticket) -> list[TicketEvent]:
+    return list(
+        await session.scalars(
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket.id)
+            .order_by(TicketEvent.at, TicketEvent.id)
+        )
+    )

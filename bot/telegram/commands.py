@@ -17,8 +17,11 @@ class ResidentCommand:
 
 RESIDENT_COMMANDS = (
     ResidentCommand("start", N_("Start")),
+    ResidentCommand("my", N_("My opinions and suggestions")),
     ResidentCommand("area", N_("Change your area")),
     ResidentCommand("language", N_("Change the language")),
+    ResidentCommand("privacy", N_("What is kept about you")),
+    ResidentCommand("forget", N_("Delete your personal data")),
     ResidentCommand("help", N_("Help")),
 )
 

@@ -3,7 +3,7 @@
 from aiogram import F, Router
 from aiogram.enums import ChatType
 
-from handlers.resident import area, draft, rating, start, submit
+from handlers.resident import area, draft, my_tickets, privacy, rating, start, submit
 
 
 def build_router() -> Router:
@@ -15,6 +15,8 @@ def build_router() -> Router:
     router.include_routers(
         rating.build_router(),
         area.build_router(),
+        my_tickets.build_router(),
+        privacy.build_router(),
         start.build_router(),
         submit.build_router(),
         draft.build_router(),
