@@ -144,7 +144,7 @@ async def test_a_short_flood_wait_delays_an_answer_instead_of_failing_it(harness
     await harness.bot_says(group.id, "已转达反映人（A-2026-000001）")
     harness.fake.fail_next("sendMessage", 429, retry_after=1, chat_id=resident.id)
     await resident.send_text("再补充一点：井盖也松了。")
-    await harness.bot_says(resident.id, "已记下（共1条")
+    await harness.bot_says(resident.id, "还是新的意见建议？")
     assert not any(APOLOGY in text for text in said(harness, resident.id))
     assert not any(APOLOGY in text for text in said(harness, group.id))
 

@@ -7,7 +7,7 @@ from typing import Any
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import select
 
-from storage.models import Resident
+from storage.models import Resident, Ticket, TicketStatus
 from tests.support.harness import Harness
 from tests.support.stories import (
     ANSWER,
@@ -90,3 +90,60 @@ async def test_a_button_of_someone_else_s_ticket_opens_nothing(harness: Harness)
     refused = await answer_to(harness, await other.press(message, "mine:1:0"))
     assert refused.text == "This is not one of your opinions or suggestions." and refused.show_alert
     assert not any("路灯" in m.get("text", "") for m in harness.fake.bot_messages(other.id))
+
+
+async def test_a_message_while_an_opinion_is_open_is_added_to_it_or_begins_a_new_one(
+    harness: Harness,
+):
+    resident = harness.fake.user(user_id=5505, first_name="小红", language_code="zh-hans")
+    group = harness.groups[HAIDE_GROUP_1]
+    await register_in_haide(harness, resident)
+    await submit(harness, resident, "第1条：路灯坏了。")
+    card = await card_in_group(harness, group.id, "A-2026-000001")
+    await resident.send_text("补充：井盖也松了。")
+    question = await harness.bot_says(resident.id, "还是新的意见建议？")
+    await harness.press(resident, question, "补充到A-2026-000001")
+    await harness.bot_says(
+        resident.id, "已补充到意见建议（A-2026-000001），并已告知办理的代表小组。"
+    )
+    notice = await harness.bot_says(group.id, "反映人对意见建议（A-2026-000001）补充如下：")
+    assert notice["text"].endswith("补充：井盖也松了。")
+    assert notice["message_id"] > card["message_id"]
+    await harness.outbox_settled()
+    # A deputy answering the addition answers the ticket.
+    await group.members[WANG_JIANGUO].send_text(ANSWER, chat=group, reply_to=notice["message_id"])
+    await harness.bot_says(resident.id, "王建国代表对您的意见建议（A-2026-000001）答复如下：")
+
+    await resident.send_text("另外，小区门口的垃圾桶满了。")
+    question = await harness.bot_says(resident.id, "还是新的意见建议？", after=notice["message_id"])
+    await harness.press(resident, question, "新的意见建议")
+    await harness.bot_says(resident.id, "已记下（共1条")
+    async with harness.app.sessionmaker() as session:
+        tickets = list(await session.scalars(select(Ticket)))
+        assert len(tickets) == 1 and tickets[0].text == "第1条：路灯坏了。"
+
+
+async def test_an_addition_in_english_and_a_closed_ticket_is_not_offered(harness: Harness):
+    resident = harness.fake.user(user_id=5506, first_name="Anna", language_code="en")
+    await resident.send_text("/start")
+    picker = await harness.bot_says(resident.id, "Which district do you live in?")
+    for place, question in (
+        ("Jiangbin District", "Please choose your street (township):"),
+        ("Haide Street", "Please choose your community (village):"),
+        ("Hexiang Community", "Your area: Hexiang Community"),
+    ):
+        await harness.press(resident, picker, place)
+        picker = await harness.bot_says(resident.id, question)
+    await more_opinions(harness, resident.id, 1)
+    await resident.send_text("One more thing: the drain.")
+    question = await harness.bot_says(resident.id, "or is it a new one?")
+    buttons = [b["text"] for row in question["reply_markup"]["inline_keyboard"] for b in row]
+    assert buttons == ["Add to A-2026-000001", "A new opinion or suggestion"]
+    async with harness.app.sessionmaker.begin() as session:
+        ticket = await session.scalar(select(Ticket))
+        assert ticket is not None
+        ticket.status = TicketStatus.CLOSED  # concluded meanwhile
+    answer = await answer_to(
+        harness, await harness.press(resident, question, "Add to A-2026-000001")
+    )
+    assert answer.text == "This cannot be added to: it is not yours, or no longer open."

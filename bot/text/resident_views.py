@@ -59,6 +59,8 @@ def event_words(t: Texts, event: TicketEvent, groups: Mapping[int, DeputyGroup])
         return t.gettext("you rated it: {rating}").format(
             rating=rating_label(t, Rating(detail["rating"]))
         )
+    if event.action == TimelineAction.ADDED:
+        return t.gettext("you added to it")
     if event.action == TimelineAction.EXTENDED:
         return t.gettext("the time to answer was extended")
     if event.action == TimelineAction.STATUS_CHANGED and detail.get("to"):

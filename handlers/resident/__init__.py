@@ -3,7 +3,16 @@
 from aiogram import F, Router
 from aiogram.enums import ChatType
 
-from handlers.resident import area, draft, my_tickets, privacy, rating, start, submit
+from handlers.resident import (
+    additions,
+    area,
+    draft,
+    my_tickets,
+    privacy,
+    rating,
+    start,
+    submit,
+)
 
 
 def build_router() -> Router:
@@ -15,6 +24,7 @@ def build_router() -> Router:
     router.include_routers(
         rating.build_router(),
         area.build_router(),
+        additions.build_router(),
         my_tickets.build_router(),
         privacy.build_router(),
         start.build_router(),

@@ -6,12 +6,14 @@ from aiogram.types import Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.additions import open_tickets_of
 from bot.core.drafts import DraftBook
 from bot.core.tickets import TicketDesk
 from bot.text.catalogs import Texts
 from bot.text.render import local_date
 from handlers.answers import answer
 from handlers.middlewares.transaction import AfterCommit
+from handlers.resident.additions import ask_where_it_belongs
 from handlers.resident.area import area_picker
 from handlers.resident.drafts import (
     DRAFT_LIMIT,
@@ -45,7 +47,15 @@ async def collect_opinion(
         after_commit(lambda: answer(message.answer(refusal, reply_markup=draft_keyboard(t))))
         return
     left_alone = drafts.left_alone(draft)
+    first = not draft["parts"]
     draft["parts"].append({"message_id": message.message_id, "text": message.text})
+    if (
+        first
+        and resident.area_id is not None
+        and (tickets := await open_tickets_of(session, resident))
+    ):
+        after_commit(lambda: ask_where_it_belongs(message, drafts, resident, t, draft, tickets))
+        return
     if left_alone and resident.area_id is not None:
         # Kept, new message and all; the resident says whether the old part still stands.
         draft["resumed_at"] = len(draft["parts"]) - 1

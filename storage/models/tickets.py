@@ -67,6 +67,7 @@ class TimelineAction(enum.StrEnum):
     RATING_ASKED = "rating_asked"
     RATED = "rated"  # an unsatisfied rating (the satisfied ones change the status)
     EXTENDED = "extended"
+    ADDED = "added"  # the resident added to it after submitting (the text is in `detail`)
     WARNED = "warned"
     OVERDUE = "overdue"
 

@@ -1,0 +1,52 @@
+"""What a resident writes about an opinion or suggestion already submitted (补充): kept on its
+timeline and passed to the deputy group in the ticket's thread."""
+
+from html import escape
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.tickets import TicketDesk
+from bot.core.timeline import Who, record
+from bot.core.workflow import OPEN
+from bot.text.catalogs import Texts
+from storage.models import Actor, DeputyGroup, Resident, Ticket, TimelineAction
+
+SHOWN = 5  # open tickets offered at most, newest first
+
+
+async def open_tickets_of(session: AsyncSession, resident: Resident) -> list[Ticket]:
+    return list(
+        await session.scalars(
+            select(Ticket)
+            .where(Ticket.resident_id == resident.id, Ticket.status.in_(OPEN))
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .limit(SHOWN)
+        )
+    )
+
+
+async def add_to_ticket(
+    session: AsyncSession, desk: TicketDesk, ticket: Ticket, resident: Resident, text: str
+) -> bool:
+    """Keep the addition and pass it to the ticket's group; False if the ticket is not the
+    resident's or no longer open."""
+    if ticket.resident_id != resident.id or ticket.status not in OPEN:
+        return False
+    record(
+        session,
+        ticket,
+        Who(Actor.RESIDENT, resident.id),
+        TimelineAction.ADDED,
+        desk.clock.now(),
+        text=text,
+    )
+    group = await session.get(DeputyGroup, ticket.deputy_group_id or 0)
+    if group is not None:
+
+        def wording(t: Texts, ticket: Ticket) -> str:
+            lead = t.gettext("The person who raised {number} adds:").format(number=ticket.number)
+            return f"{lead}\n{escape(text)}"
+
+        await desk.messages.tell_group(session, ticket, group, wording)
+    return True
