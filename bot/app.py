@@ -18,6 +18,7 @@ from bot.delivery.wakeup import OutboxWakeup
 from bot.settings import Settings
 from bot.telegram.channel import TelegramChannel
 from bot.telegram.dispatcher import build_bot, build_dispatcher
+from bot.telegram.flood import ResidentFlood
 from bot.telegram.inbound import Inbound
 from bot.telegram.limits import Limits, TelegramLimits, limits_storage
 from bot.text.catalogs import Catalogs
@@ -102,6 +103,10 @@ def build_application(
         clock=clock,
         drafts=DraftBook(sessionmaker, clock),
         inbound_settings=settings.inbound,
+        flood=ResidentFlood(
+            settings.inbound.resident_message_limit,
+            limits_storage(settings.storage.redis_url, key_prefix=f"{redis_prefix}:flood"),
+        ),
     )
     install_middlewares(dispatcher, sessionmaker, clock, catalogs, wakeup.publish, settings.inbound)
     inbound = Inbound(sessionmaker, dispatcher, bot, clock, settings.inbound)

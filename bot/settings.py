@@ -148,6 +148,11 @@ class InboundSettings(_Section):
     inbound_max_attempts: int = Field(default=5, ge=1, description="Attempts before failed.")
     inbound_retry_seconds: float = Field(default=1.0, ge=0, description="First retry's delay.")
     inbound_keep_days: float = Field(default=7.0, gt=0, description="Processed ones kept.")
+    resident_message_limit: str = Field(
+        default="20/minute",
+        pattern=r"^\d+ ?(/|per) ?(\d+ )?(second|minute|hour)s?$",
+        description="Messages a resident may send before being asked to slow down.",
+    )
 
 
 class SupervisionSettings(_Section):

@@ -7,6 +7,7 @@ from handlers.resident import (
     additions,
     area,
     draft,
+    flood,
     my_tickets,
     privacy,
     rating,
@@ -22,6 +23,7 @@ def build_router() -> Router:
     router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
     # Order matters: commands before the catch-all that collects a draft's text.
     router.include_routers(
+        flood.build_router(),
         rating.build_router(),
         area.build_router(),
         additions.build_router(),

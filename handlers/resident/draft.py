@@ -1,6 +1,8 @@
 """Opinions written as drafts, in one or several messages (submitting is in `submit`). Every
 answer goes out once the update's transaction is committed (`after_commit`)."""
 
+import unicodedata
+
 from aiogram import Bot, F, Router
 from aiogram.types import Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -26,6 +28,12 @@ from handlers.resident.drafts import (
 from storage.models import Resident
 
 
+def has_words(text: str) -> bool:
+    """True if the text holds a letter or a digit of any script (not only emoji, spaces,
+    punctuation or invisible characters)."""
+    return any(unicodedata.category(c)[0] in "LN" for c in text)
+
+
 async def collect_opinion(
     message: Message,
     bot: Bot,
@@ -37,6 +45,13 @@ async def collect_opinion(
     t: Texts,
 ) -> None:
     assert message.text is not None
+    if not has_words(message.text):
+        text = t.gettext(
+            "This message has no words in it (only emoji or spaces), so it was not kept. "
+            "Please describe your opinion or suggestion in words."
+        )
+        after_commit(lambda: answer(message.reply(text)))
+        return
     draft = await drafts.load(resident.id)
     # A first message is always taken (no Telegram message is longer than the limit).
     if draft["parts"] and draft_length(draft) + len(message.text) > DRAFT_LIMIT:

@@ -1,0 +1,39 @@
+"""A resident who sends faster than a person could is asked to slow down, once per window;
+what they sent meanwhile is not taken in, and they are told so. This router comes first."""
+
+from aiogram import Router
+from aiogram.filters import Filter
+from aiogram.types import Message
+
+from bot.telegram.flood import ResidentFlood
+from bot.text.catalogs import Texts
+from handlers.answers import answer
+from handlers.middlewares.transaction import AfterCommit
+from storage.models import Resident
+
+
+class TooFast(Filter):
+    async def __call__(self, message: Message, flood: ResidentFlood, resident: Resident) -> bool:
+        return not await flood.allow(resident.id)
+
+
+async def slow_down(
+    message: Message,
+    flood: ResidentFlood,
+    after_commit: AfterCommit,
+    resident: Resident,
+    t: Texts,
+) -> None:
+    if not await flood.first_refusal(resident.id):
+        return  # told already in this window
+    text = t.gettext(
+        "You are sending messages faster than they can be taken in. This message and those "
+        "of the next minute are not kept; please wait a minute, then send them again."
+    )
+    after_commit(lambda: answer(message.reply(text)))
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(slow_down, TooFast())
+    return router
