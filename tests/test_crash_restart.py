@@ -161,6 +161,11 @@ class Resident:
             self.missed.append("topic question")
             return False
         await self.press(question, "其他或不确定")
+        question = await self.says("是否向人大代表公开您的姓名", after=mark)
+        if question is None:
+            self.missed.append("name question")
+            return False
+        await self.press(question, "不公开，直接提交")
         confirmation = await self.says("已收到。", after=mark)
         if confirmation is None:
             self.missed.append("confirmation")

@@ -35,7 +35,8 @@ async def test_a_resident_submits_a_deputy_replies_and_the_resident_hears_back(h
     resident = fake.user(user_id=5001, first_name="小红", last_name="李", language_code="zh-hans")
     await register_in_haide(harness, resident)
 
-    confirmation = await submit(harness, resident, OPINION)
+    confirmation = await submit(harness, resident, OPINION, named=True)
+    assert "您的姓名已向人大代表公开。" in confirmation["text"]
     assert "您的意见建议编号为 A-2026-000001。" in confirmation["text"]
     assert "答复期限为2026年12月14日。" in confirmation["text"]  # 15 working days
     assert (
@@ -108,7 +109,14 @@ async def test_an_english_speaker_is_answered_in_english(harness: Harness):
     await resident.send_text("The bus stop on Liuhu Road has no shelter.")
     prompt = await harness.bot_says(resident.id, "Noted (1 message, ")
     await press_submit(
-        harness, resident, prompt, "Other / not sure", "Submit", "Please choose a topic"
+        harness,
+        resident,
+        prompt,
+        "Other / not sure",
+        "Submit",
+        "Please choose a topic",
+        "No, submit without my name",
+        "May the deputies see your name?",
     )
     confirmation = await harness.bot_says(resident.id, "Received.")
     assert (

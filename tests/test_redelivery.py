@@ -7,7 +7,14 @@ from bot.clock import FrozenClock
 from storage.models import InboundStatus, InboundUpdate, OutboxMessage, Ticket
 from storage.queries.inbound import claim_update
 from tests.support.harness import Harness
-from tests.support.stories import HAIDE_GROUP_1, NOT_SURE, OPINION, press_submit, register_in_haide
+from tests.support.stories import (
+    HAIDE_GROUP_1,
+    NAMELESS,
+    NOT_SURE,
+    OPINION,
+    press_submit,
+    register_in_haide,
+)
 
 
 async def test_a_redelivered_submit_does_not_make_a_second_ticket(harness: Harness):
@@ -50,7 +57,9 @@ async def test_pressing_submit_twice_makes_one_ticket(harness: Harness):
     await harness.press(resident, prompt, "提交")
     question = await harness.bot_says(resident.id, "请选择意见建议的类别")
     await harness.press(resident, question, NOT_SURE)
-    second = await harness.press(resident, question, NOT_SURE)
+    question = await harness.bot_says(resident.id, "是否向人大代表公开您的姓名")
+    await harness.press(resident, question, NAMELESS)
+    second = await harness.press(resident, question, NAMELESS)
     await harness.fake.wait_for(lambda: second in harness.fake.callback_answers)
     assert harness.fake.callback_answers[second].text == "没有待提交的内容（已提交或已取消）。"
     async with harness.app.sessionmaker() as session:

@@ -92,7 +92,16 @@ async def test_going_on_with_a_day_old_draft_keeps_it_whole_in_english(
     await harness.press(resident, question, "Go on with it")
     await harness.bot_says(resident.id, "You go on with what you wrote before.")
     prompt = await harness.bot_says(resident.id, "Noted (2 messages")
-    await press_submit(harness, resident, prompt, "Transport", "Submit", "Please choose a topic")
+    await press_submit(
+        harness,
+        resident,
+        prompt,
+        "Transport",
+        "Submit",
+        "Please choose a topic",
+        "No, submit without my name",
+        "May the deputies see your name?",
+    )
     confirmation = await harness.bot_says(resident.id, "Received.")
     assert "An answer is due by December " in confirmation["text"]
     async with harness.app.sessionmaker() as session:

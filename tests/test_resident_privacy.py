@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from storage.models import Contact, Draft, Resident, Ticket
 from tests.support.harness import Harness
-from tests.support.stories import register_in_haide, submit
+from tests.support.stories import HAIDE_GROUP_1, press_submit, register_in_haide, submit
 
 
 async def test_privacy_in_both_languages(harness: Harness):
@@ -24,7 +24,7 @@ async def test_forget_deletes_personal_data_and_keeps_the_tickets(harness: Harne
     await register_in_haide(harness, resident)
     await submit(harness, resident, "我家楼下的路灯坏了，我叫李小红，电话13800000000。")
     await resident.send_text("还没写完的内容")
-    await harness.bot_says(resident.id, "已记下（共1条")
+    await harness.bot_says(resident.id, "还是新的意见建议？")  # kept as a draft meanwhile
     await resident.send_text("/forget")
     question = await harness.bot_says(resident.id, "确定删除吗？")
     await harness.press(resident, question, "保留")
@@ -55,3 +55,46 @@ async def test_forget_deletes_personal_data_and_keeps_the_tickets(harness: Harne
     await harness.bot_says(resident.id, "请选择您所在的区（县）", after=done["message_id"])
     async with harness.app.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Resident)) == 2
+
+
+async def test_by_default_the_deputies_see_a_resident_of_the_community_not_the_name(
+    harness: Harness,
+):
+    resident = harness.fake.user(
+        user_id=5604, first_name="小红", last_name="李", language_code="zh"
+    )
+    await register_in_haide(harness, resident)
+    confirmation = await submit(harness, resident, "路灯坏了。")
+    assert "您的姓名未向人大代表公开。" in confirmation["text"]
+    card = await harness.bot_says(HAIDE_GROUP_1, "意见建议（A-2026-000001）")
+    assert "反映人：和祥社区居民\n" in card["text"] and "李小红" not in card["text"]
+    await resident.send_text("井盖松了。")
+    question = await harness.bot_says(resident.id, "还是新的意见建议？")
+    await harness.press(resident, question, "新的意见建议")
+    prompt = await harness.bot_says(resident.id, "已记下（共1条")
+    await press_submit(harness, resident, prompt, named="公开我的姓名")
+    card = await harness.bot_says(HAIDE_GROUP_1, "意见建议（A-2026-000002）")
+    assert "反映人：李小红\n" in card["text"]
+
+
+async def test_the_name_question_in_english(harness: Harness):
+    resident = harness.fake.user(user_id=5605, first_name="Anna", language_code="en")
+    await resident.send_text("/start")
+    picker = await harness.bot_says(resident.id, "Which district do you live in?")
+    for place, question in (
+        ("Jiangbin District", "Please choose your street (township):"),
+        ("Haide Street", "Please choose your community (village):"),
+        ("Hexiang Community", "Your area: Hexiang Community"),
+    ):
+        await harness.press(resident, picker, place)
+        picker = await harness.bot_says(resident.id, question)
+    await resident.send_text("The street light is broken.")
+    prompt = await harness.bot_says(resident.id, "Noted (1 message")
+    await harness.press(resident, prompt, "Submit")
+    topic = await harness.bot_says(resident.id, "Please choose a topic")
+    await harness.press(resident, topic, "Other / not sure")
+    question = await harness.bot_says(resident.id, "May the deputies see your name?")
+    assert "they see “a resident of Hexiang Community”" in question["text"]
+    await harness.press(resident, question, "Yes, show my name")
+    confirmation = await harness.bot_says(resident.id, "Received.")
+    assert "The deputies see your name." in confirmation["text"]

@@ -44,11 +44,12 @@ class TicketMessages:
         t = self.catalogs.get(None)
         resident = await session.get_one(Resident, ticket.resident_id)
         holder = await session.get(Deputy, ticket.holder_deputy_id or -1)
+        path = await area_path(session, ticket.area_id)
         text = render.ticket_card(
             t,
             ticket,
-            await area_path(session, ticket.area_id),
-            resident.display_name,
+            path,
+            resident.display_name if ticket.resident_named else render.a_resident_of(t, path),
             self.timezone,
             holder.name if holder else None,
         )

@@ -77,6 +77,7 @@ class TicketDesk:
         text: str,
         intake_key: str,
         category_id: int | None = None,
+        resident_named: bool = False,
     ) -> Submission:
         """Create, number and route a ticket, and queue its card for the deputy group.
         Submitting the same intake_key again returns the ticket made the first time."""
@@ -94,6 +95,7 @@ class TicketDesk:
             resident_id=resident.id,
             area_id=resident.area_id,
             category_id=category_id,
+            resident_named=resident_named,
             text=text,
             status=TicketStatus.AWAITING_TRIAGE,
             reroute_count=0,

@@ -42,6 +42,13 @@ def area_path_text(t: Texts, path: list[Area]) -> str:
     return ", ".join(reversed(parts)) if t.english else " ".join(parts)
 
 
+def a_resident_of(t: Texts, path: list[Area]) -> str:
+    """Who raised a ticket, for a resident who keeps their name from the deputies."""
+    if not path:
+        return t.gettext("a resident")
+    return t.gettext("a resident of {area}").format(area=name_in(t, path[-1]))
+
+
 def status_label(t: Texts, status: TicketStatus) -> str:
     labels = {
         TicketStatus.AWAITING_TRIAGE: t.gettext("awaiting assignment"),

@@ -15,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.drafts import DraftBook
 from bot.core.tickets import Submission, TicketDesk
 from bot.text.catalogs import Texts
-from bot.text.render import local_date, name_in
+from bot.text.render import a_resident_of, local_date, name_in
 from handlers.answers import acknowledge, answer, edit
 from handlers.middlewares.transaction import AfterCommit
 from handlers.resident.drafts import DraftAction, draft_text, prompt_to_submit
 from storage.models import Category, Resident
+from storage.queries.areas import area_path
 from storage.queries.categories import OTHER, active_categories
 
 
@@ -93,9 +94,52 @@ def confirmation(t: Texts, desk: TicketDesk, submission: Submission) -> str:
     return text + "\n" + t.gettext("Please quote this number when asking about its progress.")
 
 
-async def submit_draft(
+class SubmitAs(CallbackData, prefix="as"):
+    category_id: Annotated[int, Field(ge=0, le=2**63 - 1)]  # 0: other / not sure
+    named: bool  # the deputies may see the resident's name
+
+
+async def ask_name_shown(
     query: CallbackQuery,
     callback_data: TopicChoice,
+    drafts: DraftBook,
+    session: AsyncSession,
+    after_commit: AfterCommit,
+    resident: Resident,
+    t: Texts,
+) -> None:
+    """Before confirming: may the deputies see the resident's name? No, unless they say so."""
+    assert isinstance(query.message, Message)
+    if not await drafts.exists(resident.id):
+        nothing_to_submit(query, after_commit, t)
+        return
+    message = query.message
+    path = await area_path(session, resident.area_id)
+    question = t.gettext("May the deputies see your name? If not, they see “{anonymous}”.").format(
+        anonymous=escape(a_resident_of(t, path))
+    )
+    builder = InlineKeyboardBuilder()
+    chosen = callback_data.category_id
+    builder.button(
+        text=t.gettext("No, submit without my name"),
+        callback_data=SubmitAs(category_id=chosen, named=False),
+    )
+    builder.button(
+        text=t.gettext("Yes, show my name"), callback_data=SubmitAs(category_id=chosen, named=True)
+    )
+    builder.adjust(1)
+    keyboard = builder.as_markup()
+
+    async def ask() -> None:
+        await edit(message, question, keyboard)
+        await acknowledge(query)
+
+    after_commit(ask)
+
+
+async def submit_draft(
+    query: CallbackQuery,
+    callback_data: SubmitAs,
     drafts: DraftBook,
     session: AsyncSession,
     after_commit: AfterCommit,
@@ -114,9 +158,19 @@ async def submit_draft(
     )
     draft = await drafts.load(resident.id)
     submission = await desk.submit_opinion(
-        session, resident, draft_text(draft), draft["key"], category.id if category else None
+        session,
+        resident,
+        draft_text(draft),
+        draft["key"],
+        category.id if category else None,
+        resident_named=callback_data.named,
     )
     text = confirmation(t, desk, submission)
+    text += "\n" + (
+        t.gettext("The deputies see your name.")
+        if submission.ticket.resident_named
+        else t.gettext("The deputies do not see your name.")
+    )
     message = query.message
 
     async def confirm() -> None:
@@ -183,7 +237,8 @@ async def go_on(
 def build_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(ask_topic, DraftAction.filter(F.action == "submit"))
-    router.callback_query.register(submit_draft, TopicChoice.filter())
+    router.callback_query.register(ask_name_shown, TopicChoice.filter())
+    router.callback_query.register(submit_draft, SubmitAs.filter())
     router.callback_query.register(cancel_draft, DraftAction.filter(F.action == "cancel"))
     router.callback_query.register(go_on, DraftAction.filter(F.action.in_(("continue", "restart"))))
     return router

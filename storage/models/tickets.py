@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, enum_column
@@ -86,6 +86,8 @@ class Ticket(Base):
     deputy_group_id: Mapped[int | None] = mapped_column(ForeignKey("deputy_groups.id"), index=True)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     text: Mapped[str] = mapped_column(Text)
+    # The resident let the deputies see their name; otherwise the card says "a resident of …".
+    resident_named: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[TicketStatus] = mapped_column(enum_column(TicketStatus), index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

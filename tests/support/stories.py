@@ -10,6 +10,7 @@ HAIDE_GROUP_2 = -1001000000102
 WANG_JIANGUO = 7000000101
 ZHOU_MING = 7000000103  # a deputy, but of another group
 NOT_SURE = "其他或不确定"
+NAMELESS = "不公开，直接提交"
 OPINION = "和祥社区3号楼门口的路灯坏了两个星期，晚上很黑，老人出门不安全。"
 ANSWER = "您好，已联系街道城管科，本周五前修好。"
 
@@ -32,11 +33,13 @@ async def pick_hexiang(harness: Harness, resident: Any, picker: dict[str, Any]) 
     await harness.press(resident, picker, "和祥社区")
 
 
-async def submit(harness: Harness, resident: Any, *parts: str) -> dict[str, Any]:
+async def submit(
+    harness: Harness, resident: Any, *parts: str, named: bool = False
+) -> dict[str, Any]:
     for part in parts:
         await resident.send_text(part)
     prompt = await harness.bot_says(resident.id, f"已记下（共{len(parts)}条")
-    await press_submit(harness, resident, prompt)
+    await press_submit(harness, resident, prompt, named="公开我的姓名" if named else NAMELESS)
     return await harness.bot_says(resident.id, "已收到。")
 
 
@@ -47,11 +50,16 @@ async def press_submit(
     topic: str = NOT_SURE,
     submit: str = "提交",
     question: str = "请选择意见建议的类别",
+    named: str = "不公开，直接提交",
+    name_question: str = "是否向人大代表公开您的姓名",
 ) -> str:
-    """Press Submit under the prompt, then the topic asked for; the topic's press id."""
+    """Press Submit under the prompt, then the topic asked for, then whether the deputies may
+    see the name (by default not); the last press's id."""
     await harness.press(resident, prompt, submit)
     asked = await harness.bot_says(resident.id, question, after=prompt["message_id"] - 1)
-    return await harness.press(resident, asked, topic)
+    await harness.press(resident, asked, topic)
+    asked = await harness.bot_says(resident.id, name_question, after=prompt["message_id"] - 1)
+    return await harness.press(resident, asked, named)
 
 
 async def answer_to(harness: Harness, query_id: str) -> CallbackAnswer:

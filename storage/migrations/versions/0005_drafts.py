@@ -1,4 +1,5 @@
-"""drafts: an opinion not yet submitted, kept in the database instead of the FSM storage
+"""drafts: an opinion not yet submitted, kept in the database instead of the FSM storage;
+tickets.resident_named: whether the resident let the deputies see their name
 
 Revision ID: 0005_drafts
 Revises: 0004
@@ -35,6 +36,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("resident_id", name=op.f("pk_drafts")),
     )
 
+    with op.batch_alter_table("tickets") as tickets:
+        tickets.add_column(
+            sa.Column("resident_named", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("tickets") as tickets:
+        tickets.drop_column("resident_named")
     op.drop_table("drafts")
