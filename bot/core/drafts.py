@@ -1,9 +1,10 @@
 """Drafts: the opinion a resident is still writing, in the database, so that it survives a
 restart of the bot on every backend (the embedded SQLite one included).
 
-A draft is read as a copy and saved whole, each in its own short transaction, by the front
-door once the resident has been answered: an update that fails half-way leaves the draft as
-it was, so sending the message again does not add it twice."""
+A draft is read as a copy in the update's own transaction (no second connection is taken while
+it is held), and saved whole in a short transaction of its own, by the front door once the
+resident has been answered: an update that fails half-way leaves the draft as it was, so
+sending the message again does not add it twice."""
 
 import copy
 from datetime import datetime, timedelta
@@ -32,29 +33,27 @@ class DraftBook:
         self.sessionmaker = sessionmaker
         self.clock = clock
 
-    async def load(self, resident_id: int) -> DraftData:
+    async def load(self, session: AsyncSession, resident_id: int) -> DraftData:
         """A copy of the resident's draft, or a new empty one with its own key."""
-        async with self.sessionmaker() as session:
-            row = await session.get(Draft, resident_id)
-            if row is None:
-                return {
-                    "key": uuid4().hex,
-                    "parts": [],
-                    "prompt_id": None,
-                    "resumed_at": None,
-                    "updated_at": None,
-                }
+        row = await session.get(Draft, resident_id, populate_existing=True)
+        if row is None:
             return {
-                "key": row.intake_key,
-                "parts": copy.deepcopy(row.parts),
-                "prompt_id": row.prompt_id,
-                "resumed_at": row.resumed_at,
-                "updated_at": row.updated_at,
+                "key": uuid4().hex,
+                "parts": [],
+                "prompt_id": None,
+                "resumed_at": None,
+                "updated_at": None,
             }
+        return {
+            "key": row.intake_key,
+            "parts": copy.deepcopy(row.parts),
+            "prompt_id": row.prompt_id,
+            "resumed_at": row.resumed_at,
+            "updated_at": row.updated_at,
+        }
 
-    async def exists(self, resident_id: int) -> bool:
-        async with self.sessionmaker() as session:
-            return await session.get(Draft, resident_id) is not None
+    async def exists(self, session: AsyncSession, resident_id: int) -> bool:
+        return await session.get(Draft, resident_id, populate_existing=True) is not None
 
     async def save(self, resident_id: int, draft: DraftData) -> None:
         """Keep the draft as it is now, whole."""

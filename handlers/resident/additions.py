@@ -68,7 +68,7 @@ async def belongs_to(
 ) -> None:
     assert isinstance(query.message, Message)
     message = query.message
-    draft = await drafts.load(resident.id)
+    draft = await drafts.load(session, resident.id)
     if not draft["parts"]:
         nothing = t.gettext("There is nothing to submit (already submitted or cancelled).")
         after_commit(lambda: answer(query.answer(nothing, show_alert=True)))

@@ -97,7 +97,7 @@ async def choose_area(
     chosen = t.gettext("Your area: {area}.").format(
         area=escape(area_path_text(t, await area_path(session, area.id)))
     )
-    draft = await drafts.load(resident.id)
+    draft = await drafts.load(session, resident.id)
     write_now = t.gettext(
         "Now please write your opinion or suggestion. You can send it in several "
         "messages, then press “Submit”."

@@ -52,7 +52,7 @@ async def collect_opinion(
         )
         after_commit(lambda: answer(message.reply(text)))
         return
-    draft = await drafts.load(resident.id)
+    draft = await drafts.load(session, resident.id)
     # A first message is always taken (no Telegram message is longer than the limit).
     if draft["parts"] and draft_length(draft) + len(message.text) > DRAFT_LIMIT:
         refusal = t.gettext(
@@ -123,13 +123,14 @@ async def take_edit(
     message: Message,
     bot: Bot,
     drafts: DraftBook,
+    session: AsyncSession,
     after_commit: AfterCommit,
     resident: Resident,
     t: Texts,
 ) -> None:
     """A resident edited a message of their draft: the draft takes the new text."""
     assert message.text is not None
-    draft = await drafts.load(resident.id)
+    draft = await drafts.load(session, resident.id)
     part = part_of(draft, message.message_id)
     if part is None:
         after_commit(lambda: answer(message.reply(edit_not_taken_text(t))))

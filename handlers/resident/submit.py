@@ -59,7 +59,7 @@ async def ask_topic(
     t: Texts,
 ) -> None:
     assert isinstance(query.message, Message)
-    if not await drafts.exists(resident.id):
+    if not await drafts.exists(session, resident.id):
         nothing_to_submit(query, after_commit, t)
         return
     message = query.message
@@ -110,7 +110,7 @@ async def ask_name_shown(
 ) -> None:
     """Before confirming: may the deputies see the resident's name? No, unless they say so."""
     assert isinstance(query.message, Message)
-    if not await drafts.exists(resident.id):
+    if not await drafts.exists(session, resident.id):
         nothing_to_submit(query, after_commit, t)
         return
     message = query.message
@@ -148,7 +148,7 @@ async def submit_draft(
     t: Texts,
 ) -> None:
     assert isinstance(query.message, Message)
-    if not await drafts.exists(resident.id):
+    if not await drafts.exists(session, resident.id):
         nothing_to_submit(query, after_commit, t)
         return
     category = (
@@ -156,7 +156,7 @@ async def submit_draft(
         if callback_data.category_id
         else None
     )
-    draft = await drafts.load(resident.id)
+    draft = await drafts.load(session, resident.id)
     submission = await desk.submit_opinion(
         session,
         resident,
@@ -206,6 +206,7 @@ async def go_on(
     callback_data: DraftAction,
     bot: Bot,
     drafts: DraftBook,
+    session: AsyncSession,
     after_commit: AfterCommit,
     resident: Resident,
     t: Texts,
@@ -214,7 +215,7 @@ async def go_on(
     ("restart")."""
     assert isinstance(query.message, Message)
     message = query.message
-    draft = await drafts.load(resident.id)
+    draft = await drafts.load(session, resident.id)
     since = draft.get("resumed_at")
     if not draft["parts"] or since is None:
         nothing_to_submit(query, after_commit, t)
