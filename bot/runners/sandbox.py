@@ -8,6 +8,7 @@ ahead; nothing in the bot knows it is in a sandbox.
 
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -49,7 +50,8 @@ class Sandbox:
     page_url: str
     world: SandboxWorld
     clock: MovableClock
-    stop: Callable[[], Awaitable[None]]
+    stop: Callable[[], Awaitable[None]]  # stops and waits until everything is closed
+    stopping: asyncio.Event  # set it to have the polling end (what SIGINT and SIGTERM do)
 
 
 def group_specs(directory: DirectoryFile) -> list[GroupSpec]:
@@ -100,7 +102,7 @@ async def start_sandbox(
     port: int = 8080,
     database: Path = DATABASE_FILE,
     *,
-    handle_signals: bool = True,
+    handle_signals: bool = False,
 ) -> tuple[Sandbox, asyncio.Task[None]]:
     """Start everything; returns the sandbox and the task that polls until it is stopped."""
     clock = MovableClock()
@@ -132,7 +134,8 @@ async def start_sandbox(
         await app.close()
         await fake.stop()
 
-    return Sandbox(f"http://{host}:{bound_port}/", world, clock, stop), polling
+    page_url = f"http://{host}:{bound_port}/"
+    return Sandbox(page_url, world, clock, stop, app.inbound.stopping), polling
 
 
 def run_sandbox(settings: Settings, host: str, port: int) -> int:
@@ -142,6 +145,9 @@ def run_sandbox(settings: Settings, host: str, port: int) -> int:
 
     async def serve() -> None:
         sandbox, polling = await start_sandbox(settings, host, port)
+        loop = asyncio.get_running_loop()
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(stop_signal, sandbox.stopping.set)
         print(
             f"Sandbox ready: open {sandbox.page_url} in a browser (Ctrl-C stops it). "
             "No message goes to Telegram.",

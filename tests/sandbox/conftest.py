@@ -12,8 +12,6 @@ from bot.settings import Settings
 
 @pytest.fixture
 async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    running, _ = await start_sandbox(
-        Settings(), "127.0.0.1", 0, tmp_path / "sandbox.sqlite3", handle_signals=False
-    )
+    running, _ = await start_sandbox(Settings(), "127.0.0.1", 0, tmp_path / "sandbox.sqlite3")
     yield running
     await running.stop()
