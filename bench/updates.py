@@ -55,6 +55,7 @@ UNLIMITED = {  # the fake enforces no limits here: this is about handling update
     "TELEGRAM_LIMIT_GROUP": "100000/minute",
 }
 WAIT = 600.0
+BOT = os.environ.get("BENCH_BOT", "bot run").split()  # the module (and arguments) of our bot
 
 
 def rate(sent: list[Sent]) -> float | None:
@@ -171,7 +172,7 @@ async def ours(args: argparse.Namespace, database: Database, log: Path) -> dict[
         "AUTO_MIGRATE": "false",
         **UNLIMITED,
     }
-    bot = BotProcess(["bot", "run"], env, log)
+    bot = BotProcess(BOT, env, log)
     figures: dict[str, Any] = {"backend": database.label}
     try:
         await started(fake, bot)
