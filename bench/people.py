@@ -33,13 +33,9 @@ class Resident:
         self.turn = asyncio.Lock()
 
     async def converse(self, messages: int) -> None:
-        """start → language → district → street → community → messages → submit."""
+        """start (greeted in Chinese) → district → street → community → messages → submit."""
         fake, chat = self.fake, self.user.id
-        sent = await fake.write(self.user, "/start", "请选择语言")
-        greeting = await fake.says(chat, "请选择语言", sent.at)
-        sent = await fake.press(
-            self.user, chat, greeting["message_id"], "简体中文", "请选择您所在的区"
-        )
+        sent = await fake.write(self.user, "/start", "请选择您所在的区")
         district, street, _ = self.path
         prompts = ["请选择您所在的街道", "请选择您所在的社区", f"您所在的区域：{district} {street}"]
         picker = await fake.says(chat, "请选择您所在的区", sent.at)
@@ -60,10 +56,15 @@ class Resident:
     async def submit(self) -> None:
         assert self.last is not None
         prompt = await self.fake.says(self.user.id, self.last.marker, self.last.at)
-        sent = await self.fake.press(
-            self.user, self.user.id, prompt["message_id"], "提交", "已收到。"
-        )
-        await self.fake.says(self.user.id, "已收到。", sent.at)
+        # Submit, then the topic ("other / not sure"), then the name kept from the deputies.
+        message_id, chat = prompt["message_id"], self.user.id
+        for label, next_marker in (
+            ("提交", "请选择意见建议的类别"),
+            ("其他或不确定", "是否向人大代表公开您的姓名"),
+            ("不公开，直接提交", "已收到。"),
+        ):
+            sent = await self.fake.press(self.user, chat, message_id, label, next_marker)
+            await self.fake.says(chat, next_marker, sent.at)
         self.written = 0
 
     async def paced_turn(self) -> None:

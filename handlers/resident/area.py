@@ -3,7 +3,7 @@
 from html import escape
 from typing import Annotated
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -12,6 +12,7 @@ from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.drafts import DraftBook
+from bot.core.locations import any_boundary, area_at
 from bot.text.catalogs import Texts
 from bot.text.render import area_path_text, name_in
 from handlers.answers import acknowledge, answer, edit, reported
@@ -42,7 +43,12 @@ async def area_picker(
         builder.button(text=name_in(t, area), callback_data=AreaChoice(area_id=area.id))
     builder.adjust(2)
     if parent is None:
-        return t.gettext("Which district do you live in?"), builder.as_markup()
+        question = t.gettext("Which district do you live in?")
+        if await any_boundary(session):
+            question += "\n" + t.gettext(
+                "Or send your location (📎 → Location) and your area is found from it."
+            )
+        return question, builder.as_markup()
     builder.row(
         *InlineKeyboardBuilder()
         .button(
@@ -98,10 +104,7 @@ async def choose_area(
         area=escape(area_path_text(t, await area_path(session, area.id)))
     )
     draft = await drafts.load(session, resident.id)
-    write_now = t.gettext(
-        "Now please write your opinion or suggestion. You can send it in several "
-        "messages, then press “Submit”."
-    )
+    write_now = write_now_text(t)
 
     async def tell() -> None:
         await acknowledge(query)
@@ -116,8 +119,60 @@ async def choose_area(
     after_commit(reported(tell, f"resident {resident.id}'s area"))
 
 
+async def located(
+    message: Message,
+    bot: Bot,
+    drafts: DraftBook,
+    session: AsyncSession,
+    after_commit: AfterCommit,
+    resident: Resident,
+    t: Texts,
+) -> None:
+    """A shared location: the area whose boundary holds it becomes the resident's, if they
+    have none yet; otherwise they are offered it. Outside every area: the buttons."""
+    assert message.location is not None
+    area = await area_at(session, message.location.longitude, message.location.latitude)
+    if area is None:
+        text, keyboard = await area_picker(session, t, None)
+        outside = t.gettext(
+            "This place is outside the areas served here. Please choose your area with the buttons."
+        )
+        after_commit(lambda: answer(message.reply(f"{outside}\n\n{text}", reply_markup=keyboard)))
+        return
+    path = escape(area_path_text(t, await area_path(session, area.id)))
+    if resident.area_id is not None and resident.area_id != area.id:
+        offer = t.gettext("This place is in {area}.").format(area=path)
+        builder = InlineKeyboardBuilder()
+        builder.button(
+            text=t.gettext("Make it my area"), callback_data=AreaChoice(area_id=area.id, pick=True)
+        )
+        keyboard = builder.as_markup()
+        after_commit(lambda: answer(message.reply(offer, reply_markup=keyboard)))
+        return
+    resident.area_id = area.id
+    chosen = t.gettext("Your area: {area}.").format(area=path)
+    draft = await drafts.load(session, resident.id)
+
+    async def tell() -> None:
+        if draft["parts"]:
+            await answer(message.reply(chosen))
+            await prompt_to_submit(bot, message, drafts, resident.id, t, draft)
+        else:
+            await answer(message.reply(chosen + "\n\n" + write_now_text(t)))
+
+    after_commit(reported(tell, f"resident {resident.id}'s area from a location"))
+
+
+def write_now_text(t: Texts) -> str:
+    return t.gettext(
+        "Now please write your opinion or suggestion. You can send it in several "
+        "messages, then press “Submit”."
+    )
+
+
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(ask_area, Command("area"))
+    router.message.register(located, F.location)
     router.callback_query.register(choose_area, AreaChoice.filter())
     return router

@@ -2,8 +2,19 @@
 
 import enum
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, enum_column
@@ -30,6 +41,9 @@ class Area(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     # Entries removed from the directory file stay, inactive: history keeps its names.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A GeoJSON Polygon or MultiPolygon (longitude, latitude): a shared location inside it is
+    # in this area.
+    boundary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     parent: Mapped["Area | None"] = relationship(remote_side=[id])
 

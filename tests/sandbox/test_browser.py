@@ -74,7 +74,9 @@ async def press(page: Page, chat: str, containing: str, label: str) -> None:
     await message.locator(".inline-keyboard").get_by_role("button", name=label, exact=True).click()
 
 
-async def submit_opinion(page: Page, *parts: str) -> str:
+async def submit_opinion(page: Page, *parts: str, beside_open: bool = False) -> str:
+    """Write, submit, choose "other / not sure" and keep the name from the deputies; with
+    another opinion still open, first say that this one is new."""
     receipts = page.get_by_test_id("resident-chat").locator(
         ".message.incoming", has_text="已收到。"
     )
@@ -82,7 +84,11 @@ async def submit_opinion(page: Page, *parts: str) -> str:
     for part in parts:
         await page.get_by_test_id("resident-input").fill(part)
         await page.get_by_test_id("resident-send").click()
+    if beside_open:
+        await press(page, "resident-chat", "还是新的意见建议？", "新的意见建议")
     await press(page, "resident-chat", "已记下", "提交")
+    await press(page, "resident-chat", "请选择意见建议的类别", "其他或不确定")
+    await press(page, "resident-chat", "是否向人大代表公开您的姓名", "不公开，直接提交")
     await expect(receipts).to_have_count(before + 1)
     received = receipts.last
     number = re.search(r"A-\d{4}-\d{6}", await received.inner_text())
@@ -103,7 +109,7 @@ async def test_both_sides_of_the_loop_in_the_browser(page: Page, sandbox: Sandbo
     resident = "resident-chat"
     await page.get_by_test_id("resident-input").fill("/start")
     await page.get_by_test_id("resident-send").click()
-    await press(page, resident, "请选择语言", "简体中文")
+    await expect(bot_message(page, resident, "您好！")).to_be_visible()
     for step, place in (
         ("区（县）", "江滨区"),
         ("街道（乡镇）", "海德街道"),

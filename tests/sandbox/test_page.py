@@ -49,13 +49,15 @@ async def test_a_resident_writes_and_the_bot_answers_in_the_feed(sandbox: Sandbo
             sent = await response.json()
         assert sent["text"] == "/start"
         fake = sandbox.world.fake
-        await fake.wait_for(lambda: len(fake.bot_messages(resident.id)) > 0)
+        # The greeting, in English without asking, then the question of the area.
+        await fake.wait_for(lambda: len(fake.bot_messages(resident.id)) == 2)
         async with http.get(url) as response:
             chat = await response.json()
-    greeting = chat["messages"][-1]
+    greeting = chat["messages"][-2]
     assert greeting["from"]["id"] == fake.bot.id
+    assert greeting["text"].startswith("Hello, ")
     buttons = [b["text"] for row in greeting["reply_markup"]["inline_keyboard"] for b in row]
-    assert "English" in buttons
+    assert buttons == ["简体中文"]  # the one small button: the other language
     assert chat["number"] == fake.feed.last_number
     assert chat["topics"] == []
 

@@ -5,10 +5,12 @@ checked first and every problem is reported with its line and key."""
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.core.directory.boundaries import boundary_problems
 from storage.models import (
     AreaKind,
 )
@@ -97,6 +99,8 @@ class DirectoryFile(BaseModel):
     routing: list[RoutingEntry] = []
     deadlines: dict[str, DeadlineEntry] = {}  # "default" or a category's code
     calendar: list[CalendarEntry] = []
+    # An area's code → its boundary, a GeoJSON Polygon or MultiPolygon (longitude, latitude)
+    boundaries: dict[str, dict[str, Any]] = {}
 
 
 class DirectoryError(Exception):
@@ -167,6 +171,7 @@ def walk_areas(
 def _reference_problems(directory: DirectoryFile) -> Iterator[tuple[Loc, str]]:
     yield from _supervision_problems(directory)
     area_codes = {area.code for _, area, _ in walk_areas(directory.areas)}
+    yield from boundary_problems(directory.boundaries, area_codes)
     yield from _duplicates(((loc, a.code) for loc, a, _ in walk_areas(directory.areas)), "code")
     for kind in ("stations", "deputy_groups", "deputies", "categories"):
         entries = getattr(directory, kind)

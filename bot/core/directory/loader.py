@@ -62,6 +62,7 @@ async def load_directory(session: AsyncSession, directory: DirectoryFile) -> Loa
             parent_id=areas[parent.code].id if parent else None,
             contact=_Contact(RecipientKind.STAFF_CHAT, entry.staff_chat_id),
             position=position,
+            boundary=directory.boundaries.get(entry.code),
         )
     stations = await loader.existing(Station)
     for entry in directory.stations:

@@ -1,5 +1,6 @@
 """drafts: an opinion not yet submitted, kept in the database instead of the FSM storage;
-tickets.resident_named: whether the resident let the deputies see their name
+tickets.resident_named: whether the resident let the deputies see their name;
+areas.boundary: a GeoJSON polygon, to match a shared location to its area
 
 Revision ID: 0005_drafts
 Revises: 0004
@@ -36,6 +37,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("resident_id", name=op.f("pk_drafts")),
     )
 
+    with op.batch_alter_table("areas") as areas:
+        areas.add_column(sa.Column("boundary", sa.JSON(), nullable=True))
     with op.batch_alter_table("tickets") as tickets:
         tickets.add_column(
             sa.Column("resident_named", sa.Boolean(), server_default=sa.false(), nullable=False)
@@ -45,4 +48,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("tickets") as tickets:
         tickets.drop_column("resident_named")
+    with op.batch_alter_table("areas") as areas:
+        areas.drop_column("boundary")
     op.drop_table("drafts")

@@ -1,0 +1,35 @@
+"""Areas' boundaries: GeoJSON polygons (longitude, latitude) in the directory file, checked
+with shapely, so that a shared location can be matched to the area that contains it."""
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from shapely.errors import GEOSException
+from shapely.geometry import shape
+from shapely.validation import explain_validity
+
+POLYGONS = ("Polygon", "MultiPolygon")
+
+
+def boundary_problems(
+    boundaries: Mapping[str, dict[str, Any]], area_codes: set[str]
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    for code, geometry in boundaries.items():
+        loc = ("boundaries", code)
+        if code not in area_codes:
+            yield loc, f"no area has the code '{code}'"
+            continue
+        if not isinstance(geometry, dict) or geometry.get("type") not in POLYGONS:
+            yield loc, "a boundary is a GeoJSON Polygon or MultiPolygon"
+            continue
+        try:
+            polygon = shape(geometry)
+        except (GEOSException, ValueError, TypeError, IndexError, KeyError) as error:
+            yield loc, f"not a GeoJSON geometry: {error}"
+            continue
+        if polygon.is_empty or not polygon.is_valid:
+            yield loc, f"not a valid polygon: {explain_validity(polygon)}"
+            continue
+        min_x, min_y, max_x, max_y = polygon.bounds
+        if not (-180 <= min_x <= max_x <= 180 and -90 <= min_y <= max_y <= 90):
+            yield loc, "coordinates are longitude, latitude (in degrees)"
