@@ -39,7 +39,13 @@ if not CHROMIUM.exists():
         pytest.fail(f"CI=true but {reason}", pytrace=False)
     pytest.skip(reason, allow_module_level=True)
 
+from aiogram import Bot  # noqa: E402
+from aiogram.client.session.aiohttp import AiohttpSession  # noqa: E402
+from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
+from aiogram.types import BufferedInputFile, KeyboardButton, ReplyKeyboardMarkup  # noqa: E402
 from playwright.async_api import Page, async_playwright, expect  # noqa: E402
+
+from bot.sandbox.world import BOT_TOKEN  # noqa: E402
 
 expect.set_options(timeout=WAIT_MS)
 
@@ -161,3 +167,47 @@ async def test_both_sides_of_the_loop_in_the_browser(page: Page, sandbox: Sandbo
     await expect(overdue).to_contain_text("请尽快受理。")
     await overdue.scroll_into_view_if_needed()
     await shot(page, "05-deadline-passed")
+
+
+async def test_the_page_draws_what_the_bot_sends_as_telegram_would(page: Page, sandbox: Sandbox):
+    """Whatever the bot sends is drawn from the Bot API's own objects: formatting from the
+    entities, photos and documents, a reply keyboard whose location button shares a point."""
+    resident = sandbox.world.residents[0]
+    async with Bot(
+        BOT_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(sandbox.api_url))
+    ) as bot:
+        await bot.send_message(
+            resident.id,
+            '<b>粗体</b> <i>斜体</i> <a href="https://example.org/">链接</a> <code>代码</code>'
+            " &lt;不是标签&gt;",
+            parse_mode="HTML",
+            reply_markup=ReplyKeyboardMarkup(
+                keyboard=[[KeyboardButton(text="发送位置", request_location=True)]],
+                resize_keyboard=True,
+            ),
+        )
+        await bot.send_photo(
+            resident.id, BufferedInputFile(tiny_png(20, 10), "photo.png"), caption="照片说明"
+        )
+        await bot.send_document(resident.id, BufferedInputFile(b"%PDF-1.4", "通知.pdf"))
+    chat = page.get_by_test_id("resident-chat")
+    formatted = chat.locator(".message.incoming", has_text="粗体").last
+    await expect(formatted.locator("b")).to_have_text("粗体")
+    await expect(formatted.locator("i")).to_have_text("斜体")
+    await expect(formatted.locator("a")).to_have_attribute("href", "https://example.org/")
+    await expect(formatted.locator("code")).to_have_text("代码")
+    await expect(formatted).to_contain_text("<不是标签>")
+    photo = chat.locator(".message.incoming", has_text="照片说明").last
+    await expect(photo.locator("img.photo")).to_be_visible()
+    await expect(chat.locator(".message.incoming a.document")).to_contain_text("通知.pdf")
+
+    await page.get_by_test_id("resident-keyboard").get_by_role("button", name="发送位置").click()
+    picker = page.get_by_test_id("location-picker")
+    await expect(picker).to_be_visible()
+    await picker.get_by_label("纬度").fill("30.21")
+    await picker.get_by_label("经度").fill("120.21")
+    await picker.get_by_role("button", name="发送位置").click()
+    await expect(chat.locator(".message.outgoing .location").last).to_contain_text(
+        "30.21000, 120.21000"
+    )
+    await shot(page, "06-formatting-media-keyboard")
