@@ -60,8 +60,11 @@ async def page(sandbox: Sandbox) -> AsyncIterator[Page]:
         page = await context.new_page()
         await page.goto(sandbox.page_url)
         await expect(page.locator("body[data-ready=true]")).to_be_attached()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
         yield page
         await browser.close()
+    assert errors == [], "the page's script failed"
 
 
 async def shot(page: Page, name: str) -> None:
@@ -211,3 +214,30 @@ async def test_the_page_draws_what_the_bot_sends_as_telegram_would(page: Page, s
         "30.21000, 120.21000"
     )
     await shot(page, "06-formatting-media-keyboard")
+
+
+async def test_a_forum_group_shows_its_topics_and_a_deputy_writes_in_one(
+    page: Page, sandbox: Sandbox
+):
+    forum = -1001000000102  # 海德街道第二代表小组, a forum in the sandbox
+    async with Bot(
+        BOT_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(sandbox.api_url))
+    ) as bot:
+        await page.get_by_test_id("group").select_option(str(forum))
+        topic = await bot.create_forum_topic(forum, "意见建议（A-2026-000009）")
+        await bot.send_message(forum, "话题里的卡片", message_thread_id=topic.message_thread_id)
+        await bot.send_message(forum, "综合话题里的消息")
+    topics = page.get_by_test_id("topic")
+    await expect(topics.locator("option")).to_have_count(2)  # 综合 and the new topic
+    await topics.select_option(str(topic.message_thread_id))
+    chat = page.get_by_test_id("group-chat")
+    await expect(chat).to_contain_text("话题里的卡片")
+    await expect(chat).not_to_contain_text("综合话题里的消息")
+    await expect(chat.locator(".message.service")).to_contain_text("已创建话题：意见建议")
+    await page.get_by_test_id("group-input").fill("收到，本周内走访。")
+    await page.get_by_test_id("group-send").click()
+    await expect(chat.locator(".message.outgoing")).to_contain_text("收到，本周内走访。")
+    written = sandbox.world.fake.messages(forum, topic.message_thread_id)[-1]
+    assert written["text"] == "收到，本周内走访。"
+    assert written["from"]["first_name"] == "周明"
+    await shot(page, "07-forum-topic")
