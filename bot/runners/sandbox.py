@@ -48,6 +48,7 @@ class Sandbox:
     """A running sandbox: where the page is, and how to stop it."""
 
     page_url: str
+    api_url: str  # the fake Bot API's base URL
     world: SandboxWorld
     clock: MovableClock
     stop: Callable[[], Awaitable[None]]  # stops and waits until everything is closed
@@ -135,7 +136,7 @@ async def start_sandbox(
         await fake.stop()
 
     page_url = f"http://{host}:{bound_port}/"
-    return Sandbox(page_url, world, clock, stop, app.inbound.stopping), polling
+    return Sandbox(page_url, api_url, world, clock, stop, app.inbound.stopping), polling
 
 
 def run_sandbox(settings: Settings, host: str, port: int) -> int:

@@ -7,9 +7,10 @@ few chosen ones kept under docs/). Without chromium the tests are skipped, sayin
 it; with CI=true they fail instead.
 """
 
+import asyncio
 import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,13 @@ if not CHROMIUM.exists():
         pytest.fail(f"CI=true but {reason}", pytrace=False)
     pytest.skip(reason, allow_module_level=True)
 
-from playwright.async_api import Page, async_playwright, expect  # noqa: E402
+from aiogram import Bot  # noqa: E402
+from aiogram.client.session.aiohttp import AiohttpSession  # noqa: E402
+from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
+from aiogram.types import BufferedInputFile, KeyboardButton, ReplyKeyboardMarkup  # noqa: E402
+from playwright.async_api import Locator, Page, async_playwright, expect  # noqa: E402
+
+from bot.sandbox.world import BOT_TOKEN  # noqa: E402
 
 expect.set_options(timeout=WAIT_MS)
 
@@ -54,8 +61,11 @@ async def page(sandbox: Sandbox) -> AsyncIterator[Page]:
         page = await context.new_page()
         await page.goto(sandbox.page_url)
         await expect(page.locator("body[data-ready=true]")).to_be_attached()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
         yield page
         await browser.close()
+    assert errors == [], "the page's script failed"
 
 
 async def shot(page: Page, name: str) -> None:
@@ -74,26 +84,48 @@ async def press(page: Page, chat: str, containing: str, label: str) -> None:
     await message.locator(".inline-keyboard").get_by_role("button", name=label, exact=True).click()
 
 
-async def submit_opinion(page: Page, *parts: str, beside_open: bool = False) -> str:
-    """Write, submit, choose "other / not sure" and keep the name from the deputies; with
-    another opinion still open, first say that this one is new."""
-    receipts = page.get_by_test_id("resident-chat").locator(
-        ".message.incoming", has_text="已收到。"
-    )
+# Questions the bot may ask on the way (depending on its version), and the answer a resident
+# in a hurry gives.
+ON_THE_WAY = {
+    "请选择语言": "简体中文",
+    "请选择意见建议的类别": "其他或不确定",
+    "是否向人大代表公开您的姓名": "不公开，直接提交",
+}
+
+
+async def go_on_until(page: Page, arrived: Callable[[], Awaitable[bool]]) -> None:
+    """Answer each question of ON_THE_WAY the bot newly asks, until `arrived()`."""
+    chat = page.get_by_test_id("resident-chat")
+    asked = {q: chat.locator(".message.incoming", has_text=q) for q in ON_THE_WAY}
+    seen = {question: await questions.count() for question, questions in asked.items()}
+    async with asyncio.timeout(WAIT_MS / 1000):
+        while not await arrived():
+            for question, questions in asked.items():
+                if await questions.count() > seen[question]:
+                    seen[question] += 1
+                    keyboard = questions.last.locator(".inline-keyboard")
+                    answer = ON_THE_WAY[question]
+                    await keyboard.get_by_role("button", name=answer, exact=True).click()
+            await asyncio.sleep(0.1)
+
+
+async def submit_opinion(page: Page, *parts: str) -> str:
+    chat = page.get_by_test_id("resident-chat")
+    receipts = chat.locator(".message.incoming", has_text="已收到。")
     before = await receipts.count()
     for part in parts:
         await page.get_by_test_id("resident-input").fill(part)
         await page.get_by_test_id("resident-send").click()
-    if beside_open:
-        await press(page, "resident-chat", "还是新的意见建议？", "新的意见建议")
     await press(page, "resident-chat", "已记下", "提交")
-    await press(page, "resident-chat", "请选择意见建议的类别", "其他或不确定")
-    await press(page, "resident-chat", "是否向人大代表公开您的姓名", "不公开，直接提交")
-    await expect(receipts).to_have_count(before + 1)
+    await go_on_until(page, lambda: _more(receipts, before))
     received = receipts.last
     number = re.search(r"A-\d{4}-\d{6}", await received.inner_text())
     assert number, await received.inner_text()
     return number.group(0)
+
+
+async def _more(messages: Locator, than: int) -> bool:
+    return await messages.count() > than
 
 
 async def test_the_page_says_it_is_a_sandbox_in_both_languages(page: Page, sandbox: Sandbox):
@@ -109,7 +141,8 @@ async def test_both_sides_of_the_loop_in_the_browser(page: Page, sandbox: Sandbo
     resident = "resident-chat"
     await page.get_by_test_id("resident-input").fill("/start")
     await page.get_by_test_id("resident-send").click()
-    await expect(bot_message(page, resident, "您好！")).to_be_visible()
+    picker = page.get_by_test_id(resident).locator(".message.incoming", has_text="请选择您所在的区")
+    await go_on_until(page, lambda: _more(picker, 0))
     for step, place in (
         ("区（县）", "江滨区"),
         ("街道（乡镇）", "海德街道"),
@@ -167,3 +200,74 @@ async def test_both_sides_of_the_loop_in_the_browser(page: Page, sandbox: Sandbo
     await expect(overdue).to_contain_text("请尽快受理。")
     await overdue.scroll_into_view_if_needed()
     await shot(page, "05-deadline-passed")
+
+
+async def test_the_page_draws_what_the_bot_sends_as_telegram_would(page: Page, sandbox: Sandbox):
+    """Whatever the bot sends is drawn from the Bot API's own objects: formatting from the
+    entities, photos and documents, a reply keyboard whose location button shares a point."""
+    resident = sandbox.world.residents[0]
+    async with Bot(
+        BOT_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(sandbox.api_url))
+    ) as bot:
+        await bot.send_message(
+            resident.id,
+            '<b>粗体</b> <i>斜体</i> <a href="https://example.org/">链接</a> <code>代码</code>'
+            " &lt;不是标签&gt;",
+            parse_mode="HTML",
+            reply_markup=ReplyKeyboardMarkup(
+                keyboard=[[KeyboardButton(text="发送位置", request_location=True)]],
+                resize_keyboard=True,
+            ),
+        )
+        await bot.send_photo(
+            resident.id, BufferedInputFile(tiny_png(20, 10), "photo.png"), caption="照片说明"
+        )
+        await bot.send_document(resident.id, BufferedInputFile(b"%PDF-1.4", "通知.pdf"))
+    chat = page.get_by_test_id("resident-chat")
+    formatted = chat.locator(".message.incoming", has_text="粗体").last
+    await expect(formatted.locator("b")).to_have_text("粗体")
+    await expect(formatted.locator("i")).to_have_text("斜体")
+    await expect(formatted.locator("a")).to_have_attribute("href", "https://example.org/")
+    await expect(formatted.locator("code")).to_have_text("代码")
+    await expect(formatted).to_contain_text("<不是标签>")
+    photo = chat.locator(".message.incoming", has_text="照片说明").last
+    await expect(photo.locator("img.photo")).to_be_visible()
+    await expect(chat.locator(".message.incoming a.document")).to_contain_text("通知.pdf")
+
+    await page.get_by_test_id("resident-keyboard").get_by_role("button", name="发送位置").click()
+    picker = page.get_by_test_id("location-picker")
+    await expect(picker).to_be_visible()
+    await picker.get_by_label("纬度").fill("30.21")
+    await picker.get_by_label("经度").fill("120.21")
+    await picker.get_by_role("button", name="发送位置").click()
+    await expect(chat.locator(".message.outgoing .location").last).to_contain_text(
+        "30.21000, 120.21000"
+    )
+    await shot(page, "06-formatting-media-keyboard")
+
+
+async def test_a_forum_group_shows_its_topics_and_a_deputy_writes_in_one(
+    page: Page, sandbox: Sandbox
+):
+    forum = -1001000000102  # 海德街道第二代表小组, a forum in the sandbox
+    async with Bot(
+        BOT_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(sandbox.api_url))
+    ) as bot:
+        await page.get_by_test_id("group").select_option(str(forum))
+        topic = await bot.create_forum_topic(forum, "意见建议（A-2026-000009）")
+        await bot.send_message(forum, "话题里的卡片", message_thread_id=topic.message_thread_id)
+        await bot.send_message(forum, "综合话题里的消息")
+    topics = page.get_by_test_id("topic")
+    await expect(topics.locator("option")).to_have_count(2)  # 综合 and the new topic
+    await topics.select_option(str(topic.message_thread_id))
+    chat = page.get_by_test_id("group-chat")
+    await expect(chat).to_contain_text("话题里的卡片")
+    await expect(chat).not_to_contain_text("综合话题里的消息")
+    await expect(chat.locator(".message.service")).to_contain_text("已创建话题：意见建议")
+    await page.get_by_test_id("group-input").fill("收到，本周内走访。")
+    await page.get_by_test_id("group-send").click()
+    await expect(chat.locator(".message.outgoing")).to_contain_text("收到，本周内走访。")
+    written = sandbox.world.fake.messages(forum, topic.message_thread_id)[-1]
+    assert written["text"] == "收到，本周内走访。"
+    assert written["from"]["first_name"] == "周明"
+    await shot(page, "07-forum-topic")

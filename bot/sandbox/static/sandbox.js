@@ -43,18 +43,26 @@ class ChatView {
     this.userId = null;
     this.thread = null;
     this.messages = new Map();
+    this.topics = new Map();
+    this.waiting = null;
   }
 
+  // Changes that arrive while the chat's state is being fetched wait, and those newer than
+  // the state are applied once it is in.
   async show(chatId, userId) {
     this.chatId = chatId;
     this.userId = userId;
+    const waiting = (this.waiting = []);
     const response = await fetch(`/api/chats/${chatId}`);
     const state = await response.json();
+    if (this.waiting !== waiting) return; // another chat was chosen meanwhile
+    this.waiting = null;
     this.messages = new Map(state.messages.map((m) => [m.message_id, m]));
     this.topics = new Map(state.topics.map((t) => [t.message_thread_id, t]));
     if (this.options.onKeyboard) this.options.onKeyboard(state.reply_keyboard);
     if (this.options.onTopics) this.options.onTopics(this.topics);
     this.draw();
+    for (const change of waiting) if (change.number > state.number) this.apply(change);
   }
 
   visible(message) {
@@ -89,6 +97,10 @@ class ChatView {
 
   apply(change) {
     if (change.chat_id !== this.chatId) return;
+    if (this.waiting) {
+      this.waiting.push(change);
+      return;
+    }
     if (change.kind === "message" || change.kind === "edited") {
       const message = change.message;
       const old = this.container.querySelector(`[data-message-id="${message.message_id}"]`);
