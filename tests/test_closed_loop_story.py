@@ -2,6 +2,9 @@
 the ticket through 已受理 → 已答复 → 已办结, the resident is told of each step and rates the
 answer; an unsatisfied rating reopens it."""
 
+from sqlalchemy import select
+
+from storage.models import TicketEvent, TimelineAction
 from tests.support.harness import Harness
 from tests.support.stories import (
     ANSWER,
@@ -59,9 +62,20 @@ async def test_accept_answer_conclude_and_rate_from_the_buttons(harness: Harness
     card = await harness.bot_says(group.id, "状态：重新办理")
     assert buttons(card) == ["受理", "非本组事项"]
 
-    # The question keeps the answer given, without buttons: a rating is given once.
+    # The question keeps the answer given; its rating buttons are gone (a rating is given
+    # once), and an optional comment is offered instead.
     rated = await harness.bot_says(resident.id, "感谢您的评价：不满意。")
-    assert rated["message_id"] == question["message_id"] and buttons(rated) == []
+    assert rated["message_id"] == question["message_id"] and buttons(rated) == ["补充评价意见"]
+    await harness.press(resident, rated, "补充评价意见")
+    await harness.bot_says(resident.id, "请用一条消息写下您的评价意见。")
+    await resident.send_text("路灯修了又坏，希望彻底解决。")
+    await harness.bot_says(resident.id, "谢谢，您的评价意见已随评价一并转达。")
+    comment = await harness.bot_says(group.id, "反映人对意见建议（A-2026-000001）的评价意见如下：")
+    assert comment["text"].endswith("路灯修了又坏，希望彻底解决。")
+    async with harness.app.sessionmaker() as session:
+        events = await session.scalars(select(TicketEvent).order_by(TicketEvent.id))
+        comments = [e.detail for e in events if e.action == TimelineAction.ADDED]
+        assert comments == [{"text": "路灯修了又坏，希望彻底解决。", "rating_comment": True}]
 
 
 async def test_not_ours_moves_the_ticket_to_the_next_group_and_everyone_is_told(

@@ -1,5 +1,6 @@
-"""What a resident writes about an opinion or suggestion already submitted (补充): kept on its
-timeline and passed to the deputy group in the ticket's thread."""
+"""What a resident writes about an opinion or suggestion already submitted: an addition (补充),
+kept on its timeline, or a comment on their rating; both passed to the deputy group in the
+ticket's thread."""
 
 from html import escape
 
@@ -46,6 +47,38 @@ async def add_to_ticket(
 
         def wording(t: Texts, ticket: Ticket) -> str:
             lead = t.gettext("The person who raised {number} adds:").format(number=ticket.number)
+            return f"{lead}\n{escape(text)}"
+
+        await desk.messages.tell_group(session, ticket, group, wording)
+    return True
+
+
+async def comment_on_rating(
+    session: AsyncSession, desk: TicketDesk, ticket: Ticket, resident: Resident, text: str
+) -> bool:
+    """The optional comment on a rating just given, kept on the timeline (and on the ticket
+    while its rating stands: an unsatisfied one reopens it and clears it); False if the ticket
+    is not the resident's or its rating has a comment already. The deputy group is told."""
+    if ticket.resident_id != resident.id or ticket.rating_comment:
+        return False
+    if ticket.rating is not None:
+        ticket.rating_comment = text
+    record(
+        session,
+        ticket,
+        Who(Actor.RESIDENT, resident.id),
+        TimelineAction.ADDED,
+        desk.clock.now(),
+        text=text,
+        rating_comment=True,
+    )
+    group = await session.get(DeputyGroup, ticket.deputy_group_id or 0)
+    if group is not None:
+
+        def wording(t: Texts, ticket: Ticket) -> str:
+            lead = t.gettext("The person who raised {number} comments on the rating:").format(
+                number=ticket.number
+            )
             return f"{lead}\n{escape(text)}"
 
         await desk.messages.tell_group(session, ticket, group, wording)

@@ -22,7 +22,8 @@ DRAFT_LEFT_ALONE = timedelta(days=1)
 
 # {"key": intake key, "parts": [{"message_id": id, "text": text}], "prompt_id": id | None,
 #  "resumed_at": index of the first part written after the draft was left alone, while the
-#  resident is asked whether to go on with it | None, "updated_at": when last saved | None}
+#  resident is asked whether to go on with it | None, "comment_for": a rated ticket whose
+#  comment the next message is | None, "updated_at": when last saved | None}
 DraftData = dict[str, Any]
 
 
@@ -42,6 +43,7 @@ class DraftBook:
                 "parts": [],
                 "prompt_id": None,
                 "resumed_at": None,
+                "comment_for": None,
                 "updated_at": None,
             }
         return {
@@ -49,11 +51,14 @@ class DraftBook:
             "parts": copy.deepcopy(row.parts),
             "prompt_id": row.prompt_id,
             "resumed_at": row.resumed_at,
+            "comment_for": row.comment_for,
             "updated_at": row.updated_at,
         }
 
     async def exists(self, session: AsyncSession, resident_id: int) -> bool:
-        return await session.get(Draft, resident_id, populate_existing=True) is not None
+        """Whether the resident has written something not yet submitted."""
+        row = await session.get(Draft, resident_id, populate_existing=True)
+        return row is not None and bool(row.parts)
 
     async def save(self, resident_id: int, draft: DraftData) -> None:
         """Keep the draft as it is now, whole."""
@@ -67,6 +72,7 @@ class DraftBook:
             row.parts = copy.deepcopy(draft["parts"])
             row.prompt_id = draft.get("prompt_id")
             row.resumed_at = draft.get("resumed_at")
+            row.comment_for = draft.get("comment_for")
             row.updated_at = now
         draft["updated_at"] = now
 

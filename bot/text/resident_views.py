@@ -60,6 +60,8 @@ def event_words(t: Texts, event: TicketEvent, groups: Mapping[int, DeputyGroup])
             rating=rating_label(t, Rating(detail["rating"]))
         )
     if event.action == TimelineAction.ADDED:
+        if detail.get("rating_comment"):
+            return t.gettext("you commented on your rating")
         return t.gettext("you added to it")
     if event.action == TimelineAction.EXTENDED:
         return t.gettext("the time to answer was extended")

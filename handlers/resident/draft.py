@@ -8,8 +8,9 @@ from aiogram.types import Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.additions import open_tickets_of
+from bot.core.additions import comment_on_rating, open_tickets_of
 from bot.core.drafts import DraftBook
+from bot.core.residents import ticket_of
 from bot.core.tickets import TicketDesk
 from bot.text.catalogs import Texts
 from bot.text.render import local_date
@@ -19,6 +20,7 @@ from handlers.resident.additions import ask_where_it_belongs
 from handlers.resident.area import area_picker
 from handlers.resident.drafts import (
     DRAFT_LIMIT,
+    Draft,
     DraftAction,
     draft_keyboard,
     draft_length,
@@ -26,6 +28,39 @@ from handlers.resident.drafts import (
     prompt_to_submit,
 )
 from storage.models import Resident
+
+
+async def take_comment(
+    message: Message,
+    drafts: DraftBook,
+    session: AsyncSession,
+    after_commit: AfterCommit,
+    resident: Resident,
+    desk: TicketDesk,
+    t: Texts,
+    draft: Draft,
+) -> None:
+    """The message is the comment on a rating the resident offered to comment on."""
+    assert message.text is not None
+    ticket = await ticket_of(session, resident, draft["comment_for"])
+    taken = ticket is not None and await comment_on_rating(
+        session, desk, ticket, resident, message.text
+    )
+    draft["comment_for"] = None
+    said = (
+        t.gettext("Thank you, your comment is passed on with your rating.")
+        if taken
+        else t.gettext("A comment cannot be added here: given already, or not yours.")
+    )
+
+    async def tell() -> None:
+        await answer(message.reply(said))
+        if draft["parts"]:
+            await drafts.save(resident.id, draft)
+        else:
+            await drafts.discard(resident.id)
+
+    after_commit(tell)
 
 
 def has_words(text: str) -> bool:
@@ -53,6 +88,9 @@ async def collect_opinion(
         after_commit(lambda: answer(message.reply(text)))
         return
     draft = await drafts.load(session, resident.id)
+    if draft.get("comment_for"):
+        await take_comment(message, drafts, session, after_commit, resident, desk, t, draft)
+        return
     # A first message is always taken (no Telegram message is longer than the limit).
     if draft["parts"] and draft_length(draft) + len(message.text) > DRAFT_LIMIT:
         refusal = t.gettext(

@@ -25,5 +25,7 @@ class Draft(Base):
     # Left alone for a day, then written to again: the first new part, while the resident is
     # asked whether to go on with what came before it.
     resumed_at: Mapped[int | None]
+    # A ticket the resident rated and offered to comment on: their next message is the comment.
+    comment_for: Mapped[int | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]  # the last part added or changed

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("parts", sa.JSON(), nullable=False),
         sa.Column("prompt_id", sa.Integer(), nullable=True),
         sa.Column("resumed_at", sa.Integer(), nullable=True),
+        sa.Column("comment_for", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
