@@ -1,5 +1,5 @@
 """Command line: `python -m bot [run | migrate [--status | --new MESSAGE] | load-directory FILE
-| triage | assign NUMBER GROUP]`.
+| triage | assign NUMBER GROUP | reception (create | change | cancel | list) …]`.
 
 Settings are read and checked first: a wrong one ends the program with one line naming the
 variable, before anything starts (exit status 2, like any usage error).
@@ -15,6 +15,7 @@ from alembic.util import CommandError
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from bot import reception_cli
 from bot.core.directory import DirectoryError, load_directory, read_directory
 from bot.core.timeline import Who
 from bot.core.workflow import TransitionError
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     assign = commands.add_parser("assign", help="staff: give a ticket to a deputy group")
     assign.add_argument("number", help="the ticket's number, e.g. A-2026-000123")
     assign.add_argument("group", help="the deputy group's code in the directory, e.g. g-hd-1")
+    reception_cli.add_parser(commands)
     args = parser.parse_args(argv)
     try:
         # The log settings first, so that the other settings' problems are logged as asked.
@@ -68,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_triage(settings))
     if args.command == "assign":
         return asyncio.run(_assign(settings, args.number, args.group))
+    if args.command == "reception":
+        return asyncio.run(reception_cli.reception_command(settings, args))
     return _run(settings)
 
 

@@ -12,7 +12,15 @@ import pytest
 from bot.settings import PROJECT_ROOT
 
 FRAMEWORKS = ("aiogram", "aiohttp")
-FRONT_DOORS = ("handlers", "admin", "bot.telegram", "bot.runners", "bot.app", "bot.cli")
+FRONT_DOORS = (
+    "handlers",
+    "admin",
+    "bot.telegram",
+    "bot.runners",
+    "bot.app",
+    "bot.cli",
+    "bot.reception_cli",
+)
 
 # package → the imports it must not make
 RULES: dict[str, tuple[str, ...]] = {
