@@ -11,14 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.receptions import ReceptionDesk, ReceptionRefused, Refusal
 from storage.models import (
+    DeputyGroup,
     Reception,
     ReceptionSignup,
     ReceptionStatus,
     ReceptionSubscription,
+    RecipientKind,
     Resident,
     SignupStatus,
     Station,
 )
+from storage.queries.contacts import recipient_at
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the door
 CODE_LENGTH = 4
@@ -56,7 +59,7 @@ class Signups:
     ) -> ReceptionSignup:
         """A place if one is free, else the waitlist. The reception's row is held until the
         commit (PostgreSQL), so two residents cannot take the last place at once."""
-        await session.refresh(reception, with_for_update=True)
+        await self._hold(session, reception)
         now = self.clock.now()
         if reception.status == ReceptionStatus.CANCELLED:
             raise ReceptionRefused(Refusal.CANCELLED)
@@ -97,7 +100,7 @@ class Signups:
         if signup.resident_id != resident.id or signup.status == SignupStatus.CANCELLED:
             raise ReceptionRefused(Refusal.NOT_SIGNED_UP)
         reception = await session.get_one(Reception, signup.reception_id)
-        await session.refresh(reception, with_for_update=True)
+        await self._hold(session, reception)
         if reception.status == ReceptionStatus.CANCELLED:
             raise ReceptionRefused(Refusal.CANCELLED)
         if reception.starts_at <= self.clock.now():
@@ -182,7 +185,7 @@ class Signups:
         )
         confirmed: list[tuple[ReceptionSignup, str]] = []
         waiting = 0
-        for signup, name in rows.tuples():
+        for signup, name in rows:
             if signup.status == SignupStatus.CONFIRMED:
                 confirmed.append((signup, name))
             else:
@@ -203,6 +206,21 @@ class Signups:
             .order_by(Reception.starts_at, Reception.id)
         )
         return list(rows)
+
+    async def group_at(
+        self, session: AsyncSession, channel: str, address: str
+    ) -> DeputyGroup | None:
+        """The deputy group whose chat this is, if any (and still active)."""
+        group_id = await recipient_at(session, RecipientKind.DEPUTY_GROUP, channel, address)
+        group = await session.get(DeputyGroup, group_id) if group_id is not None else None
+        return group if group is not None and group.active else None
+
+    @staticmethod
+    async def _hold(session: AsyncSession, reception: Reception) -> None:
+        """Hold the reception's row until the commit (PostgreSQL) and read it afresh."""
+        held = select(Reception.id).where(Reception.id == reception.id).with_for_update()
+        await session.execute(held)
+        await session.refresh(reception)
 
     async def _subscription(
         self, session: AsyncSession, resident: Resident, station: Station

@@ -207,3 +207,20 @@ def signup_list(
     lines.append("")
     lines.append("<i>" + t.gettext("Check a resident in with /checkin CODE.") + "</i>")
     return "\n".join(lines)
+
+
+def refusal(t: Texts, reason: str, detail: str = "") -> str:
+    """Why a resident's or a deputy's step was refused (`bot.core.receptions.Refusal`)."""
+    texts = {
+        "cancelled": t.gettext("This reception has been cancelled."),
+        "started": t.gettext(
+            "This reception has already begun; sign-ups and cancellations are closed."
+        ),
+        "already_signed_up": t.gettext("You have already signed up for this reception."),
+        "not_signed_up": t.gettext("You are not signed up for this reception."),
+        "not_confirmed": t.gettext("This resident is on the waitlist and has no place."),
+        "unknown_code": t.gettext("No sign-up has this check-in code. Please check it."),
+        "other_reception": t.gettext("This check-in code is for another reception: {what}."),
+        "already_checked_in": t.gettext("This resident has already checked in."),
+    }
+    return texts.get(reason, t.gettext("This cannot be done now.")).format(what=detail)

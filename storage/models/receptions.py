@@ -80,7 +80,7 @@ class ReceptionSignup(Base):
     __tablename__ = "reception_signups"
     __table_args__ = (
         UniqueConstraint("reception_id", "resident_id"),
-        UniqueConstraint("reception_id", "code"),
+        UniqueConstraint("reception_id", "code", name="uq_reception_signups_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

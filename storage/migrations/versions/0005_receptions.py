@@ -176,7 +176,7 @@ def upgrade() -> None:
             name=op.f("fk_reception_signups_resident_id_residents"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reception_signups")),
-        sa.UniqueConstraint("reception_id", "code", name=op.f("uq_reception_signups_reception_id")),
+        sa.UniqueConstraint("reception_id", "code", name=op.f("uq_reception_signups_code")),
         sa.UniqueConstraint(
             "reception_id", "resident_id", name=op.f("uq_reception_signups_reception_id")
         ),
