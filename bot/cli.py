@@ -16,11 +16,15 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from bot import reception_cli
+from bot.clock import SystemClock
 from bot.core.directory import DirectoryError, load_directory, read_directory
+from bot.core.directory.receptions import schedule_receptions
+from bot.core.receptions import ReceptionDesk
 from bot.core.timeline import Who
 from bot.core.workflow import TransitionError
 from bot.logs import setup_logging
 from bot.settings import LogSettings, Settings
+from bot.text.catalogs import Catalogs
 from storage import migrate
 from storage.db import open_database
 from storage.models import Actor, DeputyGroup, Ticket
@@ -158,7 +162,14 @@ async def _load_directory(settings: Settings, path: Path) -> int:
         sessions.begin() as session,
     ):
         report = await load_directory(session, directory)
+        catalogs = Catalogs(settings.text.locales_dir, settings.text.default_locale)
+        desk = ReceptionDesk(SystemClock(), catalogs, settings.text.timezone)
+        receptions = await schedule_receptions(session, desk, directory.receptions)
     print(f"{path}: {report.summary() if report.changed else 'already up to date'}")
+    if receptions.scheduled:
+        print(f"receptions: {receptions.scheduled} new")
+    for skipped in receptions.skipped:
+        print(f"  not scheduled: {skipped}", file=sys.stderr)
     return 0
 
 

@@ -32,13 +32,15 @@ def test_staff_schedule_change_and_cancel_a_reception(tmp_path: Path):
         "--capacity",
         "20",
         "--deputy",
-        "d-wang-jianguo",
+        "d-zhou-ming",
         "--place",
         "海德路88号党群服务中心二楼",
         cwd=tmp_path,
     )
     assert created.returncode == 0, created.stderr
-    assert created.stdout.startswith("Reception 1 scheduled: ")
+    # The demo directory's own month of receptions comes first.
+    assert created.stdout.startswith("Reception ") and " scheduled: " in created.stdout
+    number = created.stdout.split()[1]
     assert "夜间接待（海德街道代表联络站）" in created.stdout
 
     overlapping = bot(
@@ -55,14 +57,14 @@ def test_staff_schedule_change_and_cancel_a_reception(tmp_path: Path):
         "--capacity",
         "5",
         "--deputy",
-        "d-wang-jianguo",
+        "d-zhou-ming",
         "--place",
         "和祥社区议事厅",
         cwd=tmp_path,
     )
     assert overlapping.returncode == 1
     assert overlapping.stderr.endswith(
-        "Nothing was changed: on duty at another reception at that time: 王建国.\n"
+        "Nothing was changed: on duty at another reception at that time: 周明.\n"
     )
     past = bot(
         "reception",
@@ -100,25 +102,26 @@ def test_staff_schedule_change_and_cancel_a_reception(tmp_path: Path):
         cwd=tmp_path,
     )
     assert none.stderr.endswith("Nothing was changed: its capacity must be at least 1.\n")
-    wrong_time = bot("reception", "change", "1", "--start", "next tuesday", cwd=tmp_path)
+    wrong_time = bot("reception", "change", number, "--start", "next tuesday", cwd=tmp_path)
     assert (wrong_time.returncode, wrong_time.stderr.splitlines()[-1]) == (
         1,
         "Not a time: 'next tuesday'; write it as '2026-12-01 19:00' (local).",
     )
 
-    listed = bot("reception", "list", cwd=tmp_path)
-    assert listed.stdout.count("\n") == 1 and listed.stdout.startswith("1\tnight\t")
-    assert "余20个名额" in listed.stdout
+    listed = bot("reception", "list", "--station", "st-hd", cwd=tmp_path).stdout.splitlines()
+    ours = [line for line in listed if line.startswith(f"{number}\t")]
+    assert len(ours) == 1 and ours[0].startswith(f"{number}\tnight\t") and "余20个名额" in ours[0]
 
     tomorrow = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)
-    late = bot("reception", "change", "1", "--start", local_text(tomorrow), cwd=tmp_path)
+    late = bot("reception", "change", number, "--start", local_text(tomorrow), cwd=tmp_path)
     assert late.returncode == 0, late.stderr
     assert "Less than three days' notice, as the rules ask for: allowed, and flagged" in (
         late.stdout
     )
-    cancelled = bot("reception", "cancel", "1", "--reason", "场地维修", cwd=tmp_path)
-    assert cancelled.returncode == 0 and "Reception 1 cancelled." in cancelled.stdout
-    again = bot("reception", "cancel", "1", cwd=tmp_path)
+    cancelled = bot("reception", "cancel", number, "--reason", "场地维修", cwd=tmp_path)
+    assert cancelled.returncode == 0 and f"Reception {number} cancelled." in cancelled.stdout
+    again = bot("reception", "cancel", number, cwd=tmp_path)
     assert again.stderr.endswith("Nothing was changed: it is cancelled.\n")
-    assert bot("reception", "cancel", "9", cwd=tmp_path).stderr.endswith("No reception 9.\n")
-    assert bot("reception", "list", cwd=tmp_path).stdout == ""
+    assert bot("reception", "cancel", "999", cwd=tmp_path).stderr.endswith("No reception 999.\n")
+    listed = bot("reception", "list", cwd=tmp_path).stdout.splitlines()
+    assert not [line for line in listed if line.startswith(f"{number}\t")]

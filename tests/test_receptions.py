@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FrozenClock
+from bot.core.directory import DirectoryError, parse_directory, read_directory
+from bot.core.directory.receptions import schedule_receptions
 from bot.core.reception_reminders import ReceptionReminders, kind_due
 from bot.core.reception_signups import Signups
 from bot.core.receptions import ReceptionDesk, ReceptionPlan, ReceptionRefused, Refusal
@@ -24,10 +26,12 @@ from storage.models import (
     DeputyGroup,
     OutboxMessage,
     OutboxPurpose,
+    Reception,
     ReceptionKind,
     ReceptionReminder,
     Station,
 )
+from tests.support.harness import DEMO_DIRECTORY
 from tests.support.receptions import local
 
 CATALOGS = Catalogs(PACKAGED_LOCALES_DIR)
@@ -156,3 +160,43 @@ async def test_two_sweepers_at_once_send_each_reminder_once(sessions: async_sess
     assert (queued, claims) == (42, 42)
     again = await asyncio.gather(*(sweep.sweep(clock.now()) for sweep in sweeps))
     assert again == [0, 0]
+
+
+async def test_the_directory_lays_out_a_month_of_receptions_once(
+    sessions: async_sessionmaker, clock
+):
+    """The demo directory: night-time receptions every week at four stations, a themed one
+    with a department, micro and online ones; loading again adds nothing."""
+    desk = ReceptionDesk(clock, CATALOGS, "Asia/Shanghai")
+    entries = read_directory(DEMO_DIRECTORY).receptions
+    async with sessions.begin() as session:
+        first = await schedule_receptions(session, desk, entries)
+    async with sessions.begin() as session:
+        again = await schedule_receptions(session, desk, entries)
+        kinds = list(await session.scalars(select(Reception.kind).order_by(Reception.starts_at)))
+        themed = (
+            await session.scalars(select(Reception).where(Reception.kind == ReceptionKind.THEMED))
+        ).one()
+    assert (first.scheduled, first.skipped, again.scheduled) == (20, [], 0)
+    assert kinds.count(ReceptionKind.NIGHT) == 16
+    assert (kinds.count(ReceptionKind.MICRO), kinds.count(ReceptionKind.ONLINE)) == (2, 1)
+    assert (themed.theme, themed.department) == ("老旧小区加装电梯", "区住房和城乡建设局")
+    assert themed.starts_at == local(2026, 12, 3, 14, 30)  # ten days after START (23 Nov)
+
+
+def test_a_wrong_reception_entry_is_reported_with_its_line():
+    text = (
+        "stations:\n  - {code: s, name: 站, area: a}\n"
+        "areas:\n  - {code: a, name: 区, kind: district}\n"
+        "receptions:\n"
+        "  - {code: r, kind: night, station: s, start: 21:00, end: 19:00, capacity: 5,"
+        " every: [tuesday], day: 2026-12-01, deputies: [nobody]}\n"
+    )
+    with pytest.raises(DirectoryError) as error:
+        parse_directory(text, "demo.yaml")
+    assert error.value.problems == [
+        "demo.yaml:6: receptions[0]: give exactly one of 'every' (weekdays), 'day' or 'in_days'",
+        "demo.yaml:6: receptions[0].end: a reception ends after it begins",
+        "demo.yaml:6: receptions[0]: give a 'place', or 'online' with how to join",
+        "demo.yaml:6: receptions[0].deputies[0]: no deputy has the code 'nobody'",
+    ]
