@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.core.delivery_failures import DeliveryFailures
 from bot.core.drafts import DraftBook
+from bot.core.receptions import ReceptionDesk
 from bot.core.supervision import Supervisor
 from bot.core.tickets import TicketDesk
 from bot.delivery.sender import Sender
@@ -101,6 +102,7 @@ def build_application(
         catalogs=catalogs,
         desk=desk,
         clock=clock,
+        receptions=ReceptionDesk(clock, catalogs, settings.text.timezone),
         drafts=DraftBook(sessionmaker, clock),
         inbound_settings=settings.inbound,
         flood=ResidentFlood(

@@ -19,6 +19,7 @@ RESIDENT_COMMANDS = (
     ResidentCommand("start", N_("Start")),
     ResidentCommand("my", N_("My opinions and suggestions")),
     ResidentCommand("area", N_("Change your area")),
+    ResidentCommand("receptions", N_("Receptions: meet your deputies")),
     ResidentCommand("language", N_("Change the language")),
     ResidentCommand("privacy", N_("What is kept about you")),
     ResidentCommand("forget", N_("Delete your personal data")),

@@ -1,4 +1,4 @@
-"""The resident's private chat: greeting and language, area, and opinions."""
+"""The resident's private chat: greeting and language, area, opinions and receptions."""
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
@@ -10,6 +10,7 @@ from handlers.resident import (
     flood,
     my_tickets,
     privacy,
+    receptions,
     rating,
     start,
     submit,
@@ -28,6 +29,7 @@ def build_router() -> Router:
         area.build_router(),
         additions.build_router(),
         my_tickets.build_router(),
+        receptions.build_router(),
         privacy.build_router(),
         start.build_router(),
         submit.build_router(),

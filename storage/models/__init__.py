@@ -1,5 +1,5 @@
-"""SQLAlchemy models, one module per concern: the directory, residents, drafts, tickets and
-delivery."""
+"""SQLAlchemy models, one module per concern: the directory, residents, drafts, tickets,
+receptions and delivery."""
 
 from storage.models.base import Base, UTCDateTime
 from storage.models.delivery import (
@@ -25,6 +25,16 @@ from storage.models.directory import (
 )
 from storage.models.drafts import Draft
 from storage.models.inbound import InboundStatus, InboundUpdate
+from storage.models.receptions import (
+    Reception,
+    ReceptionDuty,
+    ReceptionKind,
+    ReceptionReminder,
+    ReceptionSignup,
+    ReceptionStatus,
+    ReceptionSubscription,
+    SignupStatus,
+)
 from storage.models.residents import Resident
 from storage.models.tickets import (
     Actor,
@@ -60,9 +70,17 @@ __all__ = [
     "OutboxPurpose",
     "OutboxStatus",
     "Rating",
+    "Reception",
+    "ReceptionDuty",
+    "ReceptionKind",
+    "ReceptionReminder",
+    "ReceptionSignup",
+    "ReceptionStatus",
+    "ReceptionSubscription",
     "RecipientKind",
     "Resident",
     "RoutingRule",
+    "SignupStatus",
     "Station",
     "Ticket",
     "TicketCounter",
