@@ -38,8 +38,13 @@ async def test_a_draft_survives_a_restart_of_the_bot(harness: Harness):
     await harness.bot_says(resident.id, "已收到。")
     card = await harness.bot_says(HAIDE_GROUP_1, "意见建议（A-2026-000001）")
     assert "第一段：路灯坏了。\n\n第二段：井盖也松了。" in card["text"]
+    async with asyncio.timeout(10):  # submitted: gone, once the resident has been told
+        while True:
+            async with harness.app.sessionmaker() as session:
+                if await session.scalar(select(Draft)) is None:
+                    break
+            await asyncio.sleep(0.05)
     async with harness.app.sessionmaker() as session:
-        assert await session.scalar(select(Draft)) is None  # submitted: gone
         ticket = await session.scalar(select(Ticket))
         assert ticket is not None and ticket.text == "第一段：路灯坏了。\n\n第二段：井盖也松了。"
 
