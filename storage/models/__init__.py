@@ -1,4 +1,5 @@
-"""SQLAlchemy models, one module per concern: the directory, residents, tickets and delivery."""
+"""SQLAlchemy models, one module per concern: the directory, residents, tickets, delivery and
+staff."""
 
 from storage.models.base import Base, UTCDateTime
 from storage.models.delivery import (
@@ -24,10 +25,20 @@ from storage.models.directory import (
 )
 from storage.models.inbound import InboundStatus, InboundUpdate
 from storage.models.residents import Resident
+from storage.models.staff import (
+    AuditEntry,
+    PanelSession,
+    SavedFilter,
+    StaffInvitation,
+    StaffMember,
+    StaffRole,
+    staff_streets,
+)
 from storage.models.tickets import (
     Actor,
     DigestSent,
     Escalation,
+    Priority,
     Rating,
     Ticket,
     TicketCounter,
@@ -42,6 +53,7 @@ __all__ = [
     "Actor",
     "Area",
     "AreaKind",
+    "AuditEntry",
     "Base",
     "CalendarDay",
     "Category",
@@ -56,10 +68,16 @@ __all__ = [
     "OutboxMessage",
     "OutboxPurpose",
     "OutboxStatus",
+    "PanelSession",
+    "Priority",
     "Rating",
     "RecipientKind",
     "Resident",
     "RoutingRule",
+    "SavedFilter",
+    "StaffInvitation",
+    "StaffMember",
+    "StaffRole",
     "Station",
     "Ticket",
     "TicketCounter",
@@ -70,4 +88,5 @@ __all__ = [
     "UTCDateTime",
     "deputy_group_areas",
     "deputy_group_members",
+    "staff_streets",
 ]

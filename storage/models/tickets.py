@@ -69,6 +69,19 @@ class TimelineAction(enum.StrEnum):
     EXTENDED = "extended"
     WARNED = "warned"
     OVERDUE = "overdue"
+    # Staff in the panel
+    NOTE = "note"  # an internal note, never shown to the resident
+    PRIORITY_SET = "priority_set"
+    CATEGORY_CHANGED = "category_changed"
+    STAFF_REPLIED = "staff_replied"  # staff's own message to the resident
+
+
+class Priority(enum.StrEnum):
+    """How urgent staff judge a ticket."""
+
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
 
 
 class Ticket(Base):
@@ -96,6 +109,9 @@ class Ticket(Base):
     closed_at: Mapped[datetime | None]
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     escalation: Mapped[Escalation | None] = mapped_column(enum_column(Escalation))
+    priority: Mapped[Priority] = mapped_column(
+        enum_column(Priority), default=Priority.NORMAL, server_default="normal"
+    )
     reroute_count: Mapped[int] = mapped_column(Integer, default=0)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     # Satisfaction
