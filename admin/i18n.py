@@ -24,8 +24,11 @@ def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
     return current.get().ngettext(singular, plural, n).format(n=n, **values)
 
 
-def status_label(status: TicketStatus | str) -> str:
-    return render.status_label(current.get(), TicketStatus(status))
+def status_label(status: object) -> str:
+    """The state's name; "—" for a state a record does not name."""
+    if str(status) not in set(TicketStatus):
+        return "—"
+    return render.status_label(current.get(), TicketStatus(str(status)))
 
 
 def local_time(moment: datetime | None) -> str:

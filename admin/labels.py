@@ -44,6 +44,8 @@ LABELS: dict[str, dict[str, str]] = {
         "priority_set": N_("Priority set"),
         "category_changed": N_("Category changed"),
         "staff_replied": N_("Staff reply to the resident"),
+        "suggested": N_("Gathered into a suggestion during the recess"),
+        "suggestion_answered": N_("The department answered the suggestion"),
         "message": N_("Message"),
     },
     "actor": {

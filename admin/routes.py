@@ -9,7 +9,7 @@ from aiohttp import web
 
 from admin.access import Access
 from admin.keys import ACCESS
-from admin.views import auth, inbox, staff, tickets
+from admin.views import auth, inbox, staff, suggestions, templates, tickets
 
 STATIC = Path(__file__).parent / "static"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -57,6 +57,21 @@ ROUTES: tuple[Route, ...] = (
         )
         for name in tickets.ACTIONS
     ),
+    Route("GET", "/suggestions", "suggestions", suggestions.suggestions_page, Access.TICKETS),
+    Route(
+        "GET",
+        "/suggestions/{id:\\d{1,9}}",
+        "suggestion",
+        suggestions.suggestion_page,
+        Access.TICKETS,
+    ),
+    Route(
+        "POST",
+        "/suggestions/{id:\\d{1,9}}/answer",
+        "suggestion_answer",
+        suggestions.answer,
+        Access.TICKETS,
+    ),
     Route("GET", "/staff", "staff", staff.staff_page, Access.ADMIN),
     Route("POST", "/staff/invite", "staff_invite", staff.invite, Access.ADMIN),
     Route(
@@ -74,6 +89,9 @@ ROUTES: tuple[Route, ...] = (
         Access.ADMIN,
     ),
     Route("GET", "/audit", "audit", staff.audit_page, Access.ADMIN),
+    Route("GET", "/templates", "templates", templates.templates_page, Access.ADMIN),
+    Route("POST", "/templates", "template_save", templates.save, Access.ADMIN),
+    Route("POST", "/templates/delete", "template_forget", templates.forget, Access.ADMIN),
 )
 
 

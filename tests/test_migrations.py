@@ -46,6 +46,9 @@ TABLES = {
     "panel_sessions",
     "audit_log",
     "saved_filters",
+    "suggestions",
+    "response_templates",
+    "suggestion_tickets",
     "alembic_version",
 }
 

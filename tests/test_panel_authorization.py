@@ -12,7 +12,7 @@ from admin.access import Access
 from admin.keys import ACCESS
 from admin.routes import ROUTES, Route
 from bot.core import staff
-from storage.models import SavedFilter, StaffMember, StaffRole
+from storage.models import SavedFilter, StaffMember, StaffRole, Suggestion, Ticket
 from tests.support.panel import Browser, browser, make_staff, make_ticket
 
 
@@ -41,8 +41,8 @@ ALLOWED = {
 def expected(route: Route, who: Who) -> str:
     if who.name not in ALLOWED[route.access]:
         return "refused"
-    if "{number}" in route.path and who.name == "street_other":
-        return "refused"  # another street's ticket: as if it did not exist
+    if ("{number}" in route.path or "{id:" in route.path) and who.name == "street_other":
+        return "refused"  # another street's ticket (or suggestion): as if it did not exist
     return "allowed"
 
 
@@ -71,6 +71,17 @@ async def test_the_matrix(panel_app: web.Application, panel_sessions, clock, des
             select(StaffMember).where(StaffMember.login == "administrator")
         )
         token = await staff.invite(session, admin, StaffRole.OBSERVER, [], clock.now())
+        ticket = await session.scalar(select(Ticket).where(Ticket.number == number))
+        suggestion = Suggestion(
+            title="路灯",
+            department="城管局",
+            text="建议统一更换路灯",
+            due=clock.now().date(),
+            created_by=admin.id,
+            created_at=clock.now(),
+            tickets=[ticket],
+        )
+        session.add(suggestion)
         filters = {}
         for who in PEOPLE[1:]:
             member = await session.scalar(select(StaffMember).where(StaffMember.login == who.name))
@@ -92,6 +103,7 @@ async def test_the_matrix(panel_app: web.Application, panel_sessions, clock, des
                 client = browsers[who.name]
                 path = route.path.replace("{filter_id:\\d{1,9}}", str(filters.get(who.name, 1)))
                 path = path.replace("{staff_id:\\d{1,9}}", values["staff_id"])
+                path = path.replace("{id:\\d{1,9}}", str(suggestion.id))
                 path = path.format(**values)
                 if route.method == "GET":
                     response = await client.get(path, follow=False)
@@ -126,7 +138,5 @@ async def test_a_refused_action_changes_nothing(panel_app, panel_sessions, clock
     assert f'/tickets/{number}"' not in await inbox.text()
     await client.close()
     async with panel_sessions() as session:
-        from storage.models import Ticket
-
         ticket = await session.scalar(select(Ticket).where(Ticket.number == number))
         assert ticket.status == "assigned"

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from bot.core.inbox import PAGE_SIZE, InboxFilter, inbox
 from bot.core.scope import Scope
-from storage.models import StaffRole, Ticket, TicketStatus
+from storage.models import OutboxMessage, StaffRole, Ticket, TicketStatus
 from tests.support.panel import browser, make_staff, make_ticket
 
 TEXTS = {
@@ -98,3 +98,43 @@ async def test_the_pages_of_the_inbox_supervision_and_statistics(
     assert stats.url.path == "/stats" and "海德街道代表联络站" in text
     assert "路灯" not in text and "李小红" not in text  # no personal data, no texts
     await observer.close()
+
+
+async def test_a_bulk_conclusion_with_a_template_in_each_residents_language(
+    panel_app, panel_sessions, clock, desk
+):
+    await make_staff(panel_sessions, clock, "admin", StaffRole.ADMINISTRATOR)
+    chinese = await make_ticket(panel_sessions, desk, "jb-hd-hx", TEXTS["jb-hd-hx"])
+    english = await make_ticket(panel_sessions, desk, "jb-hd-ys", TEXTS["jb-hd-ys"], locale="en")
+    client = await browser(panel_app)
+    await client.log_in("admin")
+    await client.get("/templates")
+    variants = {"zh_Hans": "已列入明年改造计划。", "en": "It is in next year's renovation plan."}
+    for locale, text in variants.items():
+        form = {"name": "列入计划", "status": "assigned", "locale": locale, "text": text}
+        assert (await client.post("/templates", form)).status == 303
+    page = await (await client.get("/templates")).text()
+    assert "It is in next year&#39;s renovation plan." in page
+    await client.get("/inbox")
+    form = [("ticket", chinese), ("ticket", english), ("action", "close"), ("template", "列入计划")]
+    await client.post("/inbox/bulk", form)
+    assert "共2件，已完成2件。" in await (await client.get("/inbox")).text()
+    async with panel_sessions() as session:
+        reasons = dict(
+            (await session.execute(select(Ticket.number, Ticket.close_reason))).tuples().all()
+        )
+        texts = [m.payload["text"] for m in await session.scalars(select(OutboxMessage))]
+    assert reasons == {chinese: variants["zh_Hans"], english: variants["en"]}
+    assert any(variants["en"].replace("'", "&#x27;") in t or variants["en"] in t for t in texts)
+    # A template for another state is refused, and nothing changes.
+    third = await make_ticket(panel_sessions, desk, "jb-hd-hx", "第三件")
+    await client.get(f"/tickets/{third}")
+    async with panel_sessions.begin() as session:
+        ticket = await session.scalar(select(Ticket).where(Ticket.number == third))
+        ticket.status = TicketStatus.ANSWERED
+    await client.post(f"/tickets/{third}/close", {"template": "列入计划"})
+    async with panel_sessions() as session:
+        assert (
+            await session.scalar(select(Ticket.status).where(Ticket.number == third)) == "answered"
+        )
+    await client.close()

@@ -105,3 +105,64 @@ async def test_a_merge_and_a_bulk_escalation(harness: Harness, panel: web.Applic
     flashed = await (await staff.get("/inbox")).text()
     assert "共2件，已完成2件。" in flashed
     await staff.close()
+
+
+async def test_a_suggestion_gathers_tickets_and_its_answer_reaches_every_resident(
+    harness: Harness, panel: web.Application
+):
+    residents = [
+        harness.fake.user(user_id=5601 + i, first_name="小红", language_code="zh-hans")
+        for i in range(2)
+    ]
+    numbers = []
+    for resident in residents:
+        await register_in_haide(harness, resident)
+        numbers.append(number_in(await submit(harness, resident, OPINION)))
+    staff = await street_staff(harness, panel)
+    await staff.get("/inbox")
+    form = [("ticket", n) for n in numbers] + [
+        ("action", "suggest"),
+        ("title", "关于和祥社区路灯统一改造的建议"),
+        ("department", "区城市管理局"),
+        ("text", "多位居民反映路灯损坏，建议统一改造。"),
+        ("due", "2026-12-31"),
+    ]
+    made = await staff.post("/inbox/bulk", form)
+    assert made.status == 303 and made.headers["Location"].startswith("/suggestions/")
+    for resident in residents:
+        await harness.bot_says(resident.id, "闭会期间意见建议")
+    page = await (await staff.get(made.headers["Location"])).text()
+    assert all(f"/tickets/{n}" in page for n in numbers)
+
+    answer = "区城市管理局已将和祥社区路灯改造列入明年一季度计划。"
+    answered = await staff.post(f"{made.headers['Location']}/answer", {"text": answer})
+    assert answered.status == 303
+    for resident, number in zip(residents, numbers, strict=True):
+        heard = await harness.bot_says(resident.id, answer)
+        assert f"您的意见建议（{number}）已纳入" in heard["text"]
+    again = await staff.post(f"{made.headers['Location']}/answer", {"text": "再答一次"})
+    assert again.status == 303
+    assert "再答一次" not in str(harness.fake.bot_messages(residents[0].id))
+    await staff.close()
+
+
+async def test_merged_residents_hear_the_outcome_of_the_surviving_ticket(
+    harness: Harness, panel: web.Application
+):
+    first = harness.fake.user(user_id=5701, first_name="小红", language_code="zh-hans")
+    second = harness.fake.user(user_id=5702, first_name="小红", language_code="zh-hans")
+    numbers = []
+    for resident in (first, second):
+        await register_in_haide(harness, resident)
+        numbers.append(number_in(await submit(harness, resident, OPINION)))
+    staff = await street_staff(harness, panel)
+    await staff.get(f"/tickets/{numbers[1]}")
+    await staff.post(f"/tickets/{numbers[1]}/merge", {"into": numbers[0]})
+    await harness.bot_says(second.id, f"与{numbers[0]}")
+    await staff.get(f"/tickets/{numbers[0]}")
+    reason = "该路段路灯改造已列入明年计划。"
+    await staff.post(f"/tickets/{numbers[0]}/close", {"reason": reason})
+    await harness.bot_says(first.id, reason)
+    heard = await harness.bot_says(second.id, reason)
+    assert f"您的意见建议（{numbers[1]}）与意见建议（{numbers[0]}）合并办理" in heard["text"]
+    await staff.close()

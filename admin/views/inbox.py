@@ -1,17 +1,22 @@
 """The inbox (filters, counts, search, sorting, pages, saved filters), bulk actions on the
 selected tickets, and the supervision view."""
 
+from datetime import date
+
 from aiohttp import web
+from aiohttp.web_request import FileField
 from aiohttp_jinja2 import render_template
 from aiohttp_session import get_session
+from multidict import MultiDictProxy
 
 from admin import i18n
 from admin.keys import CLOCK, SESSIONS, STAFF_DESK
 from admin.security import MEMBER, SCOPE, context, flash
 from admin.views.tickets import refused
-from bot.core import saved_filters
+from bot.core import saved_filters, suggestions
 from bot.core.deadlines import DeadlineError
-from bot.core.inbox import FLAGS, SORTS, InboxFilter, inbox
+from bot.core.inbox import COUNT_CAP, FLAGS, SORTS, InboxFilter, inbox
+from bot.core.response_templates import names_for, templates
 from bot.core.scope import Scope
 from bot.core.staff_desk import NotVisible
 from bot.core.supervision_view import supervision
@@ -34,10 +39,12 @@ async def inbox_page(request: web.Request) -> web.StreamResponse:
             page=page,
             wanted=wanted,
             flags=FLAGS,
+            count_cap=COUNT_CAP,
             sorts=SORTS,
             statuses=list(TicketStatus),
             escalations=list(Escalation),
             saved=await saved_filters.saved(db, request[MEMBER]),
+            templates=names_for(await templates(db), None),
             query=request.query,
             **await choices(db, None if scope.everything else scope.group_ids),
         )
@@ -67,6 +74,8 @@ async def bulk(request: web.Request) -> web.StreamResponse:
     numbers = [str(n) for n in form.getall("ticket", [])][:MAX_BULK]
     action = str(form.get("action", ""))
     desk, scope, member = request.app[STAFF_DESK], request[SCOPE], request[MEMBER]
+    if action == "suggest":
+        return await _suggest(request, numbers, form)
     done, failed = 0, []
     for number in numbers:
         try:
@@ -78,7 +87,10 @@ async def bulk(request: web.Request) -> web.StreamResponse:
                         db, member, scope, ticket, int(group) if group.isdigit() else -1
                     )
                 elif action == "close":
-                    await desk.close(db, member, ticket, str(form.get("reason", "")))
+                    reason, template = str(form.get("reason", "")), str(form.get("template", ""))
+                    if not reason.strip() and template:
+                        reason = await desk.template_text(db, ticket, template)
+                    await desk.close(db, member, ticket, reason)
                 elif action == "escalate" and form.get("kind") in set(Escalation):
                     await desk.escalate(db, member, ticket, Escalation(str(form["kind"])))
                 else:
@@ -100,3 +112,29 @@ async def supervision_page(request: web.Request) -> web.StreamResponse:
     async with request.app[SESSIONS]() as db:
         view = await supervision(db, request[SCOPE], request.app[CLOCK].now())
     return render_template("supervision.html", request, context(request, session, view=view))
+
+
+async def _suggest(
+    request: web.Request, numbers: list[str], form: MultiDictProxy[str | FileField]
+) -> web.StreamResponse:
+    """Gather the selected tickets into one suggestion during the recess."""
+    session = await get_session(request)
+    try:
+        due = date.fromisoformat(str(form.get("due", "")))
+        async with request.app[SESSIONS].begin() as db:
+            suggestion = await suggestions.gather(
+                db,
+                request.app[STAFF_DESK],
+                request[MEMBER],
+                request[SCOPE],
+                numbers,
+                str(form.get("title", "")),
+                str(form.get("department", "")),
+                str(form.get("text", "")),
+                due,
+            )
+    except (ValueError, NotVisible, TransitionError) as error:
+        flash(session, refused(error))
+        raise web.HTTPSeeOther(request.app.router["inbox"].url_for()) from None
+    flash(session, i18n.gettext("The suggestion has been made; each resident has been told."))
+    raise web.HTTPSeeOther(request.app.router["suggestion"].url_for(id=str(suggestion.id)))

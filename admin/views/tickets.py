@@ -14,6 +14,7 @@ from admin.keys import SESSIONS, STAFF_DESK
 from admin.security import MEMBER, SCOPE, context, flash
 from bot.core.deadlines import DeadlineError
 from bot.core.duplicates import similar_open_tickets
+from bot.core.response_templates import names_for, templates
 from bot.core.scope import Scope
 from bot.core.staff_desk import NotVisible, StaffDesk
 from bot.core.ticket_history import choices, history
@@ -54,6 +55,7 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
             steps=[step.value for step in allowed_steps(ticket.status, Actor.STAFF)],
             escalations=list(Escalation),
             priorities=list(Priority),
+            templates=names_for(await templates(db), ticket.status),
             **await choices(db, None if scope.everything else scope.group_ids),
         )
     return render_template("ticket.html", request, page)
@@ -93,12 +95,18 @@ async def _note(d: StaffDesk, s: AsyncSession, m: StaffMember, sc: Scope, t: Tic
     await d.note(s, m, t, f.get("text", ""))
 
 
+async def _written(d: StaffDesk, s: AsyncSession, t: Ticket, f: Form, field: str) -> str:
+    """What staff wrote, or else the chosen template in the resident's language."""
+    written, template = f.get(field, "").strip(), f.get("template", "")
+    return written or (await d.template_text(s, t, template) if template else "")
+
+
 async def _reply(d: StaffDesk, s: AsyncSession, m: StaffMember, sc: Scope, t: Ticket, f: Form):
-    await d.reply(s, m, t, f.get("text", ""))
+    await d.reply(s, m, t, await _written(d, s, t, f, "text"))
 
 
 async def _close(d: StaffDesk, s: AsyncSession, m: StaffMember, sc: Scope, t: Ticket, f: Form):
-    await d.close(s, m, t, f.get("reason", ""))
+    await d.close(s, m, t, await _written(d, s, t, f, "reason"))
 
 
 async def _reopen(d: StaffDesk, s: AsyncSession, m: StaffMember, sc: Scope, t: Ticket, f: Form):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -21,6 +21,10 @@ DUE_SOON = timedelta(days=3)
 FLAGS = ("unrouted", "overdue", "due_soon", "reopened", "escalated", "unrated")
 SORTS = ("oldest", "newest", "due", "priority")
 MAX_SEARCH = 100
+# Counting stops here: "1000+" tells staff as much as an exact figure would, and a count that
+# stops early costs little over a million tickets (each stops in its index).
+COUNT_CAP = 1000
+TOTAL_CAP = 10_000
 
 
 def _int(value: str | None) -> int | None:
@@ -88,9 +92,18 @@ def flag_condition(flag: str, now: datetime) -> ColumnElement[bool]:
 @dataclass
 class InboxPage:
     tickets: list[Ticket]
-    total: int
+    total: int  # at most TOTAL_CAP
     pages: int
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # each at most COUNT_CAP
+
+    @property
+    def more(self) -> bool:
+        return self.total >= TOTAL_CAP
+
+
+def capped_count(where: ColumnElement[bool], cap: int) -> ScalarSelect[int]:
+    matching = select(Ticket.id).where(where).limit(cap).subquery()
+    return select(func.count()).select_from(matching).scalar_subquery()
 
 
 def _priority_order() -> ColumnElement[int]:
@@ -123,7 +136,7 @@ async def inbox(
         "priority": [_priority_order(), Ticket.created_at, Ticket.id],
     }[wanted.sort]
     where = and_(*conditions)
-    total = await session.scalar(select(func.count()).select_from(Ticket).where(where)) or 0
+    total = await session.scalar(select(capped_count(where, TOTAL_CAP))) or 0
     tickets = list(
         await session.scalars(
             select(Ticket)
@@ -140,7 +153,10 @@ async def inbox(
 
 
 async def counts(session: AsyncSession, scope: Scope, now: datetime) -> dict[str, int]:
-    """How many tickets of the scope each flag selects, in one query."""
-    columns = [func.count().filter(flag_condition(flag, now)).label(flag) for flag in FLAGS]
-    row = (await session.execute(select(*columns).where(scope.tickets()))).one()
+    """How many tickets of the scope each flag selects (up to COUNT_CAP), in one query."""
+    columns = [
+        capped_count(and_(scope.tickets(), flag_condition(flag, now)), COUNT_CAP).label(flag)
+        for flag in FLAGS
+    ]
+    row = (await session.execute(select(*columns))).one()
     return {flag: int(row._mapping[flag] or 0) for flag in FLAGS}

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import audit
+from bot.core.followers import tell_followers
+from bot.core.response_templates import text_for
 from bot.core.scope import Scope
 from bot.core.tickets import TicketDesk
 from bot.core.timeline import Who, record
@@ -149,6 +151,19 @@ class StaffDesk:
         ).format(number=ticket.number)
         message = f"<b>{heading}</b>\n\n{escape(text)}"
         self.desk.messages.tell_resident(session, ticket, resident, message, OutboxPurpose.REPLY)
+        await tell_followers(
+            session,
+            self.desk.messages,
+            self.desk.catalogs,
+            ticket,
+            lambda t: (
+                t.gettext(
+                    "The liaison station replies about your opinion or suggestion ({number}):"
+                ).format(number=ticket.number)
+                + f"\n\n{escape(text)}"
+            ),
+            OutboxPurpose.REPLY,
+        )
         now = self.clock.now()
         record(session, ticket, self._who(member), TimelineAction.STAFF_REPLIED, now, text=text)
         audit.record(session, member, "ticket.reply", ticket.number, now, None, {"text": text})
@@ -183,6 +198,12 @@ class StaffDesk:
         before = snapshot(ticket)
         await self.desk.extend(session, ticket, self._who(member), reason, until)
         self._audit(session, member, "ticket.extend", ticket, before, reason=reason)
+
+    async def template_text(self, session: AsyncSession, ticket: Ticket, name: str) -> str:
+        """A response template's text in the language of the ticket's resident."""
+        resident = await session.get_one(Resident, ticket.resident_id)
+        catalogs = self.desk.catalogs
+        return await text_for(session, name, ticket, resident.locale, catalogs.default_locale)
 
     async def merge(
         self,

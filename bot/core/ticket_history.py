@@ -1,14 +1,21 @@
 """What the panel shows of a ticket: its timeline and the messages about it that went out
 (to the resident and the group), with their delivery and failures, in time order."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from html import unescape
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Category, DeputyGroup, OutboxMessage, Ticket, TicketEvent
+
+
+def plain(text: str) -> str:
+    """A message's words without the channel's markup (Telegram HTML), as staff read them."""
+    return unescape(re.sub(r"<[^>]+>", "", text))
 
 
 @dataclass(frozen=True)
@@ -35,7 +42,7 @@ async def history(session: AsyncSession, ticket: Ticket) -> list[Entry]:
             {
                 "purpose": m.purpose.value,
                 "status": m.status.value,
-                "text": str(m.payload.get("text", "")),
+                "text": plain(str(m.payload.get("text", ""))),
                 "error": m.last_error,
                 "sent_at": m.sent_at,
             },

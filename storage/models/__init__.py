@@ -28,12 +28,14 @@ from storage.models.residents import Resident
 from storage.models.staff import (
     AuditEntry,
     PanelSession,
+    ResponseTemplate,
     SavedFilter,
     StaffInvitation,
     StaffMember,
     StaffRole,
     staff_streets,
 )
+from storage.models.suggestions import Suggestion, suggestion_tickets
 from storage.models.tickets import (
     Actor,
     DigestSent,
@@ -73,12 +75,14 @@ __all__ = [
     "Rating",
     "RecipientKind",
     "Resident",
+    "ResponseTemplate",
     "RoutingRule",
     "SavedFilter",
     "StaffInvitation",
     "StaffMember",
     "StaffRole",
     "Station",
+    "Suggestion",
     "Ticket",
     "TicketCounter",
     "TicketEvent",
@@ -89,4 +93,5 @@ __all__ = [
     "deputy_group_areas",
     "deputy_group_members",
     "staff_streets",
+    "suggestion_tickets",
 ]

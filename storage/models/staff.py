@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, enum_column
@@ -94,3 +94,17 @@ class SavedFilter(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))
     query: Mapped[str] = mapped_column(Text)
+
+
+class ResponseTemplate(Base):
+    """A prepared text staff send to residents (a reply, the reason of a conclusion), per state
+    of the ticket it suits (none: any) and per language; variants share a name."""
+
+    __tablename__ = "response_templates"
+    __table_args__ = (UniqueConstraint("name", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str | None] = mapped_column(String(32))
+    locale: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)

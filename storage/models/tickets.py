@@ -74,6 +74,8 @@ class TimelineAction(enum.StrEnum):
     PRIORITY_SET = "priority_set"
     CATEGORY_CHANGED = "category_changed"
     STAFF_REPLIED = "staff_replied"  # staff's own message to the resident
+    SUGGESTED = "suggested"  # gathered into a suggestion during the recess
+    SUGGESTION_ANSWERED = "suggestion_answered"  # the department answered that suggestion
 
 
 class Priority(enum.StrEnum):
@@ -99,7 +101,7 @@ class Ticket(Base):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[TicketStatus] = mapped_column(enum_column(TicketStatus), index=True)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # the inbox's order
     updated_at: Mapped[datetime]
     # Handling
     holder_deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"))
@@ -122,7 +124,7 @@ class Ticket(Base):
     acknowledge_due: Mapped[datetime | None]
     answer_due: Mapped[datetime | None] = mapped_column(index=True)
     extension_reason: Mapped[str | None] = mapped_column(Text)
-    overdue_since: Mapped[datetime | None]
+    overdue_since: Mapped[datetime | None] = mapped_column(index=True)
 
     resident: Mapped[Resident] = relationship()
     area: Mapped[Area | None] = relationship()

@@ -82,13 +82,14 @@ async def make_ticket(
     area_code: str,
     text: str,
     name: str = "李小红",
+    locale: str = "zh_Hans",
 ) -> str:
     """A resident of the area raises an opinion (routed as the bot would route it)."""
     async with sessions.begin() as session:
         area = await session.scalar(select(Area).where(Area.code == area_code))
         assert area is not None
         resident = Resident(
-            display_name=name, locale="zh_Hans", area_id=area.id, created_at=desk.clock.now()
+            display_name=name, locale=locale, area_id=area.id, created_at=desk.clock.now()
         )
         session.add(resident)
         await session.flush()

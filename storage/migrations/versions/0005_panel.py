@@ -1,6 +1,7 @@
-"""staff panel: staff accounts, invitations, sessions, the audit log, saved filters, a
-ticket's priority, and full-text search over tickets' Chinese text (SQLite FTS5 with the
-trigram tokenizer; PostgreSQL pg_trgm with a GIN index)
+"""staff panel: staff accounts, invitations, sessions, the audit log, saved filters,
+response templates, suggestions during the recess, a ticket's priority, indexes for the
+inbox, and full-text search over tickets' Chinese text (SQLite FTS5 with the trigram
+tokenizer; PostgreSQL pg_trgm with a GIN index)
 
 Revision ID: 0005_panel
 Revises: 0004
@@ -153,11 +154,74 @@ def upgrade() -> None:
                 nullable=False,
             )
         )
+    op.create_table(
+        "suggestions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("department", sa.String(length=200), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("due", sa.Date(), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("answered_by", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["answered_by"],
+            ["staff_members.id"],
+            name=op.f("fk_suggestions_answered_by_staff_members"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["staff_members.id"],
+            name=op.f("fk_suggestions_created_by_staff_members"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_suggestions")),
+    )
+    op.create_table(
+        "suggestion_tickets",
+        sa.Column("suggestion_id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["suggestion_id"],
+            ["suggestions.id"],
+            name=op.f("fk_suggestion_tickets_suggestion_id_suggestions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["tickets.id"],
+            name=op.f("fk_suggestion_tickets_ticket_id_tickets"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("suggestion_id", "ticket_id", name=op.f("pk_suggestion_tickets")),
+    )
+    op.create_table(
+        "response_templates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("status", sa.String(length=32), nullable=True),
+        sa.Column("locale", sa.String(length=16), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_response_templates")),
+        sa.UniqueConstraint("name", "locale", name=op.f("uq_response_templates_name")),
+    )
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_tickets_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_tickets_overdue_since"), ["overdue_since"], unique=False
+        )
     search.create(op.get_bind())
 
 
 def downgrade() -> None:
     search.drop(op.get_bind())
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tickets_overdue_since"))
+        batch_op.drop_index(batch_op.f("ix_tickets_created_at"))
+    op.drop_table("response_templates")
+    op.drop_table("suggestion_tickets")
+    op.drop_table("suggestions")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_column("priority")
 
