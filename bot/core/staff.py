@@ -5,6 +5,7 @@ a one-time invitation; passwords hashed with argon2id; disabling an account ends
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,8 +17,6 @@ from bot.text.catalogs import N_
 from storage.models import Area, AreaKind, StaffInvitation, StaffMember, StaffRole
 
 HASHER = PasswordHasher()  # argon2id, with the library's current parameters (RFC 9106 low memory)
-# Verified when a login is unknown, so that a wrong login takes as long as a wrong password.
-_DUMMY_HASH = HASHER.hash("not a password of anyone")
 MIN_PASSWORD_LENGTH = 10
 INVITATION_DAYS = 3
 
@@ -68,7 +67,7 @@ async def authenticate(session: AsyncSession, login: str, password: str) -> Staf
     """The active account with this login and password, or None (taking as long either way)."""
     member = await session.scalar(select(StaffMember).where(StaffMember.login == login.strip()))
     try:
-        HASHER.verify(member.password_hash if member else _DUMMY_HASH, password)
+        HASHER.verify(member.password_hash if member else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if member is None or not member.active:
@@ -76,6 +75,13 @@ async def authenticate(session: AsyncSession, login: str, password: str) -> Staf
     if HASHER.check_needs_rehash(member.password_hash):
         member.password_hash = HASHER.hash(password)
     return member
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when a login is unknown, so that a wrong login takes as long as a wrong password
+    (made on first use: hashing costs time and memory, which importing should not)."""
+    return HASHER.hash("not a password of anyone")
 
 
 def _token_hash(token: str) -> str:
