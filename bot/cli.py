@@ -1,6 +1,6 @@
 """Command line: `python -m bot [run | sandbox [--host H] [--port P] | migrate [--status |
---new MESSAGE] | load-directory FILE | triage | assign NUMBER GROUP | admin | create-admin
-LOGIN NAME]`.
+--new MESSAGE] | load-directory FILE | triage | assign NUMBER GROUP | reception (create |
+change | cancel | list) … | admin | create-admin LOGIN NAME]`.
 
 Settings are read and checked first: a wrong one ends the program with one line naming the
 variable, before anything starts (exit status 2, like any usage error).
@@ -17,11 +17,16 @@ from alembic.util import CommandError
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from bot import reception_cli
+from bot.clock import SystemClock
 from bot.core.directory import DirectoryError, load_directory, read_directory
+from bot.core.directory.receptions import schedule_receptions
+from bot.core.receptions import ReceptionDesk
 from bot.core.timeline import Who
 from bot.core.workflow import TransitionError
 from bot.logs import setup_logging
 from bot.settings import LogSettings, Settings
+from bot.text.catalogs import Catalogs
 from storage import migrate
 from storage.db import open_database
 from storage.models import Actor, DeputyGroup, Ticket
@@ -64,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     create_admin.add_argument("login")
     create_admin.add_argument("name")
+    reception_cli.add_parser(commands)
     args = parser.parse_args(argv)
     try:
         # The log settings first, so that the other settings' problems are logged as asked.
@@ -85,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         return _admin(settings)
     if args.command == "create-admin":
         return asyncio.run(_create_admin(settings, args.login, args.name))
+    if args.command == "reception":
+        return asyncio.run(reception_cli.reception_command(settings, args))
     if args.command == "sandbox":
         from bot.runners.sandbox import run_sandbox
 
@@ -175,7 +183,14 @@ async def _load_directory(settings: Settings, path: Path) -> int:
         sessions.begin() as session,
     ):
         report = await load_directory(session, directory)
+        catalogs = Catalogs(settings.text.locales_dir, settings.text.default_locale)
+        desk = ReceptionDesk(SystemClock(), catalogs, settings.text.timezone)
+        receptions = await schedule_receptions(session, desk, directory.receptions)
     print(f"{path}: {report.summary() if report.changed else 'already up to date'}")
+    if receptions.scheduled:
+        print(f"receptions: {receptions.scheduled} new")
+    for skipped in receptions.skipped:
+        print(f"  not scheduled: {skipped}", file=sys.stderr)
     return 0
 
 

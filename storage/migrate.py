@@ -94,7 +94,7 @@ def new_revision(database_url: str, message: str, migrations: Path = MIGRATIONS)
         config.set_section_option(
             "post_write_hooks", "ruff.options", "format REVISION_SCRIPT_FILENAME"
         )
-    # Revisions are numbered, alone (0004) or with a topic when written side by side (0005_panel).
+    # Revisions of parallel branches are named NNNN_topic: the number is what counts.
     numbers = [
         int(revision.revision.split("_")[0])
         for revision in ScriptDirectory.from_config(config).walk_revisions()

@@ -20,6 +20,7 @@ FRONT_DOORS = (
     "bot.runners",
     "bot.app",
     "bot.cli",
+    "bot.reception_cli",
     "bot.sandbox",
 )
 

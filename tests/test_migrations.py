@@ -49,6 +49,11 @@ TABLES = {
     "suggestions",
     "response_templates",
     "suggestion_tickets",
+    "receptions",
+    "reception_duties",
+    "reception_signups",
+    "reception_subscriptions",
+    "reception_reminders",
     "alembic_version",
 }
 

@@ -141,7 +141,7 @@ class _Page:
     # --- acting as a user ---
 
     async def send_message(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body = await _json(request)
         text = str(body.get("text", "")).strip()
         if not text:
             return self._refused(request, "empty_message")
@@ -165,7 +165,7 @@ class _Page:
         )
 
     async def send_location(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body = await _json(request)
         try:
             latitude, longitude = float(body["latitude"]), float(body["longitude"])
         except (KeyError, TypeError, ValueError):
@@ -177,7 +177,7 @@ class _Page:
         )
 
     async def press(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body = await _json(request)
         chat_id = _chat_id(request)
 
         async def pressing(user: FakeUser, chat: Any, where: dict[str, Any]) -> Any:
@@ -209,7 +209,7 @@ class _Page:
         return web.json_response({"error": text}, status=400)
 
     async def add_resident(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body = await _json(request)
         name = str(body.get("name", "")).strip()
         if not name:
             return self._refused(request, "empty_name")
@@ -219,7 +219,7 @@ class _Page:
         return web.json_response(_person(user))
 
     async def move_clock(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body = await _json(request)
         move = MOVES.get(str(body.get("by")))
         if move is None:
             return self._refused(request, "failed", reason=", ".join(MOVES))
@@ -258,6 +258,15 @@ class _Page:
             raise web.HTTPNotFound()
         data, content_type = found
         return web.Response(body=data, content_type=content_type)
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    """The call's JSON object; anything else counts as empty, and is refused politely."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def _person(user: FakeUser) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""SQLAlchemy models, one module per concern: the directory, residents, tickets, delivery and
-staff."""
+"""SQLAlchemy models, one module per concern: the directory, residents, tickets, receptions,
+delivery and staff."""
 
 from storage.models.base import Base, UTCDateTime
 from storage.models.delivery import (
@@ -24,6 +24,16 @@ from storage.models.directory import (
     deputy_group_members,
 )
 from storage.models.inbound import InboundStatus, InboundUpdate
+from storage.models.receptions import (
+    Reception,
+    ReceptionDuty,
+    ReceptionKind,
+    ReceptionReminder,
+    ReceptionSignup,
+    ReceptionStatus,
+    ReceptionSubscription,
+    SignupStatus,
+)
 from storage.models.residents import Resident
 from storage.models.staff import (
     AuditEntry,
@@ -73,11 +83,19 @@ __all__ = [
     "PanelSession",
     "Priority",
     "Rating",
+    "Reception",
+    "ReceptionDuty",
+    "ReceptionKind",
+    "ReceptionReminder",
+    "ReceptionSignup",
+    "ReceptionStatus",
+    "ReceptionSubscription",
     "RecipientKind",
     "Resident",
     "ResponseTemplate",
     "RoutingRule",
     "SavedFilter",
+    "SignupStatus",
     "StaffInvitation",
     "StaffMember",
     "StaffRole",

@@ -230,6 +230,15 @@ async def test_the_page_draws_what_the_bot_sends_as_telegram_would(page: Page, s
     )
     await shot(page, "06-formatting-media-keyboard")
 
+    # As with the app's attachment menu, a location can be shared unasked too.
+    await page.get_by_test_id("resident-location").click()
+    await picker.get_by_label("纬度").fill("30.05")
+    await picker.get_by_label("经度").fill("120.15")
+    await picker.get_by_role("button", name="发送位置").click()
+    await expect(chat.locator(".message.outgoing .location").last).to_contain_text(
+        "30.05000, 120.15000"
+    )
+
 
 async def test_a_forum_group_shows_its_topics_and_a_deputy_writes_in_one(
     page: Page, sandbox: Sandbox

@@ -161,3 +161,19 @@ async def test_files_are_served_by_their_id(sandbox: Sandbox):
             assert await response.read() == tiny_png(3, 2)
         async with http.get(f"{sandbox.page_url}files/nothing") as response:
             assert response.status == 404
+
+
+async def test_a_call_that_is_not_json_is_refused_politely(sandbox: Sandbox):
+    resident = sandbox.world.residents[0]
+    async with ClientSession() as http:
+        async with http.post(
+            f"{sandbox.page_url}api/chats/{resident.id}/messages",
+            data="not json",
+            headers={"X-Sandbox-Locale": "en"},
+        ) as response:
+            assert response.status == 400
+            assert (await response.json())["error"] == "Please write something first."
+        async with http.post(f"{sandbox.page_url}api/clock", json=["day"]) as response:
+            assert response.status == 400
+            assert (await response.json())["error"].startswith("操作未成功：")
+    assert sandbox.clock.ahead.total_seconds() == 0
