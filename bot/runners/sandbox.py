@@ -28,6 +28,7 @@ from bot.runners.polling import run_polling
 from bot.sandbox.page import SandboxClock, build_page
 from bot.sandbox.world import BOT_TOKEN, GroupSpec, SandboxWorld, make_world
 from bot.settings import (
+    AdminSettings,
     Settings,
     StorageSettings,
     SupervisionSettings,
@@ -96,6 +97,9 @@ def sandbox_settings(settings: Settings, api_url: str, database: Path) -> Settin
                 digest_time=settings.supervision.digest_time,
                 supervision_sweep_seconds=SWEEP_SECONDS,
             ),
+            # The sandbox shows residents and deputies; the staff panel (which would take the
+            # same port 8080) is served by `run` and `admin`.
+            "admin": AdminSettings(admin_bind=""),
         }
     )
 

@@ -1,5 +1,5 @@
 """SQLAlchemy models, one module per concern: the directory, residents, drafts, tickets,
-receptions and delivery."""
+receptions, delivery and staff."""
 
 from storage.models.base import Base, UTCDateTime
 from storage.models.delivery import (
@@ -36,10 +36,22 @@ from storage.models.receptions import (
     SignupStatus,
 )
 from storage.models.residents import Resident
+from storage.models.staff import (
+    AuditEntry,
+    PanelSession,
+    ResponseTemplate,
+    SavedFilter,
+    StaffInvitation,
+    StaffMember,
+    StaffRole,
+    staff_streets,
+)
+from storage.models.suggestions import Suggestion, suggestion_tickets
 from storage.models.tickets import (
     Actor,
     DigestSent,
     Escalation,
+    Priority,
     Rating,
     Ticket,
     TicketCounter,
@@ -54,6 +66,7 @@ __all__ = [
     "Actor",
     "Area",
     "AreaKind",
+    "AuditEntry",
     "Base",
     "CalendarDay",
     "Category",
@@ -69,6 +82,8 @@ __all__ = [
     "OutboxMessage",
     "OutboxPurpose",
     "OutboxStatus",
+    "PanelSession",
+    "Priority",
     "Rating",
     "Reception",
     "ReceptionDuty",
@@ -79,9 +94,15 @@ __all__ = [
     "ReceptionSubscription",
     "RecipientKind",
     "Resident",
+    "ResponseTemplate",
     "RoutingRule",
+    "SavedFilter",
     "SignupStatus",
+    "StaffInvitation",
+    "StaffMember",
+    "StaffRole",
     "Station",
+    "Suggestion",
     "Ticket",
     "TicketCounter",
     "TicketEvent",
@@ -91,4 +112,6 @@ __all__ = [
     "UTCDateTime",
     "deputy_group_areas",
     "deputy_group_members",
+    "staff_streets",
+    "suggestion_tickets",
 ]
