@@ -10,8 +10,8 @@ from handlers.resident import (
     flood,
     my_tickets,
     privacy,
-    receptions,
     rating,
+    receptions,
     start,
     submit,
 )
