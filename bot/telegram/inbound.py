@@ -22,7 +22,7 @@ from bot.logs import UPDATE_ID
 from bot.metrics import UPDATES_FAILED, UPDATES_HANDLED, UPDATES_RECEIVED
 from bot.settings import InboundSettings
 from bot.telegram.isolation import TURN_TAKEN
-from storage.queries.inbound import prune_processed, record_updates, take_interrupted
+from storage.queries.inbound import not_done, prune_processed, record_updates, take_interrupted
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,13 @@ class Inbound:
                 [(update.update_id, raw_update(update)) for update in updates],
                 self.clock.now(),
             )
+            # Sent again and still pending: whoever received it first stopped before it was
+            # answered (a webhook process stopped or died). Taken up here; if it is still in
+            # hand elsewhere, its claim makes this one wait, then skip it.
+            again = [u.update_id for u in updates if u.update_id not in new]
+            orphans = await not_done(session, self.bot.id, again) if again else set()
         UPDATES_RECEIVED.inc(len(new))
+        new |= orphans - self._in_hand
         turns: list[asyncio.Future[object]] = []
         for update in updates:
             if update.update_id not in new:
@@ -134,6 +140,10 @@ class Inbound:
                 "%d update(s) still running were cancelled; kept for the next start", len(late)
             )
             await asyncio.wait(late)
+
+    @property
+    def _in_hand(self) -> set[int]:
+        return {int(task.get_name().removeprefix("update ")) for task in self._processing}
 
     def _start(self, update: Update) -> asyncio.Task[None]:
         task = asyncio.create_task(self._process(update), name=f"update {update.update_id}")

@@ -91,10 +91,14 @@ class RenewedRedisIsolation(BaseEventIsolation):
             self.key_builder.build(key, "lock"), timeout=self.seconds, sleep=0.05
         )
         await lock.acquire()
-        renewing = asyncio.create_task(self._renew(lock))
+        released = asyncio.Event()
+        renewing = asyncio.create_task(self._renew(lock, released))
         try:
             yield
         finally:
+            # The event ends the renewal even if the Redis client swallows the cancellation
+            # (seen under load: the holder then waited for it forever, renewing the lock).
+            released.set()
             renewing.cancel()
             with suppress(asyncio.CancelledError):
                 await renewing
@@ -103,9 +107,12 @@ class RenewedRedisIsolation(BaseEventIsolation):
             except LockError:
                 log.warning("the lock %s had lapsed before it was released", lock.name)
 
-    async def _renew(self, lock: Lock) -> None:
-        while True:
-            await asyncio.sleep(self.seconds / 3)
+    async def _renew(self, lock: Lock, released: asyncio.Event) -> None:
+        while not released.is_set():
+            with suppress(TimeoutError):
+                await asyncio.wait_for(released.wait(), self.seconds / 3)
+            if released.is_set():
+                return
             try:
                 await lock.reacquire()
             except (LockError, RedisError) as error:
