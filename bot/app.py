@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.core.delivery_failures import DeliveryFailures
+from bot.core.receptions import ReceptionDesk
 from bot.core.supervision import Supervisor
 from bot.core.tickets import TicketDesk
 from bot.delivery.sender import Sender
@@ -108,7 +109,12 @@ def build_application(
     )
     wakeup = OutboxWakeup(engine, sender.wake)
     dispatcher = build_dispatcher(
-        settings.storage, redis_prefix, catalogs=catalogs, desk=desk, clock=clock
+        settings.storage,
+        redis_prefix,
+        catalogs=catalogs,
+        desk=desk,
+        receptions=ReceptionDesk(clock, catalogs, settings.text.timezone),
+        clock=clock,
     )
     install_middlewares(dispatcher, sessionmaker, clock, catalogs, wakeup.publish, settings.inbound)
     inbound = Inbound(sessionmaker, dispatcher, bot, clock, settings.inbound)

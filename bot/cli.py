@@ -1,5 +1,6 @@
-"""Command line: `python -m bot [run | webhook | sender | supervisor | migrate [--status | --new
-MESSAGE] | load-directory FILE | triage | assign NUMBER GROUP | purge --older-than AGE]`.
+"""Command line: `python -m bot [run | webhook | sender | supervisor | sandbox [--host H]
+[--port P] | migrate [--status | --new MESSAGE] | load-directory FILE | triage | assign NUMBER
+GROUP | reception (create | change | cancel | list) … | purge --older-than AGE]`.
 
 Settings are read and checked first: a wrong one ends the program with one line naming the
 variable, before anything starts (exit status 2, like any usage error).
@@ -17,11 +18,16 @@ from alembic.util import CommandError
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from bot import reception_cli
+from bot.clock import SystemClock
 from bot.core.directory import DirectoryError, load_directory, read_directory
+from bot.core.directory.receptions import schedule_receptions
+from bot.core.receptions import ReceptionDesk
 from bot.core.timeline import Who
 from bot.core.workflow import TransitionError
 from bot.logs import setup_logging
 from bot.settings import LogSettings, Settings
+from bot.text.catalogs import Catalogs
 from storage import migrate
 from storage.db import open_database
 from storage.models import Actor, DeputyGroup, Ticket
@@ -49,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     for role, what in ROLES.items():
         commands.add_parser(role, help=what)
+    sandbox = commands.add_parser(
+        "sandbox", help="the whole loop in a browser, without Telegram (a fresh demo each time)"
+    )
+    sandbox.add_argument("--host", default="127.0.0.1", help="address of the page and the fake")
+    sandbox.add_argument("--port", type=int, default=8080, help="port of the page")
     migrate_parser = commands.add_parser("migrate", help="bring the database schema up to date")
     action = migrate_parser.add_mutually_exclusive_group()
     action.add_argument(
@@ -68,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     assign = commands.add_parser("assign", help="staff: give a ticket to a deputy group")
     assign.add_argument("number", help="the ticket's number, e.g. A-2026-000123")
     assign.add_argument("group", help="the deputy group's code in the directory, e.g. g-hd-1")
+    reception_cli.add_parser(commands)
     purge = commands.add_parser(
         "purge", help="remove the personal data of tickets concluded long ago (cron-safe)"
     )
@@ -95,6 +107,12 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_triage(settings))
     if args.command == "assign":
         return asyncio.run(_assign(settings, args.number, args.group))
+    if args.command == "reception":
+        return asyncio.run(reception_cli.reception_command(settings, args))
+    if args.command == "sandbox":
+        from bot.runners.sandbox import run_sandbox
+
+        return run_sandbox(settings, args.host, args.port)
     if args.command == "purge":
         return asyncio.run(_purge(settings, args.older_than))
     return _serve(settings, args.command if args.command in ROLES else "all")
@@ -151,7 +169,7 @@ def _serve(settings: Settings, role: str) -> int:
     if settings.telegram.bot_token is None:
         print(
             "BOT_TOKEN is not set: put the token from @BotFather in the environment or in "
-            ".env (see .env.example).",
+            ".env (see .env.example); `python -m bot sandbox` shows the bot without Telegram.",
             file=sys.stderr,
         )
         return 2
@@ -181,7 +199,14 @@ async def _load_directory(settings: Settings, path: Path) -> int:
         sessions.begin() as session,
     ):
         report = await load_directory(session, directory)
+        catalogs = Catalogs(settings.text.locales_dir, settings.text.default_locale)
+        desk = ReceptionDesk(SystemClock(), catalogs, settings.text.timezone)
+        receptions = await schedule_receptions(session, desk, directory.receptions)
     print(f"{path}: {report.summary() if report.changed else 'already up to date'}")
+    if receptions.scheduled:
+        print(f"receptions: {receptions.scheduled} new")
+    for skipped in receptions.skipped:
+        print(f"  not scheduled: {skipped}", file=sys.stderr)
     return 0
 
 

@@ -58,7 +58,7 @@ def test_without_a_token_it_says_what_to_set_and_exits_non_zero(tmp_path: Path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "BOT_TOKEN is not set: put the token from @BotFather in the environment or in .env "
-        "(see .env.example)."
+        "(see .env.example); `python -m bot sandbox` shows the bot without Telegram."
     ]
 
 
@@ -182,7 +182,7 @@ def test_a_new_revision_is_numbered_after_the_last_one(tmp_path: Path):
     migrate.upgrade(url, migrations=migrations)
     path = migrate.new_revision(url, "add a thing", migrations)
     assert path.parent == migrations / "versions"
-    assert path.name == f"{int(head) + 1:04d}_add_a_thing.py"
+    assert path.name == f"{int(head.split('_')[0]) + 1:04d}_add_a_thing.py"
     assert f"Revises: {head}\n" in path.read_text()
 
 

@@ -39,6 +39,11 @@ TABLES = {
     "calendar_days",
     "ticket_reminders",
     "digests_sent",
+    "receptions",
+    "reception_duties",
+    "reception_signups",
+    "reception_subscriptions",
+    "reception_reminders",
     "alembic_version",
 }
 

@@ -5,7 +5,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager, suppress
-from contextvars import ContextVar
 
 from aiogram.fsm.storage.base import BaseEventIsolation, KeyBuilder, StorageKey
 from redis.asyncio import Redis
@@ -13,11 +12,6 @@ from redis.asyncio.lock import Lock
 from redis.exceptions import LockError, RedisError
 
 log = logging.getLogger(__name__)
-
-# Set by the task that handles an update once its person's locks are held (see
-# `Inbound.receive`): a webhook answers Telegram only then, so the person's next update,
-# whichever process it reaches, waits behind this one.
-TURN_TAKEN: ContextVar[asyncio.Event | None] = ContextVar("turn_taken", default=None)
 
 
 class KeyedLock:
@@ -57,21 +51,14 @@ class OrderedEventIsolation(BaseEventIsolation):
     async def lock(self, key: StorageKey) -> AsyncIterator[None]:
         async with self._local.hold(key):
             if self._shared is None:
-                _turn_taken()
                 yield
                 return
             async with self._shared.lock(key):
-                _turn_taken()
                 yield
 
     async def close(self) -> None:
         if self._shared is not None:
             await self._shared.close()
-
-
-def _turn_taken() -> None:
-    if (taken := TURN_TAKEN.get()) is not None:
-        taken.set()
 
 
 class RenewedRedisIsolation(BaseEventIsolation):
@@ -91,14 +78,15 @@ class RenewedRedisIsolation(BaseEventIsolation):
             self.key_builder.build(key, "lock"), timeout=self.seconds, sleep=0.05
         )
         await lock.acquire()
-        released = asyncio.Event()
-        renewing = asyncio.create_task(self._renew(lock, released))
+        done = asyncio.Event()
+        renewing = asyncio.create_task(self._renew(lock, done))
         try:
             yield
         finally:
-            # The event ends the renewal even if the Redis client swallows the cancellation
-            # (seen under load: the holder then waited for it forever, renewing the lock).
-            released.set()
+            # The event, not only the cancel, ends the renewal: a cancel that lands as a
+            # renewal's command completes can be swallowed on its way (asyncio.wait_for before
+            # Python 3.12), and the holder would wait for the renewal for ever.
+            done.set()
             renewing.cancel()
             with suppress(asyncio.CancelledError):
                 await renewing
@@ -107,11 +95,11 @@ class RenewedRedisIsolation(BaseEventIsolation):
             except LockError:
                 log.warning("the lock %s had lapsed before it was released", lock.name)
 
-    async def _renew(self, lock: Lock, released: asyncio.Event) -> None:
-        while not released.is_set():
+    async def _renew(self, lock: Lock, done: asyncio.Event) -> None:
+        while not done.is_set():
             with suppress(TimeoutError):
-                await asyncio.wait_for(released.wait(), self.seconds / 3)
-            if released.is_set():
+                await asyncio.wait_for(done.wait(), self.seconds / 3)
+            if done.is_set():
                 return
             try:
                 await lock.reacquire()

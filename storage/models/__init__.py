@@ -1,4 +1,5 @@
-"""SQLAlchemy models, one module per concern: the directory, residents, tickets and delivery."""
+"""SQLAlchemy models, one module per concern: the directory, residents, tickets, receptions and
+delivery."""
 
 from storage.models.base import Base, UTCDateTime
 from storage.models.delivery import (
@@ -23,6 +24,16 @@ from storage.models.directory import (
     deputy_group_members,
 )
 from storage.models.inbound import InboundStatus, InboundUpdate
+from storage.models.receptions import (
+    Reception,
+    ReceptionDuty,
+    ReceptionKind,
+    ReceptionReminder,
+    ReceptionSignup,
+    ReceptionStatus,
+    ReceptionSubscription,
+    SignupStatus,
+)
 from storage.models.residents import Resident
 from storage.models.tickets import (
     Actor,
@@ -57,9 +68,17 @@ __all__ = [
     "OutboxPurpose",
     "OutboxStatus",
     "Rating",
+    "Reception",
+    "ReceptionDuty",
+    "ReceptionKind",
+    "ReceptionReminder",
+    "ReceptionSignup",
+    "ReceptionStatus",
+    "ReceptionSubscription",
     "RecipientKind",
     "Resident",
     "RoutingRule",
+    "SignupStatus",
     "Station",
     "Ticket",
     "TicketCounter",
