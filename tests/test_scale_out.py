@@ -353,6 +353,7 @@ async def test_two_webhooks_two_senders_two_supervisors(
         "busiest second of the senders": busiest(sent_by_senders, 1.0),
         "busiest group minute": max(busiest(times, 60.0) for times in group_times.values()),
         "429s met": flood.refused,
+        "429s met in group chats (the senders')": sum(1 for c, _ in flood.refusals if c < 0),
         "exit statuses on SIGTERM": [s for p in everyone for s in p.exit_statuses],
         # A direct answer that still meets flood control after its short wait is logged with
         # its traceback at WARNING (handlers/answers.py); errors are what must not happen.
@@ -368,6 +369,7 @@ async def test_two_webhooks_two_senders_two_supervisors(
     assert figures["tickets without a card"] == 0 and figures["cards sent twice"] == 0
     assert figures["busiest second of the senders"] <= OVERALL_PER_SECOND
     assert figures["busiest group minute"] <= GROUP_PER_MINUTE
+    assert figures["429s met in group chats (the senders')"] == 0
     assert figures["supervisors active before the kill"] == 1
     assert figures["overdue notices twice"] == 0
     assert all(overdue_notices(t.number) == 1 for t in first_batch + second_batch)

@@ -55,6 +55,10 @@ async def receive_update(request: web.Request) -> web.Response:
     except Exception as error:
         log.warning("update %s not recorded (%r); answered 503", update.update_id, error)
         return web.Response(status=503)
+    try:
+        await app.inbound.prune()  # processed updates past INBOUND_KEEP_DAYS, at most hourly
+    except Exception as error:  # the update is recorded: it is still answered 200
+        log.warning("processed updates not pruned (%r); trying again later", error)
     return web.Response()
 
 
