@@ -180,7 +180,7 @@ class WebhookSettings(_Section):
     # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and -.
     webhook_secret: SecretStr | None = Field(default=None, description="The secret token.")
     webhook_host: str = Field(default="127.0.0.1", description="Address to listen on.")
-    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    webhook_port: int = Field(default=8081, ge=1, le=65535)  # the panel has 8080
     webhook_max_connections: int = Field(
         default=40, ge=1, le=100, description="Telegram's simultaneous connections."
     )
@@ -220,6 +220,33 @@ class StatusSettings(_Section):
         return None if value == "" else value
 
 
+def _bind_address(value: str) -> str:
+    if value == "":
+        return value
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"'{value}' is not an address such as 127.0.0.1:8080 (empty: no panel)")
+    return value
+
+
+class AdminSettings(_Section):
+    admin_bind: Annotated[str, AfterValidator(_bind_address)] = Field(
+        default="127.0.0.1:8080",
+        description="Where the staff panel listens (host:port); empty: not served by `run`.",
+    )
+    admin_https: bool = Field(
+        default=False, description="The panel is reached over HTTPS: its cookie is Secure."
+    )
+    admin_session_hours: float = Field(
+        default=12.0, gt=0, description="A panel session ends after this long without use."
+    )
+
+    @property
+    def host_and_port(self) -> tuple[str, int]:
+        host, _, port = self.admin_bind.rpartition(":")
+        return host.strip("[]"), int(port)
+
+
 class LogSettings(_Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["plain", "json"] = "plain"
@@ -239,6 +266,7 @@ class Settings(BaseModel):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     supervision: SupervisionSettings = Field(default_factory=SupervisionSettings)
     inbound: InboundSettings = Field(default_factory=InboundSettings)
+    admin: AdminSettings = Field(default_factory=AdminSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     status: StatusSettings = Field(default_factory=StatusSettings)
