@@ -11,7 +11,7 @@ from storage.models import OutboxMessage, OutboxStatus, Ticket, TicketStatus
 
 async def tickets_by_status(session: AsyncSession) -> dict[TicketStatus, int]:
     rows = await session.execute(select(Ticket.status, func.count()).group_by(Ticket.status))
-    return {TicketStatus(status): count for status, count in rows.tuples()}
+    return {TicketStatus(status): count for status, count in rows}
 
 
 async def overdue_tickets(session: AsyncSession, statuses: frozenset[TicketStatus]) -> int:
