@@ -8,6 +8,7 @@ from typing import Protocol
 from aiogram import Bot, Dispatcher
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from admin.app import PanelService, create_app
 from bot.clock import Clock, SystemClock
 from bot.core.delivery_failures import DeliveryFailures
 from bot.core.receptions import ReceptionDesk
@@ -114,6 +115,12 @@ def build_application(
         wake_sender=wakeup.publish,
     )
     dispatcher.include_router(build_router())
+    services: list[BackgroundService] = [sender, wakeup, supervisor]
+    if settings.admin.admin_bind:
+        panel = create_app(
+            settings.admin, sessionmaker, desk, settings.storage.redis_url, f"{redis_prefix}:panel"
+        )
+        services.append(PanelService(panel, settings.admin))
     return Application(
         settings,
         clock,
@@ -125,5 +132,5 @@ def build_application(
         dispatcher,
         sender,
         inbound,
-        services=[sender, wakeup, supervisor],
+        services=services,
     )

@@ -1,5 +1,5 @@
-"""SQLAlchemy models, one module per concern: the directory, residents, tickets, receptions and
-delivery."""
+"""SQLAlchemy models, one module per concern: the directory, residents, tickets, receptions,
+delivery and staff."""
 
 from storage.models.base import Base, UTCDateTime
 from storage.models.delivery import (
@@ -38,10 +38,22 @@ from storage.models.receptions import (
     SignupStatus,
 )
 from storage.models.residents import Resident
+from storage.models.staff import (
+    AuditEntry,
+    PanelSession,
+    ResponseTemplate,
+    SavedFilter,
+    StaffInvitation,
+    StaffMember,
+    StaffRole,
+    staff_streets,
+)
+from storage.models.suggestions import Suggestion, suggestion_tickets
 from storage.models.tickets import (
     Actor,
     DigestSent,
     Escalation,
+    Priority,
     Rating,
     Ticket,
     TicketCounter,
@@ -56,6 +68,7 @@ __all__ = [
     "Actor",
     "Area",
     "AreaKind",
+    "AuditEntry",
     "Base",
     "CalendarDay",
     "Category",
@@ -70,6 +83,8 @@ __all__ = [
     "OutboxMessage",
     "OutboxPurpose",
     "OutboxStatus",
+    "PanelSession",
+    "Priority",
     "Rating",
     "Reception",
     "ReceptionDuty",
@@ -83,9 +98,15 @@ __all__ = [
     "RecipientKind",
     "RequestStatus",
     "Resident",
+    "ResponseTemplate",
     "RoutingRule",
+    "SavedFilter",
     "SignupStatus",
+    "StaffInvitation",
+    "StaffMember",
+    "StaffRole",
     "Station",
+    "Suggestion",
     "Ticket",
     "TicketCounter",
     "TicketEvent",
@@ -95,4 +116,6 @@ __all__ = [
     "UTCDateTime",
     "deputy_group_areas",
     "deputy_group_members",
+    "staff_streets",
+    "suggestion_tickets",
 ]

@@ -1,7 +1,7 @@
 """reception outcomes: records closed, ratings, tickets raised there, micro-reception requests
 
-Revision ID: 0006_reception_outcomes
-Revises: 0005_receptions
+Revision ID: 0007_reception_outcomes
+Revises: 0006
 Create Date: 2026-11-30 07:41:04.036534
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_reception_outcomes"
-down_revision: str | None = "0005_receptions"
+revision: str = "0007_reception_outcomes"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
