@@ -137,7 +137,7 @@ async def run(
     async def write(person: Any) -> None:
         for n in range(messages):
             await person.send_text(f"第{n + 1}条：小区门口的路灯坏了，晚上很黑。")
-            await harness.bot_says(person.id, f"已记下（共 {n + 1} 条", timeout=60)
+            await harness.bot_says(person.id, f"已记下（共{n + 1}条，", timeout=60)
 
     await asyncio.gather(*(write(person) for person in people))
     handled = residents * messages
