@@ -110,7 +110,9 @@ async def run(
     )
     counts: Counter[str] = Counter()
     with engines(factory, counts):
-        app = build_application(settings, FrozenClock(START), redis_prefix=f"bench-{label}")
+        # A prefix of this run's own: a draft left in Redis by an earlier run would count on.
+        prefix = f"bench-{label}-{uuid.uuid4().hex[:8]}"
+        app = build_application(settings, FrozenClock(START), redis_prefix=prefix)
     redis_commands = Counter[str]()
     storage_redis = getattr(app.dispatcher.storage, "redis", None)
     if storage_redis is not None:
@@ -163,6 +165,10 @@ async def run(
             print(f"    {number / handled:5.2f}  {sql}")
     await app.inbound.stop()
     await polling
+    if storage_redis is not None:
+        keys = [key async for key in storage_redis.scan_iter(f"{prefix}:*")]
+        if keys:
+            await storage_redis.delete(*keys)
     await app.close()
     await fake.stop()
 
