@@ -8,8 +8,10 @@ from typing import Protocol
 from aiogram import Bot, Dispatcher
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from admin.app import PanelService, create_app
 from bot.clock import Clock, SystemClock
 from bot.core.delivery_failures import DeliveryFailures
+from bot.core.receptions import ReceptionDesk
 from bot.core.supervision import Supervisor
 from bot.core.tickets import TicketDesk
 from bot.delivery.sender import Sender
@@ -96,7 +98,12 @@ def build_application(
     )
     wakeup = OutboxWakeup(engine, sender.wake)
     dispatcher = build_dispatcher(
-        settings.storage, redis_prefix, catalogs=catalogs, desk=desk, clock=clock
+        settings.storage,
+        redis_prefix,
+        catalogs=catalogs,
+        desk=desk,
+        receptions=ReceptionDesk(clock, catalogs, settings.text.timezone),
+        clock=clock,
     )
     install_middlewares(
         dispatcher,
@@ -119,6 +126,12 @@ def build_application(
         wake_sender=wakeup.publish,
     )
     dispatcher.include_router(build_router())
+    services: list[BackgroundService] = [sender, wakeup, supervisor]
+    if settings.admin.admin_bind:
+        panel = create_app(
+            settings.admin, sessionmaker, desk, settings.storage.redis_url, f"{redis_prefix}:panel"
+        )
+        services.append(PanelService(panel, settings.admin))
     return Application(
         settings,
         clock,
@@ -130,5 +143,5 @@ def build_application(
         dispatcher,
         sender,
         inbound,
-        services=[sender, wakeup, supervisor],
+        services=services,
     )

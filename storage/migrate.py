@@ -94,10 +94,11 @@ def new_revision(database_url: str, message: str, migrations: Path = MIGRATIONS)
         config.set_section_option(
             "post_write_hooks", "ruff.options", "format REVISION_SCRIPT_FILENAME"
         )
+    # Revisions of parallel branches are named NNNN_topic: the number is what counts.
     numbers = [
-        int(revision.revision)
+        int(revision.revision.split("_")[0])
         for revision in ScriptDirectory.from_config(config).walk_revisions()
-        if revision.revision.isdigit()
+        if revision.revision.split("_")[0].isdigit()
     ]
     rev_id = f"{max(numbers, default=0) + 1:04d}"
     script = _in_a_thread(

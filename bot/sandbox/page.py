@@ -38,15 +38,29 @@ class SandboxClock:
     timezone: str
 
 
+@dataclass(frozen=True)
+class PanelAccess:
+    """Where the staff panel is, and the administrator account made for the sandbox."""
+
+    url: str
+    login: str
+    password: str
+
+
 class Refused(Exception):
     """A visitor's action the fake world does not allow (the reason, in the fake's words)."""
 
 
-def build_page(world: SandboxWorld, clock: SandboxClock, catalogs: Catalogs) -> web.Application:
+def build_page(
+    world: SandboxWorld,
+    clock: SandboxClock,
+    catalogs: Catalogs,
+    panel: PanelAccess | None = None,
+) -> web.Application:
     templates = Environment(
         loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape()
     )
-    page = _Page(world, clock, catalogs, templates)
+    page = _Page(world, clock, catalogs, templates, panel)
     app = web.Application(client_max_size=MAX_PHOTO_BYTES + 64 * 1024)
     app.router.add_get("/", page.index)
     app.router.add_get("/api/world", page.world_state)
@@ -70,7 +84,9 @@ class _Page:
         clock: SandboxClock,
         catalogs: Catalogs,
         templates: Environment,
+        panel: PanelAccess | None,
     ) -> None:
+        self.panel = panel
         self.world = world
         self.fake = world.fake
         self.clock = clock
@@ -89,6 +105,7 @@ class _Page:
             html_lang="zh-Hans" if locale == "zh_Hans" else "en",
             texts=texts,
             languages=[(code, LANGUAGE_NAMES[code]) for code in LOCALES],
+            panel=self.panel,
             # "</" escaped, so no text in the table can end the script element it sits in
             boot=json.dumps({"texts": texts, **self._world(locale)}, ensure_ascii=False).replace(
                 "</", "<\\/"
@@ -141,7 +158,7 @@ class _Page:
     # --- acting as a user ---
 
     async def send_message(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body = await _json(request)
         text = str(body.get("text", "")).strip()
         if not text:
             return self._refused(request, "empty_message")
@@ -165,7 +182,7 @@ class _Page:
         )
 
     async def send_location(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body = await _json(request)
         try:
             latitude, longitude = float(body["latitude"]), float(body["longitude"])
         except (KeyError, TypeError, ValueError):
@@ -177,7 +194,7 @@ class _Page:
         )
 
     async def press(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body = await _json(request)
         chat_id = _chat_id(request)
 
         async def pressing(user: FakeUser, chat: Any, where: dict[str, Any]) -> Any:
@@ -209,7 +226,7 @@ class _Page:
         return web.json_response({"error": text}, status=400)
 
     async def add_resident(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body = await _json(request)
         name = str(body.get("name", "")).strip()
         if not name:
             return self._refused(request, "empty_name")
@@ -219,7 +236,7 @@ class _Page:
         return web.json_response(_person(user))
 
     async def move_clock(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body = await _json(request)
         move = MOVES.get(str(body.get("by")))
         if move is None:
             return self._refused(request, "failed", reason=", ".join(MOVES))
@@ -258,6 +275,15 @@ class _Page:
             raise web.HTTPNotFound()
         data, content_type = found
         return web.Response(body=data, content_type=content_type)
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    """The call's JSON object; anything else counts as empty, and is refused politely."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def _person(user: FakeUser) -> dict[str, Any]:

@@ -62,6 +62,9 @@ class OutboxPurpose(enum.StrEnum):
     DEADLINE_WARNING = "deadline_warning"  # a deputy group warned of a deadline (限时办理)
     OVERDUE = "overdue"  # a deadline passed: told to the group and to the street's staff (督办)
     DIGEST = "digest"  # a deputy group's daily digest of what is due or overdue
+    RECEPTION = "reception"  # a reception announced, changed or cancelled; a place freed
+    RECEPTION_REMINDER = "reception_reminder"  # before a reception: a resident, the group
+    RECEPTION_FLAG = "reception_flag"  # staff told of a change with less notice than asked
 
 
 class OutboxMessage(Base):
