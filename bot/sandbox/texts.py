@@ -53,7 +53,7 @@ PAGE_TEXTS = {
     "offline": N_("Connection to the sandbox lost; reconnecting…"),
     "no_groups": N_("The directory has no deputy group with a chat."),
     "panel": N_("Staff panel"),
-    "panel_login": N_("administrator {login}, password {password}"),
+    "panel_login": N_("(administrator {login}, password {password})"),
 }
 
 

@@ -191,7 +191,7 @@ async def test_the_staff_panel_is_beside_the_page_with_an_administrator_of_its_o
         async with http.get(sandbox.page_url) as response:
             page = await response.text()
         assert f'href="{panel.url}"' in page
-        assert f"管理员账号admin，密码{panel.password}" in page
+        assert f"（管理员账号admin，密码{panel.password}）" in page
         async with http.get(panel.url) as response:
             assert response.status == 200
             token = re.search(r'name="csrf" value="([^"]+)"', await response.text())
