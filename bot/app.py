@@ -26,6 +26,8 @@ from handlers import build_router
 from handlers.middlewares import install_middlewares
 from storage.db import create_engine, create_sessionmaker
 
+RESERVED_CONNECTIONS = 4
+
 
 class BackgroundService(Protocol):
     """Work that runs beside the front doors until stopped (the sender, the supervisor)."""
@@ -117,7 +119,16 @@ def build_application(
         receptions=ReceptionDesk(clock, catalogs, settings.text.timezone),
         clock=clock,
     )
-    install_middlewares(dispatcher, sessionmaker, clock, catalogs, wakeup.publish, settings.inbound)
+    install_middlewares(
+        dispatcher,
+        sessionmaker,
+        clock,
+        catalogs,
+        wakeup.publish,
+        settings.inbound,
+        # The rest of the pool: recording a batch, the sender, the supervisor, a NOTIFY.
+        at_once=max(1, settings.storage.database_pool_size - RESERVED_CONNECTIONS),
+    )
     inbound = Inbound(sessionmaker, dispatcher, bot, clock, settings.inbound)
     supervisor = Supervisor(
         sessionmaker,
