@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.core.delivery_failures import DeliveryFailures
+from bot.core.group_work import GroupWork
 from bot.core.supervision import Supervisor
 from bot.core.tickets import TicketDesk
 from bot.delivery.sender import Sender
@@ -94,7 +95,12 @@ def build_application(
     )
     wakeup = OutboxWakeup(engine, sender.wake)
     dispatcher = build_dispatcher(
-        settings.storage, redis_prefix, catalogs=catalogs, desk=desk, clock=clock
+        settings.storage,
+        redis_prefix,
+        catalogs=catalogs,
+        desk=desk,
+        work=GroupWork(desk),
+        clock=clock,
     )
     install_middlewares(dispatcher, sessionmaker, clock, catalogs, wakeup.publish, settings.inbound)
     inbound = Inbound(sessionmaker, dispatcher, bot, clock, settings.inbound)

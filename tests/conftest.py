@@ -231,7 +231,10 @@ async def harness(
     )
     app = build_application(settings, clock, redis_prefix=redis_prefix)
     polling = asyncio.create_task(run_polling(app, handle_signals=False))
-    yield Harness(fake, app, groups)
+    harness = Harness(fake, app, groups, polling, redis_prefix)
+    yield harness
+    # A test may have restarted the bot: stop the one running now.
+    app, polling = harness.app, harness.polling
     steps = {
         "stop polling": app.inbound.stop,
         "wait for polling": lambda: polling,

@@ -16,6 +16,7 @@ from bot.text import render
 from bot.text.catalogs import Catalogs, Texts
 from storage.models import (
     Actor,
+    Category,
     Deputy,
     DeputyGroup,
     OutboxPurpose,
@@ -23,6 +24,7 @@ from storage.models import (
     RecipientKind,
     Resident,
     Ticket,
+    TicketStatus,
     TimelineAction,
 )
 from storage.queries.areas import area_path
@@ -31,7 +33,24 @@ from storage.queries.outbox import latest_message
 
 log = logging.getLogger(__name__)
 
-CARD_STEPS = (Step.ACCEPT, Step.CLOSE, Step.REROUTE)  # what a deputy can do from the card
+
+def card_steps(status: TicketStatus) -> list[str]:
+    """The buttons of a card, in the order deputies work: claim it, say work has begun, hand
+    it to a department, ask the resident, conclude it (either way), hand it to staff, or say
+    it is not for this group."""
+    steps = set(allowed_steps(status, Actor.DEPUTY))
+    names = [
+        (Step.ACCEPT in steps, "accept"),
+        (Step.START in steps, "start"),
+        (Step.FORWARD in steps, "forward"),
+        (Step.ANSWER in steps, "need_info"),
+        # Resolved asks for the answer first when none was given yet.
+        (Step.ANSWER in steps or Step.CLOSE in steps, "resolve"),
+        (Step.CLOSE_UNRESOLVABLE in steps, "unresolvable"),
+        (Step.TO_STAFF in steps, "to_staff"),
+        (Step.REROUTE in steps, "reroute"),
+    ]
+    return [name for allowed, name in names if allowed]
 
 
 class TicketMessages:
@@ -42,21 +61,19 @@ class TicketMessages:
 
     async def card(self, session: AsyncSession, ticket: Ticket) -> Content:
         t = self.catalogs.get(None)
-        resident = await session.get_one(Resident, ticket.resident_id)
+        path = await area_path(session, ticket.area_id)
         holder = await session.get(Deputy, ticket.holder_deputy_id or -1)
-        text = render.ticket_card(
-            t,
-            ticket,
-            await area_path(session, ticket.area_id),
-            resident.display_name,
-            self.timezone,
-            holder.name if holder else None,
+        category = await session.get(Category, ticket.category_id or -1)
+        facts = render.CardFacts(
+            path=path,
+            raised_by=render.resident_of(t, path),
+            holder=holder.name if holder else None,
+            category=render.name_in(t, category) if category else None,
         )
-        steps = set(allowed_steps(ticket.status, Actor.DEPUTY))
+        text = render.ticket_card(t, ticket, facts, self.timezone)
         actions = tuple(
-            Action(step.value, render.step_label(t, step.value), ticket.id)
-            for step in CARD_STEPS
-            if step in steps
+            Action(name, render.step_label(t, name), ticket.id)
+            for name in card_steps(ticket.status)
         )
         return Content(text, actions)
 

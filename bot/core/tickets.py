@@ -48,6 +48,11 @@ log = logging.getLogger(__name__)
 OPINION_PREFIX = "A"
 
 
+def as_deputy(deputy: Deputy) -> Who:
+    """A deputy taking a step, named on the timeline."""
+    return Who(Actor.DEPUTY, deputy.id, deputy.name)
+
+
 async def ticket_number(session: AsyncSession, prefix: str, year: int) -> str:
     """A-2026-000123: the prefix, the year and a counter of the prefix in that year."""
     return f"{prefix}-{year}-{await next_number(session, prefix, year):06d}"
@@ -163,10 +168,10 @@ class TicketDesk:
         await self._lock(session, ticket)
         check(Step.ACCEPT, ticket.status, Actor.DEPUTY)
         ticket.holder_deputy_id = deputy.id
-        await self._step(session, ticket, Step.ACCEPT, Who(Actor.DEPUTY, deputy.id))
+        await self._step(session, ticket, Step.ACCEPT, as_deputy(deputy))
 
     async def start(self, session: AsyncSession, ticket: Ticket, deputy: Deputy) -> None:
-        await self._step(session, ticket, Step.START, Who(Actor.DEPUTY, deputy.id))
+        await self._step(session, ticket, Step.START, as_deputy(deputy))
 
     async def forward(
         self,
@@ -189,7 +194,7 @@ class TicketDesk:
         await self._lock(session, ticket)
         check(Step.ANSWER, ticket.status, Actor.DEPUTY)
         resident = await session.get_one(Resident, ticket.resident_id)
-        who = Who(Actor.DEPUTY, deputy.id)
+        who = as_deputy(deputy)
         self._record(session, ticket, who, TimelineAction.REPLIED, text=text)
         t = self.catalogs.get(resident.locale)
         notice = render.deputy_reply_notice(t, ticket, deputy.name, text)
@@ -266,9 +271,13 @@ class TicketDesk:
         self, session: AsyncSession, ticket: Ticket, who: Who, kind: Escalation
     ) -> None:
         await self._lock(session, ticket)
-        check(Step.ESCALATE, ticket.status, who.actor)
+        # A deputy hands a ticket only to the street's staff (转工作人员).
+        step = Step.TO_STAFF if who.actor == Actor.DEPUTY else Step.ESCALATE
+        check(step, ticket.status, who.actor)
+        if step == Step.TO_STAFF and kind != Escalation.STAFF:
+            raise TransitionError("a deputy hands a ticket to the street's staff only")
         ticket.escalation = kind
-        await self._step(session, ticket, Step.ESCALATE, who, kind=kind.value)
+        await self._step(session, ticket, step, who, kind=kind.value)
 
     async def extend(
         self, session: AsyncSession, ticket: Ticket, who: Who, reason: str, until: date
@@ -391,6 +400,11 @@ class TicketDesk:
             session, ticket, Step.ASSIGN, who, TicketStatus.ASSIGNED, tell, notice=notice
         )
         await self.messages.queue_card(session, ticket, group)
+
+    async def hold(self, session: AsyncSession, ticket: Ticket) -> None:
+        """Read the ticket afresh and hold its row until the commit (for a step taken
+        elsewhere in the core)."""
+        await self._lock(session, ticket)
 
     async def _lock(self, session: AsyncSession, ticket: Ticket) -> None:
         """Read the ticket afresh and hold its row until the commit (PostgreSQL), so that two

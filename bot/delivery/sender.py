@@ -28,9 +28,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.delivery.outbox import Content, Recipient, recipient_of
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxMessage, OutboxStatus, RecipientKind
 from storage.queries.contacts import contact_of, mark_unreachable, set_address
-from storage.queries.outbox import claim_due, fail_pending_of, mark_sent, renew_lease
+from storage.queries.outbox import (
+    claim_due,
+    fail_pending_of,
+    mark_sent,
+    renew_lease,
+    thread_anchor,
+)
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +101,8 @@ class Envelope:
     address: str
     content: Content
     replaces: str | None = None
+    # The message this one belongs under in a group (the ticket's card): a reply to it.
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -279,7 +287,10 @@ class Sender:
             # An earlier message that never arrived is not edited: this one is sent instead.
             if earlier.status == OutboxStatus.SENT and earlier.address == contact.address:
                 replaces = earlier.receipt
-        return Envelope(contact.address, Content.of(message), replaces)
+        reply_to = None
+        if replaces is None and message.recipient_kind == RecipientKind.DEPUTY_GROUP:
+            reply_to = await thread_anchor(session, message, contact.address)
+        return Envelope(contact.address, Content.of(message), replaces, reply_to)
 
     async def _send(
         self, envelope: Envelope, row: int, recipient: Recipient, moved: bool = False
@@ -306,7 +317,7 @@ class Sender:
                 )
                 await session.commit()
             # The earlier message stays in the old chat: here the message is sent anew.
-            moved_envelope = replace(envelope, address=change.address, replaces=None)
+            moved_envelope = replace(envelope, address=change.address, replaces=None, reply_to=None)
             return await self._send(moved_envelope, row, recipient, moved=True)
         except Exception as error:
             return _Outcome(error=error)

@@ -13,7 +13,12 @@ from aiogram.exceptions import (
     TelegramNotFound,
     TelegramRetryAfter,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    ReplyParameters,
+)
 
 from bot.delivery.outbox import Action
 from bot.delivery.sender import (
@@ -31,6 +36,7 @@ from storage.models import TELEGRAM
 SEND_TIMEOUT = 15.0  # seconds one Bot API call may take before it counts as failed
 TEXT_LIMIT = 4096  # characters of a message after entity parsing, counted in UTF-16 units
 CALLBACK_DATA_LIMIT = 64  # bytes of callback_data on an inline button
+BUTTONS_A_ROW = 4  # a card's eight buttons in two rows, readable on a phone
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -69,7 +75,8 @@ def keyboard(actions: tuple[Action, ...]) -> InlineKeyboardMarkup | None:
     if not actions:
         return None
     buttons = [InlineKeyboardButton(text=a.label, callback_data=action_data(a)) for a in actions]
-    return InlineKeyboardMarkup(inline_keyboard=[buttons])
+    rows = [buttons[i : i + BUTTONS_A_ROW] for i in range(0, len(buttons), BUTTONS_A_ROW)]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def unreachable_cause(description: str) -> str | None:
@@ -108,7 +115,8 @@ class TelegramChannel:
             if envelope.replaces is not None and fits:
                 return Receipt(str(await self._edit(chat_id, int(envelope.replaces), text, markup)))
             if fits:
-                return Receipt(str(await self._send(chat_id, text, "HTML", markup)))
+                sent = await self._send(chat_id, text, "HTML", markup, envelope.reply_to)
+                return Receipt(str(sent))
             # Too long for one message: send it all, as plain text in pieces, never cut short;
             # the actions go with the last piece. Every piece leads back to the message.
             pieces = split_plain(plain_text(text))
@@ -117,7 +125,10 @@ class TelegramChannel:
                 last = number == len(pieces)
                 if number > 1:
                     await self._paced(chat_id)
-                sent.append(str(await self._send(chat_id, piece, None, markup if last else None)))
+                reply_to = envelope.reply_to if number == 1 else None
+                sent.append(
+                    str(await self._send(chat_id, piece, None, markup if last else None, reply_to))
+                )
             return Receipt(sent[0], tuple(sent[1:]))
         except TelegramRetryAfter as error:
             raise FloodControl(error.message, error.retry_after) from error
@@ -172,13 +183,21 @@ class TelegramChannel:
         text: str,
         parse_mode: str | None,
         markup: InlineKeyboardMarkup | None,
+        reply_to: str | None = None,
     ) -> int:
+        # Under the ticket's card; a card deleted meanwhile does not stop the message.
+        thread = (
+            ReplyParameters(message_id=int(reply_to), allow_sending_without_reply=True)
+            if reply_to is not None
+            else None
+        )
         try:
             sent = await self.bot.send_message(
                 chat_id=chat_id,
                 text=text,
                 parse_mode=parse_mode,
                 reply_markup=markup,
+                reply_parameters=thread,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
                 request_timeout=self.send_timeout,
             )

@@ -3,7 +3,7 @@
 from aiogram import F, Router
 from aiogram.enums import ChatType
 
-from handlers.resident import area, draft, rating, start
+from handlers.resident import area, draft, questions, rating, start
 
 
 def build_router() -> Router:
@@ -13,6 +13,10 @@ def build_router() -> Router:
     router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
     # Order matters: commands before the catch-all that collects a draft's text.
     router.include_routers(
-        rating.build_router(), area.build_router(), start.build_router(), draft.build_router()
+        rating.build_router(),
+        questions.build_router(),
+        area.build_router(),
+        start.build_router(),
+        draft.build_router(),
     )
     return router

@@ -9,6 +9,7 @@ from storage.models.delivery import (
     OutboxStatus,
     RecipientKind,
 )
+from storage.models.deputies import BindCode, Department, DeputyPrompt
 from storage.models.directory import (
     Area,
     AreaKind,
@@ -43,12 +44,15 @@ __all__ = [
     "Area",
     "AreaKind",
     "Base",
+    "BindCode",
     "CalendarDay",
     "Category",
     "Contact",
     "DeadlinePolicy",
+    "Department",
     "Deputy",
     "DeputyGroup",
+    "DeputyPrompt",
     "DigestSent",
     "Escalation",
     "InboundStatus",

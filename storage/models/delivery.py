@@ -62,6 +62,9 @@ class OutboxPurpose(enum.StrEnum):
     DEADLINE_WARNING = "deadline_warning"  # a deputy group warned of a deadline (限时办理)
     OVERDUE = "overdue"  # a deadline passed: told to the group and to the street's staff (督办)
     DIGEST = "digest"  # a deputy group's daily digest of what is due or overdue
+    PROMPT = "prompt"  # a card button asks its deputy for words (a reason, an answer)
+    QUESTION = "question"  # a deputy asks the resident for more information (需补充)
+    ADDITION = "addition"  # the resident's answer to that question, into the group's thread
 
 
 class OutboxMessage(Base):

@@ -69,6 +69,8 @@ class TimelineAction(enum.StrEnum):
     EXTENDED = "extended"
     WARNED = "warned"
     OVERDUE = "overdue"
+    ASKED_RESIDENT = "asked_resident"  # a deputy asked the resident for more (需补充)
+    SUPPLEMENTED = "supplemented"  # the resident's answer to that question
 
 
 class Ticket(Base):

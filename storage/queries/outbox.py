@@ -63,6 +63,46 @@ async def ticket_of_delivered(session: AsyncSession, address: str, receipt: str)
     )
 
 
+async def thread_anchor(session: AsyncSession, message: OutboxMessage, address: str) -> str | None:
+    """Where a group message about a ticket belongs: under the ticket's card in that chat
+    (its newest delivered one), so the ticket's thread reads as one. None for the card itself
+    or a message about no ticket."""
+    if message.ticket_id is None or message.purpose in (
+        OutboxPurpose.CARD,
+        OutboxPurpose.CARD_UPDATE,
+    ):
+        return None
+    return await session.scalar(
+        select(OutboxMessage.receipt)
+        .where(
+            OutboxMessage.ticket_id == message.ticket_id,
+            OutboxMessage.purpose.in_((OutboxPurpose.CARD, OutboxPurpose.CARD_UPDATE)),
+            OutboxMessage.status == OutboxStatus.SENT,
+            OutboxMessage.address == address,
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+
+
+async def delivered(session: AsyncSession, address: str, receipt: str) -> OutboxMessage | None:
+    """The outbox row a delivered message (or any part of it) came from."""
+    part_of = select(DeliveredPart.outbox_id).where(
+        DeliveredPart.address == address, DeliveredPart.receipt == receipt
+    )
+    return await session.scalar(
+        select(OutboxMessage)
+        .where(
+            or_(
+                (OutboxMessage.address == address) & (OutboxMessage.receipt == receipt),
+                OutboxMessage.id.in_(part_of),
+            )
+        )
+        .order_by(OutboxMessage.id)
+        .limit(1)
+    )
+
+
 async def claim_due(
     session: AsyncSession, now: datetime, until: datetime, limit: int
 ) -> list[OutboxMessage]:

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.app import Application
+from bot.app import Application, build_application
 from bot.core.directory import read_directory
 from bot.fake_telegram import FakeChat, FakeTelegram
+from bot.runners.polling import run_polling
 from bot.settings import PROJECT_ROOT
 from storage.models import OutboxMessage, OutboxStatus
 
@@ -28,6 +29,20 @@ class Harness:
     fake: FakeTelegram
     app: Application
     groups: dict[int, FakeChat]
+    polling: "asyncio.Task[None] | None" = None
+    redis_prefix: str = "fsm"
+
+    async def restart(self) -> None:
+        """Stop the bot as a deploy would (updates in hand finish) and start a new process's
+        worth of it on the same database: nothing kept in memory survives."""
+        await self.app.inbound.stop()
+        if self.polling is not None:
+            await self.polling
+        await self.app.close()
+        self.app = build_application(
+            self.app.settings, self.app.clock, redis_prefix=self.redis_prefix
+        )
+        self.polling = asyncio.create_task(run_polling(self.app, handle_signals=False))
 
     async def bot_says(
         self, chat_id: int, containing: str, after: int = 0, timeout: float = 10

@@ -1,0 +1,52 @@
+"""The words of the deputy group's chat beyond the card: the questions a button asks, what a
+deputy asks the resident (需补充) and the resident's answer, a ticket handed to staff."""
+
+from html import escape
+
+from bot.text.catalogs import Texts
+from storage.models import Deputy, DeputyGroup, Ticket
+
+
+def prompt(t: Texts, ticket: Ticket, deputy: Deputy, button: str) -> str:
+    """Asked in the ticket's thread after a button that needs words."""
+    asks = {
+        "resolve": t.gettext(
+            "Deputy {name}: no answer has been given yet. Please reply to this message with "
+            "the answer the resident will read; opinion or suggestion {number} is then "
+            "concluded."
+        ),
+        "unresolvable": t.gettext(
+            "Deputy {name}: please reply to this message with the reason why opinion or "
+            "suggestion {number} cannot be resolved now. The resident will read it."
+        ),
+        "need_info": t.gettext(
+            "Deputy {name}: please reply to this message with what the resident should add to "
+            "opinion or suggestion {number}. The resident will be asked and their answer "
+            "will appear here."
+        ),
+    }
+    return asks[button].format(name=escape(deputy.name), number=ticket.number)
+
+
+def question_to_resident(t: Texts, ticket: Ticket, deputy: Deputy, question: str) -> str:
+    heading = t.gettext(
+        "Deputy {name} asks for more information on your opinion or suggestion ({number}):"
+    ).format(name=escape(deputy.name), number=ticket.number)
+    how = t.gettext("Please reply to this message to answer.")
+    return f"<b>{heading}</b>\n\n{escape(question)}\n\n<i>{how}</i>"
+
+
+def addition(t: Texts, ticket: Ticket, text: str) -> str:
+    heading = t.gettext("The resident adds to opinion or suggestion {number}:").format(
+        number=ticket.number
+    )
+    return f"<b>{heading}</b>\n\n{escape(text)}"
+
+
+def handed_to_staff(t: Texts, ticket: Ticket, group: DeputyGroup, deputy: Deputy) -> str:
+    heading = t.gettext(
+        "Opinion or suggestion {number} has been handed to the street working committee by "
+        "deputy {name} of {group}."
+    ).format(number=ticket.number, name=escape(deputy.name), group=escape(group.name))
+    excerpt = ticket.text if len(ticket.text) <= 80 else ticket.text[:80] + "…"
+    return f"<b>{heading}</b>\n\n{escape(excerpt)}"

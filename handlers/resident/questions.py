@@ -1,0 +1,55 @@
+"""The resident answers a deputy's question (需补充) by replying to it; the answer goes to the
+deputy group, under the ticket's card."""
+
+from aiogram import F, Router
+from aiogram.filters import Filter
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.group_work import GroupWork
+from bot.text.catalogs import Texts
+from handlers.answers import answer, reported
+from handlers.middlewares.transaction import AfterCommit
+from storage.models import Resident, Ticket
+
+
+class ReplyToQuestion(Filter):
+    """A reply to a deputy's question to this resident; passes the question's ticket on."""
+
+    async def __call__(
+        self, message: Message, session: AsyncSession, resident: Resident, work: GroupWork
+    ) -> bool | dict[str, object]:
+        if message.reply_to_message is None:
+            return False
+        ticket = await work.question_at(
+            session, resident, str(message.chat.id), str(message.reply_to_message.message_id)
+        )
+        return {"ticket": ticket} if ticket is not None else False
+
+
+async def resident_answers(
+    message: Message,
+    session: AsyncSession,
+    after_commit: AfterCommit,
+    resident: Resident,
+    work: GroupWork,
+    t: Texts,
+    ticket: Ticket,
+) -> None:
+    if not message.text:
+        refusal = t.gettext("Please answer the deputy's question in words.")
+        after_commit(lambda: answer(message.reply(refusal)))
+        return
+    passed_on = await work.resident_adds(session, ticket, resident, message.text)
+    thanks = (
+        t.gettext("Thank you. Your answer has been passed on to the deputies ({number}).")
+        if passed_on
+        else t.gettext("Thank you. Your answer has been added to {number}.")
+    ).format(number=ticket.number)
+    after_commit(reported(lambda: answer(message.reply(thanks)), f"an answer on {ticket.number}"))
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(resident_answers, F.reply_to_message, ReplyToQuestion())
+    return router
