@@ -95,6 +95,7 @@ def store_message(
         message["reply_to_message"] = copy.deepcopy(replied)
     message.update(content)
     chat.messages[message["message_id"]] = message
+    fake.feed.record("message", chat.id, message=message)
     fake._state_changed()
     return message
 
@@ -106,7 +107,18 @@ def send(fake: FakeTelegram, chat: FakeChat, p: Json, content: Json) -> Json:
     thread_id = thread_for_send(chat, p.get("message_thread_id"), reply_to)
     if markup is not None:
         content["reply_markup"] = markup
-    return store_message(fake, chat, fake.bot.as_dict(), content, thread_id, reply_to)
+    message = store_message(fake, chat, fake.bot.as_dict(), content, thread_id, reply_to)
+    _show_reply_keyboard(fake, chat, p.get("reply_markup"))
+    return message
+
+
+def _show_reply_keyboard(fake: FakeTelegram, chat: FakeChat, markup: Json | None) -> None:
+    """A reply keyboard, or its removal, changes what the user sees below the chat; the
+    message itself keeps no trace of it (Telegram returns only inline keyboards)."""
+    if not markup or not ("keyboard" in markup or markup.get("remove_keyboard")):
+        return
+    chat.reply_keyboard = copy.deepcopy(markup) if "keyboard" in markup else None
+    fake.feed.record("keyboard", chat.id, reply_markup=chat.reply_keyboard)
 
 
 def _reply_target(fake: FakeTelegram, chat: FakeChat, p: Json) -> Json | None:
@@ -161,6 +173,7 @@ def apply_edit(fake: FakeTelegram, message: Json, content: Json, markup: Json | 
         else:
             message[key] = value
     message["edit_date"] = fake._now()
+    fake.feed.record("edited", message["chat"]["id"], message=message)
     fake._state_changed()
     return message
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import itertools
 import re
 import socket
@@ -23,6 +22,7 @@ from typing import Any
 from aiohttp import ClientSession, web
 
 from bot.fake_telegram.errors import TelegramError, bad_request
+from bot.fake_telegram.feed import Feed
 from bot.fake_telegram.files import FileStore
 from bot.fake_telegram.flood import COUNTED, FloodControl, Limits
 from bot.fake_telegram.methods import HANDLERS
@@ -31,6 +31,7 @@ from bot.fake_telegram.requests import MAX_UPLOAD_BYTES, request_params
 from bot.fake_telegram.spec import SpecViolation, checked_params, load_spec
 from bot.fake_telegram.updates import QueuedUpdate, Webhook
 from bot.fake_telegram.users import FakeUser
+from bot.fake_telegram.views import WorldViews
 from bot.fake_telegram.world import BotAccount, CallbackAnswer, FakeChat, RecordedRequest
 
 TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]+")  # bot id, a colon, the secret
@@ -65,7 +66,7 @@ async def _unknown_path(request: web.Request) -> web.Response:
     return _not_found()
 
 
-class FakeTelegram:
+class FakeTelegram(WorldViews):
     """Telegram for one bot, in memory, served over HTTP by `app`.
 
     Tests use its public methods and attributes. The underscored attributes are the state of
@@ -80,7 +81,8 @@ class FakeTelegram:
         webhook_retry_delay: float = 0.1,
     ) -> None:
         self.spec = load_spec()
-        self.clock = clock
+        self.clock = clock  # seconds since the epoch: pass the application's clock to share it
+        self.feed = Feed()  # every change, for a client to follow (see feed.py)
         self.webhook_attempts = webhook_attempts
         self.webhook_retry_delay = webhook_retry_delay
         self.requests: list[RecordedRequest] = []
@@ -179,29 +181,7 @@ class FakeTelegram:
             await self._runner.cleanup()
             self._runner = None
 
-    # --- looking at the world ---
-
-    def messages(self, chat_id: int, thread_id: int | None = None) -> list[Json]:
-        """The chat's messages as they are now (edits applied, deleted ones gone), oldest first."""
-        chat = self._chats.get(chat_id)
-        if chat is None:
-            raise KeyError(f"no chat {chat_id}; make it with user() or group()")
-        return [
-            copy.deepcopy(message)
-            for message in chat.messages.values()
-            if thread_id is None or message.get("message_thread_id") == thread_id
-        ]
-
-    def bot_messages(self, chat_id: int, thread_id: int | None = None) -> list[Json]:
-        return [m for m in self.messages(chat_id, thread_id) if m["from"]["id"] == self.bot.id]
-
-    def updates(self) -> list[Json]:
-        """Every update made so far, delivered or not, oldest first."""
-        return [copy.deepcopy(update) for _, update in sorted(self._history.items())]
-
-    def pending_updates(self) -> list[Json]:
-        """Updates the bot has not confirmed yet (by offset, or by a webhook's 2xx)."""
-        return [copy.deepcopy(queued.update) for queued in self._pending]
+    # --- waiting for the world (looking at it: views.py) ---
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         """Wait until predicate() holds, re-checked whenever the fake's state changes."""

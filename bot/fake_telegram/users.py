@@ -122,6 +122,7 @@ class FakeUser:
         stored.pop("entities", None)
         stored.update({"text": text, "edit_date": self.fake._now()})
         stored.update(entities_field("entities", command_entities(text)))
+        self.fake.feed.record("edited", chat.id, message=stored)
         self.fake._state_changed()
         enqueue(self.fake, "edited_message", stored)
         return copy.deepcopy(stored)
@@ -152,6 +153,10 @@ class FakeUser:
             "data": callback_data,
         }
         enqueue(fake, "callback_query", query)
+        message_id = stored["message_id"]
+        fake.feed.record(
+            "pressed", chat.id, query_id=query_id, message_id=message_id, data=callback_data
+        )
         return query_id
 
     def block_bot(self) -> None:

@@ -46,6 +46,7 @@ class FakeChat:
     messages: dict[int, Json] = field(default_factory=dict, repr=False)  # oldest first
     topics: dict[int, Json] = field(default_factory=dict)  # ForumTopic by message_thread_id
     closed_topics: set[int] = field(default_factory=set)
+    reply_keyboard: Json | None = None  # the ReplyKeyboardMarkup the user sees, if any
     last_message_id: int = 0
 
     def as_dict(self) -> Json:

@@ -25,4 +25,7 @@ async def answer_callback_query(fake: FakeTelegram, p: Json) -> bool:
     del fake._queries[query_id]
     answer = CallbackAnswer(p.get("text"), p.get("show_alert", False), p.get("url"))
     fake.callback_answers[query_id] = answer
+    fake.feed.record(
+        "callback_answer", None, query_id=query_id, text=answer.text, show_alert=answer.show_alert
+    )
     return True

@@ -85,5 +85,6 @@ async def delete_message(fake: FakeTelegram, p: Json) -> bool:
     if fake._now() - message["date"] > DELETE_WINDOW:
         raise bad_request("message can't be deleted for everyone")
     del chat.messages[message["message_id"]]
+    fake.feed.record("deleted", chat.id, message_id=message["message_id"])
     fake._state_changed()
     return True

@@ -14,6 +14,7 @@ from bot.fake_telegram.objects import Json, without_none
 
 if TYPE_CHECKING:
     from bot.fake_telegram.server import FakeTelegram
+    from bot.fake_telegram.world import FakeChat
 
 DEFAULT_TOPIC_COLOR = 0x6FB9F0  # the first icon color Telegram offers for topics
 
@@ -33,6 +34,7 @@ async def create_forum_topic(fake: FakeTelegram, p: Json) -> Json:
     chat.topics[thread_id] = topic
     created = {key: value for key, value in topic.items() if key != "message_thread_id"}
     store_message(fake, chat, fake.bot.as_dict(), {"forum_topic_created": created}, thread_id)
+    _topic_changed(fake, chat, thread_id)
     return dict(topic)
 
 
@@ -49,6 +51,7 @@ async def edit_forum_topic(fake: FakeTelegram, p: Json) -> bool:
     topic.update(changes)
     edited = {"forum_topic_edited": changes}
     store_message(fake, chat, fake.bot.as_dict(), edited, p["message_thread_id"])
+    _topic_changed(fake, chat, p["message_thread_id"])
     return True
 
 
@@ -72,6 +75,7 @@ def _set_topic_closed(fake: FakeTelegram, p: Json, *, closed: bool) -> bool:
         chat.closed_topics.discard(thread_id)
     event = "forum_topic_closed" if closed else "forum_topic_reopened"
     store_message(fake, chat, fake.bot.as_dict(), {event: {}}, thread_id)
+    _topic_changed(fake, chat, thread_id)
     return True
 
 
@@ -86,5 +90,12 @@ async def delete_forum_topic(fake: FakeTelegram, p: Json) -> bool:
         for message_id, message in chat.messages.items()
         if message.get("message_thread_id") != thread_id
     }
+    fake.feed.record("topic", chat.id, message_thread_id=thread_id, topic=None, closed=False)
     fake._state_changed()
     return True
+
+
+def _topic_changed(fake: FakeTelegram, chat: FakeChat, thread_id: int) -> None:
+    closed = thread_id in chat.closed_topics
+    topic = chat.topics[thread_id]
+    fake.feed.record("topic", chat.id, message_thread_id=thread_id, topic=topic, closed=closed)
