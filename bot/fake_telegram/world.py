@@ -43,6 +43,7 @@ class FakeChat:
     user: FakeUser | None = None  # the other side of a private chat
     is_forum: bool = False
     members: dict[int, FakeUser] = field(default_factory=dict)
+    admins: set[int] = field(default_factory=set)  # members who administer the chat
     messages: dict[int, Json] = field(default_factory=dict, repr=False)  # oldest first
     topics: dict[int, Json] = field(default_factory=dict)  # ForumTopic by message_thread_id
     closed_topics: set[int] = field(default_factory=set)

@@ -3,6 +3,7 @@ deputy asks the resident (需补充) and the resident's answer, a ticket handed 
 
 from html import escape
 
+from bot.text import render
 from bot.text.catalogs import Texts
 from storage.models import Deputy, DeputyGroup, Ticket
 
@@ -50,3 +51,35 @@ def handed_to_staff(t: Texts, ticket: Ticket, group: DeputyGroup, deputy: Deputy
     ).format(number=ticket.number, name=escape(deputy.name), group=escape(group.name))
     excerpt = ticket.text if len(ticket.text) <= 80 else ticket.text[:80] + "…"
     return f"<b>{heading}</b>\n\n{escape(excerpt)}"
+
+
+def queue_listing(
+    t: Texts, group: DeputyGroup, items: list[tuple[Ticket, str | None]], timezone: str
+) -> str:
+    """`/queue`: the group's open tickets, oldest first, each with its deadline and a link to
+    its card or topic (when the chat has links)."""
+    if not items:
+        return t.gettext("{group} has no open opinions or suggestions.").format(
+            group=escape(group.name)
+        )
+    lines = [
+        "<b>"
+        + t.ngettext(
+            "{group}: {count} open opinion or suggestion, oldest first",
+            "{group}: {count} open opinions or suggestions, oldest first",
+            len(items),
+        ).format(group=escape(group.name), count=len(items))
+        + "</b>"
+    ]
+    for position, (ticket, link) in enumerate(items, start=1):
+        due = ticket.answer_due
+        number = f'<a href="{escape(link)}">{ticket.number}</a>' if link else ticket.number
+        line = f"{position}. {number} · {render.status_label(t, ticket.status)}"
+        if due is not None:
+            line += " · " + t.gettext("to be answered by {date}").format(
+                date=render.local_date(due, timezone)
+            )
+        excerpt = ticket.text.splitlines()[0] if ticket.text else ""
+        excerpt = excerpt if len(excerpt) <= 30 else excerpt[:30] + "…"
+        lines.append(f"{line}\n    {escape(excerpt)}")
+    return "\n".join(lines)

@@ -72,10 +72,15 @@ async def thread_anchor(session: AsyncSession, message: OutboxMessage, address: 
         OutboxPurpose.CARD_UPDATE,
     ):
         return None
+    return await thread_anchor_of(session, message.ticket_id, address)
+
+
+async def thread_anchor_of(session: AsyncSession, ticket_id: int, address: str) -> str | None:
+    """The channel's id of the ticket's newest delivered card at that address."""
     return await session.scalar(
         select(OutboxMessage.receipt)
         .where(
-            OutboxMessage.ticket_id == message.ticket_id,
+            OutboxMessage.ticket_id == ticket_id,
             OutboxMessage.purpose.in_((OutboxPurpose.CARD, OutboxPurpose.CARD_UPDATE)),
             OutboxMessage.status == OutboxStatus.SENT,
             OutboxMessage.address == address,

@@ -48,6 +48,12 @@ BOT_ADMIN_RIGHTS = {
     "can_manage_topics": True,
     "can_send_welcome_messages": False,  # Bot API 10.3, which aiogram 3.31 requires
 }
+# An administrator as a group's creator usually appoints one: may manage the chat, not more.
+USER_ADMIN_RIGHTS = {
+    **{key: False for key in BOT_ADMIN_RIGHTS},
+    "can_manage_chat": True,
+    "can_be_edited": False,
+}
 GIFT_KINDS = (
     "unlimited_gifts",
     "limited_gifts",
@@ -114,8 +120,11 @@ async def get_chat_member(fake: FakeTelegram, p: Json) -> Json:
     user = fake._users.get(p["user_id"])
     if user is None:
         raise bad_request("user not found")
-    status = "member" if chat.has_member(user) else "left"
-    return {"status": status, "user": user.as_dict()}
+    if not chat.has_member(user):
+        return {"status": "left", "user": user.as_dict()}
+    if user.id in chat.admins:
+        return {"status": "administrator", "user": user.as_dict(), **USER_ADMIN_RIGHTS}
+    return {"status": "member", "user": user.as_dict()}
 
 
 async def send_chat_action(fake: FakeTelegram, p: Json) -> bool:
