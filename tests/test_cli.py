@@ -182,7 +182,7 @@ def test_a_new_revision_is_numbered_after_the_last_one(tmp_path: Path):
     migrate.upgrade(url, migrations=migrations)
     path = migrate.new_revision(url, "add a thing", migrations)
     assert path.parent == migrations / "versions"
-    assert path.name == f"{int(head) + 1:04d}_add_a_thing.py"
+    assert path.name == f"{int(head[:4]) + 1:04d}_add_a_thing.py"
     assert f"Revises: {head}\n" in path.read_text()
 
 
