@@ -101,6 +101,7 @@ def build_application(
         desk=desk,
         work=GroupWork(desk),
         clock=clock,
+        internal_prefix=settings.text.group_internal_prefix,
     )
     install_middlewares(dispatcher, sessionmaker, clock, catalogs, wakeup.publish, settings.inbound)
     inbound = Inbound(sessionmaker, dispatcher, bot, clock, settings.inbound)

@@ -29,6 +29,7 @@ TABLES = {
     "departments",
     "deputy_prompts",
     "bind_codes",
+    "relayed_messages",
     "residents",
     "tickets",
     "ticket_events",

@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import relays
 from bot.core.tickets import TicketDesk, as_deputy
 from bot.core.timeline import Who, record
 from bot.core.workflow import Step, TransitionError, check
 from bot.delivery.outbox import Content, Recipient, enqueue
 from bot.text import group_texts
 from storage.models import (
+    TELEGRAM,
     Actor,
     AreaKind,
     Department,
@@ -34,7 +36,7 @@ from storage.models import (
     TimelineAction,
 )
 from storage.queries.areas import area_path
-from storage.queries.contacts import reachable
+from storage.queries.contacts import contact_of, reachable
 from storage.queries.outbox import delivered
 
 # The buttons that ask for words, and the step each completes.
@@ -187,6 +189,12 @@ class GroupWork:
         prompt.done_at = self.clock.now()
         return ticket
 
+    async def resident_unreachable(self, session: AsyncSession, ticket: Ticket) -> bool:
+        """Whether the resident is known to have stopped the bot (or is gone): a reply is
+        kept with the ticket, and the deputy is told it did not reach them."""
+        contact = await contact_of(session, RecipientKind.RESIDENT, ticket.resident_id, TELEGRAM)
+        return contact is not None and contact.unreachable_at is not None
+
     # --- need more information (需补充) ---------------------------------------------------
 
     async def ask_resident(
@@ -223,32 +231,36 @@ class GroupWork:
         return await session.get(Ticket, message.ticket_id or -1)
 
     async def resident_adds(
-        self, session: AsyncSession, ticket: Ticket, resident: Resident, text: str
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        resident: Resident,
+        text: str,
+        written_at: tuple[str, str],
+        media: bool = False,
     ) -> bool:
-        """The resident's answer goes to the group holding the ticket, under its card. False
-        when no group holds it any more (the answer is still on the timeline)."""
+        """The resident's answer goes to the group holding the ticket, under its card (a
+        photo or document as a copy); `written_at` is where they wrote it, so an edit follows.
+        False when no group can take it any more (it is still on the timeline)."""
         now = self.clock.now()
-        record(
-            session,
-            ticket,
-            Who(Actor.RESIDENT, resident.id),
-            TimelineAction.SUPPLEMENTED,
-            now,
-            text=text,
-        )
+        who = Who(Actor.RESIDENT, resident.id)
+        record(session, ticket, who, TimelineAction.SUPPLEMENTED, now, text=text, media=media)
         if ticket.deputy_group_id is None:
             return False
         recipient = Recipient.deputy_group(ticket.deputy_group_id)
         if not await reachable(session, recipient.kind, recipient.id):
             return False
-        enqueue(
+        words = group_texts.addition(self.catalogs.get(None), ticket, text)
+        carried = enqueue(
             session,
             recipient,
             OutboxPurpose.ADDITION,
-            Content(group_texts.addition(self.catalogs.get(None), ticket, text)),
+            Content(words, copy=written_at if media else None),
             now,
             ticket_id=ticket.id,
         )
+        await session.flush()
+        relays.remember(session, *written_at, carried, ticket, now)
         return True
 
 

@@ -19,6 +19,7 @@ from storage.models import (
     Category,
     Deputy,
     DeputyGroup,
+    OutboxMessage,
     OutboxPurpose,
     Rating,
     RecipientKind,
@@ -172,12 +173,13 @@ class TicketMessages:
         resident: Resident,
         text: str,
         purpose: OutboxPurpose,
-    ) -> None:
-        enqueue(
+        copy: tuple[str, str] | None = None,
+    ) -> OutboxMessage:
+        return enqueue(
             session,
             Recipient.resident(resident.id),
             purpose,
-            Content(text),
+            Content(text, copy=copy),
             self.clock.now(),
             ticket_id=ticket.id,
         )

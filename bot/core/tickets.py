@@ -30,6 +30,7 @@ from storage.models import (
     Deputy,
     DeputyGroup,
     Escalation,
+    OutboxMessage,
     OutboxPurpose,
     Rating,
     RecipientKind,
@@ -188,21 +189,31 @@ class TicketDesk:
         await self._step(session, ticket, Step.FORWARD, who, department=department)
 
     async def reply_from_deputy(
-        self, session: AsyncSession, ticket: Ticket, deputy: Deputy, text: str
-    ) -> None:
-        """Pass a deputy's answer to the resident; the first answer marks the ticket answered."""
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        deputy: Deputy,
+        text: str,
+        copy: tuple[str, str] | None = None,
+    ) -> OutboxMessage:
+        """Pass a deputy's answer to the resident (with `copy`, a copy of their photo,
+        document or voice message, `text` its caption); the first answer marks the ticket
+        answered. Returns the message queued for the resident."""
         await self._lock(session, ticket)
         check(Step.ANSWER, ticket.status, Actor.DEPUTY)
         resident = await session.get_one(Resident, ticket.resident_id)
         who = as_deputy(deputy)
-        self._record(session, ticket, who, TimelineAction.REPLIED, text=text)
+        self._record(session, ticket, who, TimelineAction.REPLIED, text=text, media=bool(copy))
         t = self.catalogs.get(resident.locale)
         notice = render.deputy_reply_notice(t, ticket, deputy.name, text)
-        self.messages.tell_resident(session, ticket, resident, notice, OutboxPurpose.REPLY)
+        message = self.messages.tell_resident(
+            session, ticket, resident, notice, OutboxPurpose.REPLY, copy
+        )
         if ticket.holder_deputy_id is None:
             ticket.holder_deputy_id = deputy.id
         if ticket.status != TicketStatus.ANSWERED:
             await self._step(session, ticket, Step.ANSWER, who)
+        return message
 
     async def close(self, session: AsyncSession, ticket: Ticket, who: Who) -> None:
         """Resolved (办结): the resident is told and asked to rate the answer."""

@@ -48,17 +48,25 @@ class Content:
 
     text: str
     actions: tuple[Action, ...] = ()
+    # A copy of a message the channel received (its address and its id there: a photo, a
+    # document, a voice message), sent with `text` as its caption; never a forward.
+    copy: tuple[str, str] | None = None
 
     def as_payload(self) -> dict[str, Any]:
-        return {
+        payload: dict[str, Any] = {
             "text": self.text,
             "actions": [[a.name, a.label, a.argument] for a in self.actions],
         }
+        if self.copy is not None:
+            payload["copy"] = list(self.copy)
+        return payload
 
     @classmethod
     def of(cls, message: OutboxMessage) -> "Content":
         actions = tuple(Action(*action) for action in message.payload.get("actions", []))
-        return cls(str(message.payload["text"]), actions)
+        copied = message.payload.get("copy")
+        copy = (str(copied[0]), str(copied[1])) if copied else None
+        return cls(str(message.payload["text"]), actions, copy)
 
 
 def recipient_of(message: OutboxMessage) -> Recipient:

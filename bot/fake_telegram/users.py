@@ -127,6 +127,23 @@ class FakeUser:
         enqueue(self.fake, "edited_message", stored)
         return copy.deepcopy(stored)
 
+    async def edit_caption(self, message: Mapping[str, Any], caption: str) -> Json:
+        """Edit the caption of a photo or document this user sent; the bot hears of it as an
+        edited_message update. Returns the edited Message."""
+        chat = self.fake._chats.get(message["chat"]["id"])
+        stored = chat.messages.get(message["message_id"]) if chat is not None else None
+        if stored is None:
+            raise ValueError("that message is gone; there is nothing to edit")
+        if stored["from"]["id"] != self.id or "text" in stored:
+            raise ValueError(f"{self.first_name} can only edit a caption of their own")
+        if stored.get("caption") == caption:
+            raise ValueError("the app sends no edit that changes nothing")
+        stored.pop("caption_entities", None)
+        stored.update({"caption": caption, "edit_date": self.fake._now()})
+        self.fake._state_changed()
+        enqueue(self.fake, "edited_message", stored)
+        return copy.deepcopy(stored)
+
     async def press(self, message: Mapping[str, Any], callback_data: str) -> str:
         """Press an inline button of a bot message; returns the callback query id."""
         fake = self.fake

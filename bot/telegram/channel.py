@@ -35,6 +35,7 @@ from storage.models import TELEGRAM
 
 SEND_TIMEOUT = 15.0  # seconds one Bot API call may take before it counts as failed
 TEXT_LIMIT = 4096  # characters of a message after entity parsing, counted in UTF-16 units
+CAPTION_LIMIT = 1024  # … of a caption
 CALLBACK_DATA_LIMIT = 64  # bytes of callback_data on an inline button
 BUTTONS_A_ROW = 4  # a card's eight buttons in two rows, readable on a phone
 
@@ -88,6 +89,13 @@ def unreachable_cause(description: str) -> str | None:
     return Unreachable.GONE if any(words in text for words in gone) else None
 
 
+def _under(reply_to: str | None) -> ReplyParameters | None:
+    """Under the ticket's card; a card deleted meanwhile does not stop the message."""
+    if reply_to is None:
+        return None
+    return ReplyParameters(message_id=int(reply_to), allow_sending_without_reply=True)
+
+
 class TelegramChannel:
     """Addresses are chat ids; receipts are message ids (both as text)."""
 
@@ -110,6 +118,8 @@ class TelegramChannel:
         chat_id = int(envelope.address)
         text, markup = envelope.content.text, keyboard(envelope.content.actions)
         try:
+            if envelope.content.copy is not None:
+                return await self._deliver_copy(chat_id, envelope, markup)
             fits = utf16_length(plain_text(text)) <= TEXT_LIMIT
             # A message too long to be one is not edited in place: it arrives anew, in parts.
             if envelope.replaces is not None and fits:
@@ -145,6 +155,54 @@ class TelegramChannel:
         except Exception as error:
             # Server errors, timeouts, network trouble: nothing lost, try again later.
             raise RetryLater(repr(error)) from error
+
+    async def _deliver_copy(
+        self, chat_id: int, envelope: Envelope, markup: InlineKeyboardMarkup | None
+    ) -> Receipt:
+        """A copy of a photo, document, voice message or video (never a forward: the person
+        who wrote it stays private), the text as its caption; an edit changes the caption.
+        A text too long for a caption goes first as a message of its own."""
+        assert envelope.content.copy is not None
+        source_chat, source_message = envelope.content.copy
+        text = envelope.content.text
+        fits = utf16_length(plain_text(text)) <= CAPTION_LIMIT
+        if envelope.replaces is not None and fits:
+            try:
+                await self.bot.edit_message_caption(
+                    chat_id=chat_id,
+                    message_id=int(envelope.replaces),
+                    caption=text,
+                    parse_mode="HTML",
+                    reply_markup=markup,
+                    request_timeout=self.send_timeout,
+                )
+                return Receipt(envelope.replaces)
+            except TelegramBadRequest as error:
+                if "message is not modified" in error.message:
+                    return Receipt(envelope.replaces)
+                if "message to edit not found" not in error.message:
+                    raise
+                await self._paced(chat_id)
+            finally:
+                self._answered(chat_id)
+        parts: list[str] = []
+        if not fits:
+            parts.append(str(await self._send(chat_id, text, "HTML", None, envelope.reply_to)))
+            await self._paced(chat_id)
+        try:
+            copied = await self.bot.copy_message(
+                chat_id=chat_id,
+                from_chat_id=int(source_chat),
+                message_id=int(source_message),
+                caption=text if fits else None,
+                parse_mode="HTML" if fits else None,
+                reply_markup=markup,
+                reply_parameters=_under(envelope.reply_to) if fits else None,
+                request_timeout=self.send_timeout,
+            )
+        finally:
+            self._answered(chat_id)
+        return Receipt(str(copied.message_id), tuple(parts))
 
     async def _paced(self, chat_id: int) -> None:
         """Wait until the chat may have another message (the further parts of a long one)."""
@@ -185,12 +243,7 @@ class TelegramChannel:
         markup: InlineKeyboardMarkup | None,
         reply_to: str | None = None,
     ) -> int:
-        # Under the ticket's card; a card deleted meanwhile does not stop the message.
-        thread = (
-            ReplyParameters(message_id=int(reply_to), allow_sending_without_reply=True)
-            if reply_to is not None
-            else None
-        )
+        thread = _under(reply_to)
         try:
             sent = await self.bot.send_message(
                 chat_id=chat_id,

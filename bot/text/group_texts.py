@@ -41,7 +41,16 @@ def addition(t: Texts, ticket: Ticket, text: str) -> str:
     heading = t.gettext("The resident adds to opinion or suggestion {number}:").format(
         number=ticket.number
     )
-    return f"<b>{heading}</b>\n\n{escape(text)}"
+    return f"<b>{heading}</b>\n\n{escape(text)}" if text else f"<b>{heading}</b>"
+
+
+def hint(t: Texts, prefix: str) -> str:
+    """To a message in a deputy group's chat the bot cannot relate to a ticket."""
+    return t.gettext(
+        "To answer a resident, reply to the card of their opinion or suggestion (or to any "
+        "message under it). Messages between deputies: begin them with {prefix}, or reply to "
+        "this message."
+    ).format(prefix=escape(prefix))
 
 
 def handed_to_staff(t: Texts, ticket: Ticket, group: DeputyGroup, deputy: Deputy) -> str:

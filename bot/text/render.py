@@ -177,7 +177,7 @@ def deputy_reply_notice(t: Texts, ticket: Ticket, deputy_name: str, text: str) -
     heading = t.gettext(
         "Deputy {name} has replied to your opinion or suggestion ({number}):"
     ).format(name=escape(deputy_name), number=ticket.number)
-    return f"<b>{heading}</b>\n\n{escape(text)}"
+    return f"<b>{heading}</b>\n\n{escape(text)}" if text else f"<b>{heading}</b>"
 
 
 def status_notice(t: Texts, ticket: Ticket, merged_into: str | None = None) -> str:

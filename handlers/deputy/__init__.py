@@ -9,6 +9,7 @@ from handlers.deputy import card_actions, group_commands, replies
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.filter(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
+    router.edited_message.filter(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
     router.callback_query.filter(F.message.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
     router.include_routers(
         group_commands.build_router(), replies.build_router(), card_actions.build_router()

@@ -9,7 +9,7 @@ from storage.models.delivery import (
     OutboxStatus,
     RecipientKind,
 )
-from storage.models.deputies import BindCode, Department, DeputyPrompt
+from storage.models.deputies import BindCode, Department, DeputyPrompt, RelayedMessage
 from storage.models.directory import (
     Area,
     AreaKind,
@@ -62,6 +62,7 @@ __all__ = [
     "OutboxStatus",
     "Rating",
     "RecipientKind",
+    "RelayedMessage",
     "Resident",
     "RoutingRule",
     "Station",

@@ -3,7 +3,7 @@ questions a button asks before its step is taken, and the one-time codes that bi
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -51,3 +51,20 @@ class BindCode(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     used_in: Mapped[str | None] = mapped_column(String(64))  # the chat's address
+
+
+class RelayedMessage(Base):
+    """A message passed on between a deputy group and a resident: where it was written (the
+    channel's address and id of it) and the outbox row that carried it on, so that an edit
+    there is passed on as an edit, and a reply to it finds its ticket."""
+
+    __tablename__ = "relayed_messages"
+    __table_args__ = (UniqueConstraint("address", "receipt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    receipt: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"))  # None: resident
+    created_at: Mapped[datetime]

@@ -71,6 +71,7 @@ class TimelineAction(enum.StrEnum):
     OVERDUE = "overdue"
     ASKED_RESIDENT = "asked_resident"  # a deputy asked the resident for more (需补充)
     SUPPLEMENTED = "supplemented"  # the resident's answer to that question
+    EDITED = "edited"  # a message passed on was edited where it was written, and passed on
 
 
 class Ticket(Base):
