@@ -1,25 +1,29 @@
-"""A backlog delivered under Telegram's real limits: 2,000 messages to 500 residents and 5
-deputy groups, through the fake Bot API enforcing 30 messages a second in all, one a second to
-a person and 20 a minute to a group (429 with retry_after beyond them).
+"""A backlog delivered under Telegram's real limits: 5,000 notifications to 2,000 residents and
+20 deputy groups, through the fake Bot API enforcing 30 messages a second in all, one a second
+to a person and 20 a minute to a group (429 with retry_after beyond them).
 
-    .venv/bin/python -m bench.backlog [MESSAGES] [DATABASE_URL] [REDIS_URL]
+    .venv/bin/python -m bench.backlog [--messages 5000] [--residents 2000] [--groups 20]
+        [--backends sqlite,postgres]
 
-Without a URL it uses a new SQLite file and the limiter in memory; a PostgreSQL URL must name
-a migrated database (it is emptied of outbox rows and contacts first). Prints messages a
-second against the limit, the 429s met, the busiest second and the busiest group minute;
-asserts nothing.
+On each backend, a database of its own: a new SQLite file with the limiter in memory, and a
+new PostgreSQL database (made through TEST_POSTGRES_URL) with the limiter in Redis
+(TEST_REDIS_URL). Prints messages a second as a share of the configured overall limit, the
+429s met, the busiest second, the busiest second of one person and the busiest group minute;
+writes JSON under bench/results/; asserts nothing.
 """
 
+import argparse
 import asyncio
-import sys
-import tempfile
 import time
+from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import delete, func, select
 
+from bench.harness import Database, table, write_results
+from bench.updates import POSTGRES, REDIS
 from bot.clock import SystemClock
 from bot.delivery.outbox import Content, Recipient, enqueue
 from bot.delivery.sender import Sender
@@ -28,31 +32,30 @@ from bot.fake_telegram.flood import Limits as FakeLimits
 from bot.telegram.channel import TelegramChannel
 from bot.telegram.limits import Limits, TelegramLimits, limits_storage
 from storage.db import open_database
-from storage.migrate import upgrade
+from storage.migrate import upgrade_async
 from storage.models import TELEGRAM, Contact, OutboxMessage, OutboxPurpose, OutboxStatus
 from storage.models import RecipientKind as Kind
 from storage.queries.contacts import set_address
 
 TOKEN = "123456:BENCH-backlog"
-RESIDENTS, GROUPS = 500, 5
 GROUP_SHARE = 0.1  # of the messages, to the groups (cards), the rest to residents
 
 
-async def queue(sessions, messages: int) -> None:
+async def queue(sessions, messages: int, residents: int, groups: int) -> None:
     to_groups = int(messages * GROUP_SHARE)
     now = SystemClock().now()
     async with sessions() as session:
         await session.execute(delete(OutboxMessage))
         await session.execute(delete(Contact))
-        for n in range(1, RESIDENTS + 1):
+        for n in range(1, residents + 1):
             await set_address(session, Kind.RESIDENT, n, TELEGRAM, str(10_000 + n))
-        for n in range(1, GROUPS + 1):
+        for n in range(1, groups + 1):
             await set_address(session, Kind.DEPUTY_GROUP, n, TELEGRAM, str(-1_000_000 - n))
         for i in range(messages):
             if i % (messages // to_groups) == 0 and to_groups:
-                recipient = Recipient.deputy_group(1 + (i // (messages // to_groups)) % GROUPS)
+                recipient = Recipient.deputy_group(1 + (i // (messages // to_groups)) % groups)
             else:
-                recipient = Recipient.resident(1 + i % RESIDENTS)
+                recipient = Recipient.resident(1 + i % residents)
             enqueue(session, recipient, OutboxPurpose.STATUS, Content(f"第{i + 1}条"), now)
         await session.commit()
 
@@ -67,23 +70,22 @@ def busiest(times: list[float], window: float) -> int:
     return most
 
 
-async def main(messages: int, database_url: str | None, redis_url: str | None) -> None:
-    if database_url is None:
-        database_url = f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/backlog.sqlite3"
-        upgrade(database_url)
+async def deliver(args: argparse.Namespace, database: Database) -> dict[str, Any]:
+    await upgrade_async(database.url)
     fake = FakeTelegram()
     fake.add_bot(token=TOKEN, username="liaison_bench_bot")
-    for n in range(1, RESIDENTS + 1):
+    for n in range(1, args.residents + 1):
         fake.user(user_id=10_000 + n, first_name=f"居民{n}")
-    for n in range(1, GROUPS + 1):
+    for n in range(1, args.groups + 1):
         fake.group(-1_000_000 - n, f"代表小组{n}")
     flood = fake.enforce_limits(FakeLimits())
     url = await fake.start()
     bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(url)))
-    limits = TelegramLimits(Limits(), limits_storage(redis_url, key_prefix="bench-backlog"))
-    async with open_database(database_url) as sessions:
-        await queue(sessions, messages)
-        sender = Sender(sessions, TelegramChannel(bot, limits), SystemClock(), poll_seconds=0.2)
+    limiter = limits_storage(database.redis_url, key_prefix=f"bench-backlog-{time.time_ns()}")
+    limits = TelegramLimits(Limits(), limiter)
+    async with open_database(database.url) as sessions:
+        await queue(sessions, args.messages, args.residents, args.groups)
+        sender = Sender(sessions, TelegramChannel(bot, limits), SystemClock())
         started = time.monotonic()
         running = asyncio.create_task(sender.run())
         while True:
@@ -107,34 +109,63 @@ async def main(messages: int, database_url: str | None, redis_url: str | None) -
             )
     await bot.session.close()
     await fake.stop()
+    await database.drop()
 
     everything = [t for times in flood.accepted.values() for t in times]
+    # Until the last resident's message the backlog keeps the overall limit busy; after it,
+    # only the groups' minutes are left to wait out.
     residents_done = max(t for chat, ts in flood.accepted.items() if chat > 0 for t in ts)
     first = min(everything)
     early = sum(1 for t in everything if t <= residents_done)
-    group_minutes = [
-        busiest(flood.accepted.get(-1_000_000 - n, []), 60.0) for n in range(1, GROUPS + 1)
-    ]
-    private_seconds = max(busiest(ts, 1.0) for chat, ts in flood.accepted.items() if chat > 0)
-    print(f"database: {database_url.split(':')[0]}, limiter: {'redis' if redis_url else 'memory'}")
-    print(f"messages: {len(everything)} delivered of {messages} queued, {failed} failed")
-    print(f"all delivered in {elapsed:.1f} s ({len(everything) / elapsed:.1f} messages/s)")
+    overall = limits.overall.amount / limits.overall.get_expiry()
+    busy_rate = early / (residents_done - first)
+    return {
+        "backend": database.label,
+        "delivered": len(everything),
+        "queued": args.messages,
+        "failed": failed,
+        "seconds": elapsed,
+        "messages_per_second": len(everything) / elapsed,
+        "busy_messages_per_second": busy_rate,
+        "share_of_overall_limit": busy_rate / overall,
+        "overall_limit_per_second": overall,
+        "refused_429": flood.refused,
+        "busiest_second": busiest(everything, 1.0),
+        "busiest_person_second": max(
+            busiest(ts, 1.0) for chat, ts in flood.accepted.items() if chat > 0
+        ),
+        "busiest_group_minute": max(
+            busiest(flood.accepted.get(-1_000_000 - n, []), 60.0) for n in range(1, args.groups + 1)
+        ),
+    }
+
+
+async def main(args: argparse.Namespace) -> None:
+    results = []
+    for backend in args.backends:
+        postgres = backend == "postgres"
+        database = await Database.create(
+            POSTGRES if postgres else None, REDIS if postgres else None
+        )
+        results.append(await deliver(args, database))
+    names = [key for key in results[0] if key != "backend"]
     print(
-        f"until the last resident's: {early} messages in {residents_done - first:.1f} s = "
-        f"{early / (residents_done - first):.1f} messages/s (limit {Limits().overall})"
+        table(
+            [[name, *(r[name] for r in results)] for name in names],
+            ["", *(r["backend"] for r in results)],
+        )
     )
-    print(f"busiest second: {busiest(everything, 1.0)} messages (limit 30)")
-    print(f"busiest second of one person: {private_seconds} (limit 1)")
-    print(f"busiest group minute: {max(group_minutes)} messages (limit 20); each {group_minutes}")
-    print(f"429s met: {flood.refused}")
+    print(f"results: {write_results('backlog', {'arguments': vars(args), 'results': results})}")
+
+
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.backlog", description=__doc__)
+    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--residents", type=int, default=2000)
+    parser.add_argument("--groups", type=int, default=20)
+    parser.add_argument("--backends", default="sqlite,postgres", type=lambda s: s.split(","))
+    return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    asyncio.run(
-        main(
-            count,
-            sys.argv[2] if len(sys.argv) > 2 else None,
-            sys.argv[3] if len(sys.argv) > 3 else None,
-        )
-    )
+    asyncio.run(main(arguments()))

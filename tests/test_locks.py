@@ -4,12 +4,13 @@ processes share, in Redis, lapses seconds after a killed holder, never a minute.
 import asyncio
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 import pytest
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from aiogram.fsm.storage.redis import DefaultKeyBuilder
 from redis.asyncio import Redis
+from redis.asyncio.lock import Lock
 
 from bot.settings import PROJECT_ROOT
 from bot.telegram.isolation import KeyedLock, OrderedEventIsolation, RenewedRedisIsolation
@@ -59,6 +60,7 @@ import asyncio, sys
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.redis import DefaultKeyBuilder
 from redis.asyncio import Redis
+from redis.asyncio.lock import Lock
 from bot.telegram.isolation import RenewedRedisIsolation
 
 async def hold() -> None:
@@ -129,3 +131,33 @@ async def test_a_lock_held_longer_than_its_seconds_is_renewed_and_others_wait(
     await asyncio.sleep(0.05)
     await asyncio.gather(first, handle("next", 0))
     assert order == ["slow in", "slow out", "next in", "next out"]
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_a_holder_is_not_kept_waiting_by_a_renewal_that_swallowed_its_cancel(
+    redis: Redis, redis_prefix: str, monkeypatch: pytest.MonkeyPatch
+):
+    """Seen under load (bench/updates.py): a cancel that lands as a renewal's Redis command
+    completes is lost in the client (asyncio.wait_for before 3.12); the holder must still
+    get out, and the lock must be free for the next update."""
+    renewing = asyncio.Event()
+    reacquire = Lock.reacquire
+
+    async def swallowing(self: Lock) -> bool:
+        renewing.set()
+        with suppress(asyncio.CancelledError):  # as the client did: the cancel is gone
+            await asyncio.sleep(0.2)
+        return await reacquire(self)
+
+    monkeypatch.setattr(Lock, "reacquire", swallowing)
+    isolation = RenewedRedisIsolation(redis, DefaultKeyBuilder(prefix=redis_prefix), 0.3)
+
+    async def two_updates() -> None:
+        async with isolation.lock(KEY):
+            await renewing.wait()  # the holder is done while a renewal is on its way
+        async with isolation.lock(KEY):
+            pass
+
+    handled = asyncio.create_task(two_updates())
+    done, _ = await asyncio.wait({handled}, timeout=5)
+    assert handled in done, "the holder still waits for its lock's renewal to end"

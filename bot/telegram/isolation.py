@@ -78,10 +78,15 @@ class RenewedRedisIsolation(BaseEventIsolation):
             self.key_builder.build(key, "lock"), timeout=self.seconds, sleep=0.05
         )
         await lock.acquire()
-        renewing = asyncio.create_task(self._renew(lock))
+        done = asyncio.Event()
+        renewing = asyncio.create_task(self._renew(lock, done))
         try:
             yield
         finally:
+            # The event, not only the cancel, ends the renewal: a cancel that lands as a
+            # renewal's command completes can be swallowed on its way (asyncio.wait_for before
+            # Python 3.12), and the holder would wait for the renewal for ever.
+            done.set()
             renewing.cancel()
             with suppress(asyncio.CancelledError):
                 await renewing
@@ -90,9 +95,12 @@ class RenewedRedisIsolation(BaseEventIsolation):
             except LockError:
                 log.warning("the lock %s had lapsed before it was released", lock.name)
 
-    async def _renew(self, lock: Lock) -> None:
-        while True:
-            await asyncio.sleep(self.seconds / 3)
+    async def _renew(self, lock: Lock, done: asyncio.Event) -> None:
+        while not done.is_set():
+            with suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), self.seconds / 3)
+            if done.is_set():
+                return
             try:
                 await lock.reacquire()
             except (LockError, RedisError) as error:

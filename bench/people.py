@@ -1,0 +1,113 @@
+"""The people of the update benches, acting through the timed fake: residents who go through
+a whole conversation or write the messages of a draft, deputies who reply to cards, and the
+reference's users who just write."""
+
+import asyncio
+import re
+from typing import Any
+
+from bench.harness import Sent, TimedFake
+
+# One community of each deputy group's areas, so the cards spread over the five groups.
+PATHS = [
+    ("江滨区", "海德街道", "和祥社区"),
+    ("江滨区", "海德街道", "新桥社区"),
+    ("江滨区", "望仙街道", "东门社区"),
+    ("青山区", "南湖街道", "锦园社区"),
+    ("青山区", "白沙镇", "石坎村"),
+]
+LINE = "第{n}条：小区3号楼门口的路灯坏了两个星期，晚上很黑。"
+REPLY = "您好，已联系街道城管科，本周五前修好。"
+CARD = re.compile(r"意见建议（(A-\d{4}-\d{6})）")
+STAFF_BASE = 9_000_000_000
+SUBMIT_AFTER = 20  # draft messages a resident writes before submitting, in the paced phases
+
+
+class Resident:
+    """A resident of our bot; `written` counts the messages of their current draft."""
+
+    def __init__(self, fake: TimedFake, user: Any, path: tuple[str, str, str]) -> None:
+        self.fake, self.user, self.path = fake, user, path
+        self.written = 0
+        self.last: Sent | None = None
+        self.turn = asyncio.Lock()
+
+    async def converse(self, messages: int) -> None:
+        """start → language → district → street → community → messages → submit."""
+        fake, chat = self.fake, self.user.id
+        sent = await fake.write(self.user, "/start", "请选择语言")
+        greeting = await fake.says(chat, "请选择语言", sent.at)
+        sent = await fake.press(
+            self.user, chat, greeting["message_id"], "简体中文", "请选择您所在的区"
+        )
+        district, street, _ = self.path
+        prompts = ["请选择您所在的街道", "请选择您所在的社区", f"您所在的区域：{district} {street}"]
+        picker = await fake.says(chat, "请选择您所在的区", sent.at)
+        for label, prompt in zip(self.path, prompts, strict=True):
+            sent = await fake.press(self.user, chat, picker["message_id"], label, prompt)
+            picker = await fake.says(chat, prompt, sent.at)
+        for _ in range(messages):
+            self.write()
+        await self.submit()
+
+    def write(self) -> Sent:
+        """One more message of the draft, not waiting for its answer."""
+        self.written += 1
+        task = self.fake.write(self.user, LINE.format(n=self.written), f"（共{self.written}条，")
+        self.last = _now(task)
+        return self.last
+
+    async def submit(self) -> None:
+        assert self.last is not None
+        prompt = await self.fake.says(self.user.id, self.last.marker, self.last.at)
+        sent = await self.fake.press(
+            self.user, self.user.id, prompt["message_id"], "提交", "已收到。"
+        )
+        await self.fake.says(self.user.id, "已收到。", sent.at)
+        self.written = 0
+
+    async def paced_turn(self) -> None:
+        """A turn in a paced phase: one more message, or the draft submitted once long."""
+        async with self.turn:
+            if self.written >= SUBMIT_AFTER:
+                await self.submit()
+            else:
+                self.write()
+
+
+class Writer:
+    """A user of the reference bot: writes texts; the echo is the answer."""
+
+    def __init__(self, fake: TimedFake, user: Any) -> None:
+        self.fake, self.user, self.written = fake, user, 0
+
+    def write(self) -> Sent:
+        self.written += 1
+        text = LINE.format(n=self.written)
+        return _now(self.fake.write(self.user, text, text))
+
+    async def paced_turn(self) -> None:
+        self.write()
+
+
+def deputy_replies(fake: TimedFake, groups: dict[int, Any]) -> list[Sent]:
+    """Each card in the groups gets a reply from a deputy of its group, all at once."""
+    sent = []
+    for chat_id, group in groups.items():
+        deputies = [m for m in group.members.values() if m.id < STAFF_BASE]
+        cards = [m for m in fake.bot_messages(chat_id) if CARD.match(m.get("text", ""))]
+        for n, card in enumerate(cards):
+            number = CARD.match(card["text"])[1]  # type: ignore[index]
+            deputy = deputies[n % len(deputies)]
+            marker = f"已转达反映人（{number}）"
+            sent.append(_now(fake.write(deputy, REPLY, marker, group, reply_to=card["message_id"])))
+    return sent
+
+
+def _now(coroutine: Any) -> Sent:
+    """Run a user's action that never waits (the fake queues the update at once)."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    raise RuntimeError("a user's action waited")
