@@ -30,6 +30,7 @@ TABLES = {
     "deputy_prompts",
     "bind_codes",
     "relayed_messages",
+    "group_chats",
     "residents",
     "tickets",
     "ticket_events",

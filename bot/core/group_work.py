@@ -37,7 +37,7 @@ from storage.models import (
 )
 from storage.queries.areas import area_path
 from storage.queries.contacts import contact_of, reachable
-from storage.queries.outbox import delivered
+from storage.queries.outbox import delivered, ticket_of_thread
 
 # The buttons that ask for words, and the step each completes.
 PROMPTED = {
@@ -188,6 +188,12 @@ class GroupWork:
             await self.ask_resident(session, ticket, deputy, words)
         prompt.done_at = self.clock.now()
         return ticket
+
+    async def ticket_of_topic(
+        self, session: AsyncSession, address: str, thread: str
+    ) -> Ticket | None:
+        """The ticket whose forum topic this is, in a group with a topic per ticket."""
+        return await ticket_of_thread(session, address, thread)
 
     async def resident_unreachable(self, session: AsyncSession, ticket: Ticket) -> bool:
         """Whether the resident is known to have stopped the bot (or is gone): a reply is

@@ -5,20 +5,23 @@ queued in the outbox in the caller's transaction."""
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.core.timeline import SYSTEM, record
-from bot.core.workflow import Step, allowed_steps
-from bot.delivery.outbox import Action, Content, Recipient, enqueue
-from bot.text import render
+from bot.core.workflow import CLOSED, Step, allowed_steps
+from bot.delivery.outbox import Action, Content, Recipient, Topic, enqueue
+from bot.text import group_texts, render
 from bot.text.catalogs import Catalogs, Texts
 from storage.models import (
     Actor,
     Category,
     Deputy,
     DeputyGroup,
+    GroupChat,
     OutboxMessage,
     OutboxPurpose,
     Rating,
@@ -91,7 +94,7 @@ class TicketMessages:
                 group.code,
             )
             return
-        content = await self.card(session, ticket)
+        content = await self._in_topic(session, group.id, ticket, await self.card(session, ticket))
         enqueue(
             session, recipient, OutboxPurpose.CARD, content, self.clock.now(), ticket_id=ticket.id
         )
@@ -109,7 +112,8 @@ class TicketMessages:
         t = self.catalogs.get(None)
         content = await self.card(session, ticket)
         text = f"{content.text}\n\n<b>{render.rerouted_notice(t, ticket)}</b>"
-        await self._replace_card(session, ticket, group.id, Content(text))
+        retired = await self._in_topic(session, group.id, ticket, Content(text), closed=True)
+        await self._replace_card(session, ticket, group.id, retired)
 
     async def _replace_card(
         self, session: AsyncSession, ticket: Ticket, group_id: int, content: Content
@@ -119,6 +123,8 @@ class TicketMessages:
         )
         if card is None:
             return  # the group never had a card (it cannot be reached)
+        if content.topic is None:
+            content = await self._in_topic(session, group_id, ticket, content)
         enqueue(
             session,
             Recipient(card.recipient_kind, card.recipient_id),
@@ -128,6 +134,31 @@ class TicketMessages:
             ticket_id=ticket.id,
             replaces=card,
         )
+
+    async def _in_topic(
+        self,
+        session: AsyncSession,
+        group_id: int,
+        ticket: Ticket,
+        content: Content,
+        closed: bool | None = None,
+    ) -> Content:
+        """In a group with a topic per ticket, the card names the topic as it should be: the
+        number, a short title and the status; closed with the ticket."""
+        chat = await session.scalar(select(GroupChat).where(GroupChat.group_id == group_id))
+        if chat is None or not chat.topics:
+            return content
+        t = self.catalogs.get(None)
+        ended = ticket.status in CLOSED or ticket.status in (
+            TicketStatus.RATED,
+            TicketStatus.MERGED,
+        )
+        topic = Topic(
+            group_texts.topic_name(t, ticket),
+            ended if closed is None else closed,
+            group_texts.topic_recreated(t, ticket),
+        )
+        return replace(content, topic=topic)
 
     async def ask_for_rating(self, session: AsyncSession, ticket: Ticket) -> None:
         resident = await session.get_one(Resident, ticket.resident_id)

@@ -204,8 +204,27 @@ class FakeUser:
         if thread_id in target.closed_topics:
             raise ValueError(f"topic {thread_id} is closed; members can't write there")
         message = store_message(self.fake, target, self.as_dict(), content, thread_id, reply)
-        enqueue(self.fake, "message", message)
+        if self._bot_sees(target, message, reply):
+            enqueue(self.fake, "message", message)
         return copy.deepcopy(message)
+
+    def _bot_sees(self, chat: FakeChat, message: Json, reply: Json | None) -> bool:
+        """Whether Telegram hands the bot this message: every message of a private chat; in a
+        group only while the bot is in it, and with privacy mode on (and the bot not an
+        administrator) only commands and replies to the bot's own messages."""
+        if chat.user is not None:
+            return True
+        if not chat.bot_present:
+            return False
+        if not self.fake.privacy_mode or chat.bot_status == "administrator":
+            return True
+        text = message.get("text") or message.get("caption") or ""
+        replied_to_bot = (
+            reply is not None
+            and reply["from"]["id"] == self.fake.bot.id
+            and "forum_topic_created" not in reply
+        )
+        return text.startswith("/") or replied_to_bot
 
     def _set_blocked(self, *, blocked: bool) -> None:
         """Block or unblock the bot; Telegram tells the bot with a my_chat_member update."""

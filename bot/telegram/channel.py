@@ -4,6 +4,7 @@ knows Telegram's limits (`bot.telegram.limits`) and what its errors mean for a r
 import asyncio
 import html
 import re
+from dataclasses import replace
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -20,7 +21,7 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from bot.delivery.outbox import Action
+from bot.delivery.outbox import Action, Topic
 from bot.delivery.sender import (
     AddressChanged,
     Envelope,
@@ -31,6 +32,7 @@ from bot.delivery.sender import (
     Unreachable,
 )
 from bot.telegram.limits import TelegramLimits
+from bot.telegram.topics import ForumTopics, topic_gone
 from storage.models import TELEGRAM
 
 SEND_TIMEOUT = 15.0  # seconds one Bot API call may take before it counts as failed
@@ -116,30 +118,10 @@ class TelegramChannel:
 
     async def deliver(self, envelope: Envelope) -> Receipt:
         chat_id = int(envelope.address)
-        text, markup = envelope.content.text, keyboard(envelope.content.actions)
         try:
-            if envelope.content.copy is not None:
-                return await self._deliver_copy(chat_id, envelope, markup)
-            fits = utf16_length(plain_text(text)) <= TEXT_LIMIT
-            # A message too long to be one is not edited in place: it arrives anew, in parts.
-            if envelope.replaces is not None and fits:
-                return Receipt(str(await self._edit(chat_id, int(envelope.replaces), text, markup)))
-            if fits:
-                sent = await self._send(chat_id, text, "HTML", markup, envelope.reply_to)
-                return Receipt(str(sent))
-            # Too long for one message: send it all, as plain text in pieces, never cut short;
-            # the actions go with the last piece. Every piece leads back to the message.
-            pieces = split_plain(plain_text(text))
-            sent = []
-            for number, piece in enumerate(pieces, start=1):
-                last = number == len(pieces)
-                if number > 1:
-                    await self._paced(chat_id)
-                reply_to = envelope.reply_to if number == 1 else None
-                sent.append(
-                    str(await self._send(chat_id, piece, None, markup if last else None, reply_to))
-                )
-            return Receipt(sent[0], tuple(sent[1:]))
+            if envelope.topic is None:
+                return await self._place(chat_id, envelope, None)
+            return await self._in_topic(chat_id, envelope, envelope.topic)
         except TelegramRetryAfter as error:
             raise FloodControl(error.message, error.retry_after) from error
         except TelegramMigrateToChat as error:
@@ -156,8 +138,65 @@ class TelegramChannel:
             # Server errors, timeouts, network trouble: nothing lost, try again later.
             raise RetryLater(repr(error)) from error
 
+    async def _in_topic(self, chat_id: int, envelope: Envelope, topic: Topic) -> Receipt:
+        """In a group with a topic per ticket: into the ticket's topic, made when its first
+        message comes; a topic someone deleted is made anew, and says so first. A card keeps
+        the topic's name (its status) and its being open or closed as the ticket is."""
+        topics = ForumTopics(self.bot, chat_id, self.send_timeout, self._answered)
+        thread = envelope.thread or await topics.create(topic.name)
+        try:
+            receipt = await self._place(chat_id, envelope, thread)
+        except TelegramBadRequest as error:
+            if not topic_gone(error.message):
+                raise
+            await self._paced(chat_id)
+            thread = await topics.create(topic.name)
+            await self._paced(chat_id)
+            await self._send(chat_id, topic.recreated, "HTML", None, thread=thread)
+            await self._paced(chat_id)
+            receipt = await self._place(chat_id, replace(envelope, replaces=None), thread)
+        # A new topic has the card's name and is open; a changed card may change both.
+        if envelope.content.topic is not None and envelope.replaces is not None:
+            await topics.keep(thread, envelope.content.topic)
+        return replace(receipt, thread=thread)
+
+    async def _place(self, chat_id: int, envelope: Envelope, thread: str | None) -> Receipt:
+        """Send (or edit) the message, in `thread` if the group has topics."""
+        text, markup = envelope.content.text, keyboard(envelope.content.actions)
+        if envelope.content.copy is not None:
+            return await self._deliver_copy(chat_id, envelope, markup, thread)
+        fits = utf16_length(plain_text(text)) <= TEXT_LIMIT
+        # A message too long to be one is not edited in place: it arrives anew, in parts.
+        if envelope.replaces is not None and fits:
+            edited = await self._edit(chat_id, int(envelope.replaces), text, markup, thread)
+            return Receipt(str(edited))
+        if fits:
+            sent = await self._send(chat_id, text, "HTML", markup, envelope.reply_to, thread)
+            return Receipt(str(sent))
+        # Too long for one message: send it all, as plain text in pieces, never cut short;
+        # the actions go with the last piece. Every piece leads back to the message.
+        pieces = split_plain(plain_text(text))
+        parts = []
+        for number, piece in enumerate(pieces, start=1):
+            last = number == len(pieces)
+            if number > 1:
+                await self._paced(chat_id)
+            reply_to = envelope.reply_to if number == 1 else None
+            parts.append(
+                str(
+                    await self._send(
+                        chat_id, piece, None, markup if last else None, reply_to, thread
+                    )
+                )
+            )
+        return Receipt(parts[0], tuple(parts[1:]))
+
     async def _deliver_copy(
-        self, chat_id: int, envelope: Envelope, markup: InlineKeyboardMarkup | None
+        self,
+        chat_id: int,
+        envelope: Envelope,
+        markup: InlineKeyboardMarkup | None,
+        thread: str | None = None,
     ) -> Receipt:
         """A copy of a photo, document, voice message or video (never a forward: the person
         who wrote it stays private), the text as its caption; an edit changes the caption.
@@ -187,7 +226,9 @@ class TelegramChannel:
                 self._answered(chat_id)
         parts: list[str] = []
         if not fits:
-            parts.append(str(await self._send(chat_id, text, "HTML", None, envelope.reply_to)))
+            parts.append(
+                str(await self._send(chat_id, text, "HTML", None, envelope.reply_to, thread))
+            )
             await self._paced(chat_id)
         try:
             copied = await self.bot.copy_message(
@@ -198,6 +239,7 @@ class TelegramChannel:
                 parse_mode="HTML" if fits else None,
                 reply_markup=markup,
                 reply_parameters=_under(envelope.reply_to) if fits else None,
+                message_thread_id=int(thread) if thread else None,
                 request_timeout=self.send_timeout,
             )
         finally:
@@ -210,7 +252,12 @@ class TelegramChannel:
             await asyncio.sleep(wait)
 
     async def _edit(
-        self, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        thread: str | None = None,
     ) -> int:
         try:
             try:
@@ -229,7 +276,7 @@ class TelegramChannel:
             if "message to edit not found" in error.message:
                 # Deleted in the chat: the new version arrives as a message of its own.
                 await self._paced(chat_id)
-                return await self._send(chat_id, text, "HTML", markup)
+                return await self._send(chat_id, text, "HTML", markup, thread=thread)
             # Already showing this text: the edit's purpose is served.
             if "message is not modified" not in error.message:
                 raise
@@ -242,15 +289,16 @@ class TelegramChannel:
         parse_mode: str | None,
         markup: InlineKeyboardMarkup | None,
         reply_to: str | None = None,
+        thread: str | None = None,
     ) -> int:
-        thread = _under(reply_to)
         try:
             sent = await self.bot.send_message(
                 chat_id=chat_id,
                 text=text,
                 parse_mode=parse_mode,
                 reply_markup=markup,
-                reply_parameters=thread,
+                reply_parameters=_under(reply_to),
+                message_thread_id=int(thread) if thread else None,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
                 request_timeout=self.send_timeout,
             )

@@ -92,3 +92,58 @@ def queue_listing(
         excerpt = excerpt if len(excerpt) <= 30 else excerpt[:30] + "…"
         lines.append(f"{line}\n    {escape(excerpt)}")
     return "\n".join(lines)
+
+
+def topic_name(t: Texts, ticket: Ticket) -> str:
+    """A ticket's forum topic: its number, a short title and its status."""
+    first = ticket.text.strip().splitlines()[0] if ticket.text.strip() else ""
+    title = first if len(first) <= 20 else first[:20] + "…"
+    return f"{ticket.number} {title} · {render.status_label(t, ticket.status)}"
+
+
+def topic_recreated(t: Texts, ticket: Ticket) -> str:
+    return t.gettext(
+        "The earlier topic of opinion or suggestion {number} was deleted; it continues in "
+        "this new topic."
+    ).format(number=ticket.number)
+
+
+def rights_missing(t: Texts, missing: list[str]) -> str:
+    """To a deputy group's chat: what the bot cannot do there, and how to fix it."""
+    lines = ["<b>" + t.gettext("The bot lacks rights in this group:") + "</b>"]
+    if "topics" in missing:
+        lines.append(
+            "• "
+            + t.gettext(
+                "It cannot manage topics, so opinions and suggestions arrive as cards to reply "
+                "to instead of a topic each. To fix: make the bot an administrator with the "
+                "right to manage topics."
+            )
+        )
+    if "messages" in missing:
+        lines.append(
+            "• "
+            + t.gettext(
+                "It cannot see the group's messages (privacy mode), only replies to its own "
+                "messages: answer residents by replying to the card. To fix: make the bot an "
+                "administrator, or turn privacy mode off with @BotFather (/setprivacy)."
+            )
+        )
+    return "\n".join(lines)
+
+
+def bot_removed(t: Texts, group: DeputyGroup, waiting: int) -> str:
+    """To the street's staff: the bot was removed from a deputy group's chat."""
+    return t.ngettext(
+        "The bot was removed from the chat of {group} (or may no longer write there). Its "
+        "{count} open opinion or suggestion waits undelivered until the bot is added back.",
+        "The bot was removed from the chat of {group} (or may no longer write there). Its "
+        "{count} open opinions or suggestions wait undelivered until the bot is added back.",
+        waiting,
+    ).format(group=escape(group.name), count=waiting)
+
+
+def bot_back(t: Texts, group: DeputyGroup) -> str:
+    return t.gettext(
+        "The bot is back in the chat of {group}; what waited is being delivered."
+    ).format(group=escape(group.name))

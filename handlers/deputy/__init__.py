@@ -3,7 +3,7 @@
 from aiogram import F, Router
 from aiogram.enums import ChatType
 
-from handlers.deputy import card_actions, group_commands, replies
+from handlers.deputy import card_actions, group_commands, membership, replies
 
 
 def build_router() -> Router:
@@ -11,7 +11,11 @@ def build_router() -> Router:
     router.message.filter(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
     router.edited_message.filter(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
     router.callback_query.filter(F.message.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
+    router.my_chat_member.filter(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
     router.include_routers(
-        group_commands.build_router(), replies.build_router(), card_actions.build_router()
+        membership.build_router(),
+        group_commands.build_router(),
+        replies.build_router(),
+        card_actions.build_router(),
     )
     return router

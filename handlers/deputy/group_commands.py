@@ -9,11 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.core.binding import BindError, BindRefused, bind_chat
+from bot.core.group_chats import lacking, record_chat
 from bot.core.group_queue import group_of_chat, group_queue
 from bot.core.tickets import TicketDesk
 from bot.text import group_texts
 from bot.text.catalogs import Texts
 from handlers.answers import answer, reported
+from handlers.deputy.membership import chat_facts
 from handlers.middlewares.transaction import AfterCommit
 from storage.models import TELEGRAM
 
@@ -77,6 +79,13 @@ async def bind(
         "This chat is now the chat of {group}. New opinions and suggestions will arrive here "
         "as cards."
     ).format(group=group.name)
+    me = await bot.me()
+    facts = await chat_facts(bot, message.chat, await bot.get_chat_member(message.chat.id, me.id))
+    await record_chat(session, desk.catalogs, group, facts, clock.now())
+    if missing := lacking(facts):
+        bound += "\n\n" + group_texts.rights_missing(t, [m.value for m in missing])
+    elif facts.forum:
+        bound += "\n\n" + t.gettext("Each opinion or suggestion will have a topic of its own.")
     after_commit(reported(lambda: answer(message.reply(bound)), f"binding {group.code}"))
 
 

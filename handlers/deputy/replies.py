@@ -75,6 +75,9 @@ async def group_message(
             ticket = await desk.ticket_of_message(session, address, receipt)
         if ticket is None and internal(replied, t, internal_prefix):
             return
+    if ticket is None and message.is_topic_message and message.message_thread_id:
+        # In a group with a topic per ticket, whatever is written in the topic is about it.
+        ticket = await work.ticket_of_topic(session, address, str(message.message_thread_id))
     if ticket is None:
         if await group_of_chat(session, TELEGRAM, address) is not None:
             hint = group_texts.hint(t, internal_prefix)
@@ -88,7 +91,7 @@ def internal(replied: Message, t: Texts, internal_prefix: str) -> bool:
     text = words_of(replied)
     from_bot = replied.from_user is not None and replied.from_user.is_bot
     return text.startswith(internal_prefix) or (
-        from_bot and replied.html_text == group_texts.hint(t, internal_prefix)
+        from_bot and replied.text == group_texts.hint(t, internal_prefix)
     )
 
 

@@ -9,7 +9,13 @@ from storage.models.delivery import (
     OutboxStatus,
     RecipientKind,
 )
-from storage.models.deputies import BindCode, Department, DeputyPrompt, RelayedMessage
+from storage.models.deputies import (
+    BindCode,
+    Department,
+    DeputyPrompt,
+    GroupChat,
+    RelayedMessage,
+)
 from storage.models.directory import (
     Area,
     AreaKind,
@@ -55,6 +61,7 @@ __all__ = [
     "DeputyPrompt",
     "DigestSent",
     "Escalation",
+    "GroupChat",
     "InboundStatus",
     "InboundUpdate",
     "OutboxMessage",

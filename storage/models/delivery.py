@@ -65,6 +65,7 @@ class OutboxPurpose(enum.StrEnum):
     PROMPT = "prompt"  # a card button asks its deputy for words (a reason, an answer)
     QUESTION = "question"  # a deputy asks the resident for more information (需补充)
     ADDITION = "addition"  # the resident's answer to that question, into the group's thread
+    CHAT_NOTICE = "chat_notice"  # staff told that the bot was removed from a group, or is back
 
 
 class OutboxMessage(Base):
@@ -95,6 +96,8 @@ class OutboxMessage(Base):
     # Filled when delivered: the address it went to and the channel's id of the message.
     address: Mapped[str | None] = mapped_column(String(64))
     receipt: Mapped[str | None] = mapped_column(String(64))
+    # The channel's thread it went to (a forum topic of the ticket), if any.
+    thread: Mapped[str | None] = mapped_column(String(64))
 
 
 class DeliveredPart(Base):

@@ -68,3 +68,24 @@ class RelayedMessage(Base):
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
     deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"))  # None: resident
     created_at: Mapped[datetime]
+
+
+class GroupChat(Base):
+    """What the bot may do in a deputy group's chat, as Telegram last told it (at `/bind`,
+    and whenever the bot's membership changes): a forum whose topics the bot may manage gets
+    a topic per ticket; a chat the bot was removed from waits until it is back."""
+
+    __tablename__ = "group_chats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("deputy_groups.id"), unique=True)
+    forum: Mapped[bool] = mapped_column(Boolean, default=False)
+    manages_topics: Mapped[bool] = mapped_column(Boolean, default=False)
+    sees_all_messages: Mapped[bool] = mapped_column(Boolean, default=False)
+    removed_at: Mapped[datetime | None]  # the bot was removed (or lost the right to write)
+    checked_at: Mapped[datetime]
+
+    @property
+    def topics(self) -> bool:
+        """A topic per ticket: a forum, and the bot may create and close topics."""
+        return self.forum and self.manages_topics

@@ -6,7 +6,14 @@ from sqlalchemy import exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import OutboxMessage, OutboxPurpose, OutboxStatus, RecipientKind, Ticket
+from storage.models import (
+    GroupChat,
+    OutboxMessage,
+    OutboxPurpose,
+    OutboxStatus,
+    RecipientKind,
+    Ticket,
+)
 from storage.models.delivery import DeliveredPart
 
 
@@ -85,6 +92,65 @@ async def thread_anchor_of(session: AsyncSession, ticket_id: int, address: str) 
             OutboxMessage.status == OutboxStatus.SENT,
             OutboxMessage.address == address,
         )
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+
+
+async def group_waits(session: AsyncSession, group_id: int) -> bool:
+    """Whether the group's chat removed the bot: its messages wait until it is back."""
+    removed = await session.scalar(
+        select(GroupChat.removed_at).where(GroupChat.group_id == group_id)
+    )
+    return removed is not None
+
+
+async def topic_of(
+    session: AsyncSession, message: OutboxMessage, address: str
+) -> tuple[str | None, str, bool, str] | None:
+    """In a group with a topic per ticket, a message about a ticket goes to the ticket's
+    topic: the thread its messages went to last (None: to be created) and the topic as the
+    newest card describes it (name, closed, what a recreated topic says). None in a group
+    without topics."""
+    chat = await session.scalar(select(GroupChat).where(GroupChat.group_id == message.recipient_id))
+    if chat is None or not chat.topics or message.ticket_id is None:
+        return None
+    cards = (OutboxPurpose.CARD, OutboxPurpose.CARD_UPDATE)
+    payload = await session.scalar(
+        select(OutboxMessage.payload)
+        .where(
+            OutboxMessage.ticket_id == message.ticket_id,
+            OutboxMessage.purpose.in_(cards),
+            OutboxMessage.recipient_kind == message.recipient_kind,
+            OutboxMessage.recipient_id == message.recipient_id,
+            OutboxMessage.id <= message.id,
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+    if not payload or not payload.get("topic"):
+        return None
+    name, closed, recreated = payload["topic"]
+    thread = await session.scalar(
+        select(OutboxMessage.thread)
+        .where(
+            OutboxMessage.ticket_id == message.ticket_id,
+            OutboxMessage.status == OutboxStatus.SENT,
+            OutboxMessage.address == address,
+            OutboxMessage.thread.is_not(None),
+        )
+        .order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id.desc())
+        .limit(1)
+    )
+    return thread, str(name), bool(closed), str(recreated)
+
+
+async def ticket_of_thread(session: AsyncSession, address: str, thread: str) -> Ticket | None:
+    """The ticket whose topic this is (the thread its messages went to)."""
+    return await session.scalar(
+        select(Ticket)
+        .join(OutboxMessage, OutboxMessage.ticket_id == Ticket.id)
+        .where(OutboxMessage.address == address, OutboxMessage.thread == thread)
         .order_by(OutboxMessage.id.desc())
         .limit(1)
     )
@@ -175,6 +241,7 @@ async def mark_sent(
     address: str,
     receipt: str,
     parts: tuple[str, ...] = (),
+    thread: str | None = None,
 ) -> bool:
     """Record a delivery (one statement: a reply to the message finds it as soon as it can);
     False if the row was no longer pending."""
@@ -186,6 +253,7 @@ async def mark_sent(
             sent_at=at,
             address=address,
             receipt=receipt,
+            thread=thread,
             last_error=None,
             attempts=OutboxMessage.attempts + 1,
         )
