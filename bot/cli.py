@@ -1,5 +1,5 @@
-"""Command line: `python -m bot [run | migrate [--status | --new MESSAGE] | load-directory FILE
-| triage | assign NUMBER GROUP | bind-code GROUP]`.
+"""Command line: `python -m bot [run | sandbox [--host H] [--port P] | migrate [--status |
+--new MESSAGE] | load-directory FILE | triage | assign NUMBER GROUP | bind-code GROUP]`.
 
 Settings are read and checked first: a wrong one ends the program with one line naming the
 variable, before anything starts (exit status 2, like any usage error).
@@ -32,6 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="poll Telegram and deliver the outbox (the default)")
+    sandbox = commands.add_parser(
+        "sandbox", help="the whole loop in a browser, without Telegram (a fresh demo each time)"
+    )
+    sandbox.add_argument("--host", default="127.0.0.1", help="address of the page and the fake")
+    sandbox.add_argument("--port", type=int, default=8080, help="port of the page")
     migrate_parser = commands.add_parser("migrate", help="bring the database schema up to date")
     action = migrate_parser.add_mutually_exclusive_group()
     action.add_argument(
@@ -74,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_assign(settings, args.number, args.group))
     if args.command == "bind-code":
         return asyncio.run(_bind_code(settings, args.group))
+    if args.command == "sandbox":
+        from bot.runners.sandbox import run_sandbox
+
+        return run_sandbox(settings, args.host, args.port)
     return _run(settings)
 
 
@@ -118,7 +127,7 @@ def _run(settings: Settings) -> int:
     if settings.telegram.bot_token is None:
         print(
             "BOT_TOKEN is not set: put the token from @BotFather in the environment or in "
-            ".env (see .env.example).",
+            ".env (see .env.example); `python -m bot sandbox` shows the bot without Telegram.",
             file=sys.stderr,
         )
         return 2

@@ -1,7 +1,8 @@
 """The house rules, kept by a test: the core, delivery and texts import no web or Telegram
 framework and no front door; storage imports nothing above it; the front doors do not import
-each other; the fake Bot API stands alone; handlers never commit (the transaction middleware
-owns the transaction)."""
+each other; the fake Bot API stands alone; the sandbox page knows only the fake (so it shows
+what the bot sent, nothing else); handlers never commit (the transaction middleware owns the
+transaction)."""
 
 import ast
 from collections.abc import Iterator
@@ -12,7 +13,15 @@ import pytest
 from bot.settings import PROJECT_ROOT
 
 FRAMEWORKS = ("aiogram", "aiohttp")
-FRONT_DOORS = ("handlers", "admin", "bot.telegram", "bot.runners", "bot.app", "bot.cli")
+FRONT_DOORS = (
+    "handlers",
+    "admin",
+    "bot.telegram",
+    "bot.runners",
+    "bot.app",
+    "bot.cli",
+    "bot.sandbox",
+)
 
 # package → the imports it must not make
 RULES: dict[str, tuple[str, ...]] = {
@@ -20,8 +29,20 @@ RULES: dict[str, tuple[str, ...]] = {
     "bot/delivery": (*FRAMEWORKS, *FRONT_DOORS, "bot.core", "bot.fake_telegram"),
     "bot/text": (*FRAMEWORKS, *FRONT_DOORS, "bot.core", "bot.delivery", "bot.fake_telegram"),
     "storage": ("bot", "handlers", "admin", *FRAMEWORKS),
-    "handlers": ("admin", "bot.fake_telegram", "bot.app", "bot.runners"),
-    "admin": ("handlers", "bot.telegram", "bot.fake_telegram"),
+    "handlers": ("admin", "bot.fake_telegram", "bot.app", "bot.runners", "bot.sandbox"),
+    "admin": ("handlers", "bot.telegram", "bot.fake_telegram", "bot.sandbox"),
+    "bot/sandbox": (
+        "aiogram",
+        "storage",
+        "handlers",
+        "admin",
+        "bot.core",
+        "bot.delivery",
+        "bot.telegram",
+        "bot.app",
+        "bot.runners",
+        "bot.clock",
+    ),
     "bot/fake_telegram": (
         "aiogram",
         "bot.core",
@@ -31,6 +52,8 @@ RULES: dict[str, tuple[str, ...]] = {
         "storage",
         "handlers",
         "admin",
+        "bot.sandbox",
+        "bot.runners",
     ),
 }
 

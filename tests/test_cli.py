@@ -58,7 +58,7 @@ def test_without_a_token_it_says_what_to_set_and_exits_non_zero(tmp_path: Path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "BOT_TOKEN is not set: put the token from @BotFather in the environment or in .env "
-        "(see .env.example)."
+        "(see .env.example); `python -m bot sandbox` shows the bot without Telegram."
     ]
 
 

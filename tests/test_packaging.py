@@ -68,6 +68,10 @@ def test_the_wheel_holds_the_catalogs_the_migrations_and_the_demo_directory(whee
         "storage/migrations/script.py.mako",
         "storage/migrations/versions/0001_initial_schema.py",
         "bot/data/demo-directory.yaml",
+        "bot/sandbox/templates/index.html",  # the sandbox page, its script and its style
+        "bot/sandbox/static/sandbox.js",
+        "bot/sandbox/static/render.js",
+        "bot/sandbox/static/sandbox.css",
     } <= names
     assert not [name for name in names if name.endswith(".mo")]
 

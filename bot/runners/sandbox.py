@@ -1,0 +1,170 @@
+"""`python -m bot sandbox`: the whole loop in one process, without Telegram.
+
+The fake Bot API (on a free port), the real bot polling it with the sender and the supervisor,
+on a fresh SQLite file with the demo directory loaded and memory storage, and the sandbox page.
+The application's clock is a movable one, shared with the fake, so the page can move time
+ahead; nothing in the bot knows it is in a sandbox.
+"""
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+import bot
+from bot.app import build_application
+from bot.clock import MovableClock
+from bot.core.directory import DirectoryFile, load_directory, read_directory
+from bot.core.directory.file import walk_areas
+from bot.fake_telegram import FakeTelegram
+from bot.runners.polling import run_polling
+from bot.sandbox.page import SandboxClock, build_page
+from bot.sandbox.world import BOT_TOKEN, GroupSpec, SandboxWorld, make_world
+from bot.settings import (
+    Settings,
+    StorageSettings,
+    SupervisionSettings,
+    TelegramSettings,
+)
+from storage import migrate
+from storage.db import open_database
+
+log = logging.getLogger(__name__)
+
+DEMO_DIRECTORY = Path(bot.__file__).resolve().parent / "data" / "demo-directory.yaml"
+DATABASE_FILE = Path("data") / "sandbox.sqlite3"
+# The second group of 海德街道 is a forum in the sandbox, so the page shows topics too.
+FORUM_GROUPS = frozenset({"g-hd-2"})
+SWEEP_SECONDS = 2.0  # the supervisor looks soon after the clock is moved
+
+
+@dataclass
+class Sandbox:
+    """A running sandbox: where the page is, and how to stop it."""
+
+    page_url: str
+    api_url: str  # the fake Bot API's base URL
+    world: SandboxWorld
+    clock: MovableClock
+    stop: Callable[[], Awaitable[None]]  # stops and waits until everything is closed
+    stopping: asyncio.Event  # set it to have the polling end (what SIGINT and SIGTERM do)
+
+
+def group_specs(directory: DirectoryFile) -> list[GroupSpec]:
+    """The deputy groups' chats, then the streets' staff chats (人大工委), which hear of
+    overdue tickets."""
+    deputy_groups = [
+        GroupSpec(
+            chat_id=group.chat_id,
+            title=group.name,
+            deputies=tuple(
+                (deputy.telegram_user_id, deputy.name)
+                for deputy in directory.deputies
+                if group.code in deputy.groups and deputy.telegram_user_id
+            ),
+            is_forum=group.code in FORUM_GROUPS,
+        )
+        for group in directory.deputy_groups
+        if group.chat_id is not None
+    ]
+    staff_chats = [
+        GroupSpec(chat_id=area.staff_chat_id, title=f"{area.name}人大工委", deputies=())
+        for _, area, _ in walk_areas(directory.areas)
+        if area.staff_chat_id is not None
+    ]
+    return deputy_groups + staff_chats
+
+
+def sandbox_settings(settings: Settings, api_url: str, database: Path) -> Settings:
+    """The settings read from the environment, with what makes the sandbox a sandbox: the
+    fake's bot and address, a SQLite file of its own, memory storage, a prompt supervisor."""
+    return settings.model_copy(
+        update={
+            "telegram": TelegramSettings(bot_token=BOT_TOKEN, telegram_api_url=api_url),
+            "storage": StorageSettings(
+                database_url=f"sqlite+aiosqlite:///{database}", redis_url=None
+            ),
+            "supervision": SupervisionSettings(
+                digest_time=settings.supervision.digest_time,
+                supervision_sweep_seconds=SWEEP_SECONDS,
+            ),
+        }
+    )
+
+
+async def start_sandbox(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    database: Path = DATABASE_FILE,
+    *,
+    handle_signals: bool = False,
+) -> tuple[Sandbox, asyncio.Task[None]]:
+    """Start everything; returns the sandbox and the task that polls until it is stopped."""
+    clock = MovableClock()
+    fake = FakeTelegram(clock=clock.timestamp)
+    directory = read_directory(DEMO_DIRECTORY)
+    world = make_world(fake, group_specs(directory))
+    api_url = await fake.start(host)
+    settings = sandbox_settings(settings, api_url, database)
+    database.unlink(missing_ok=True)  # a fresh start: the fake's world is new every time
+    await migrate.upgrade_async(settings.storage.database_url)
+    async with (
+        open_database(settings.storage.database_url) as sessions,
+        sessions.begin() as session,
+    ):
+        await load_directory(session, directory)
+    app = build_application(settings, clock)
+    page_clock = SandboxClock(clock.now, clock.advance, settings.text.timezone)
+    runner = web.AppRunner(build_page(world, page_clock, app.catalogs), shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound_port = runner.addresses[0][1]
+    polling = asyncio.create_task(run_polling(app, handle_signals=handle_signals))
+
+    async def stop() -> None:
+        await app.inbound.stop()
+        await polling
+        await runner.cleanup()
+        await app.close()
+        await fake.stop()
+
+    page_url = f"http://{host}:{bound_port}/"
+    return Sandbox(page_url, api_url, world, clock, stop, app.inbound.stopping), polling
+
+
+def run_sandbox(settings: Settings, host: str, port: int) -> int:
+    # Every Bot API call would be a line of the access log: the page shows them better.
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    async def serve() -> None:
+        sandbox, polling = await start_sandbox(settings, host, port)
+        loop = asyncio.get_running_loop()
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(stop_signal, sandbox.stopping.set)
+        print(
+            f"Sandbox ready: open {sandbox.page_url} in a browser (Ctrl-C stops it). "
+            "No message goes to Telegram.",
+            flush=True,
+        )
+        try:
+            await polling  # until SIGINT or SIGTERM
+        finally:
+            await sandbox.stop()
+
+    try:
+        asyncio.run(serve())
+    except OSError as error:  # the port is taken, most likely
+        print(f"The sandbox could not start: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        log.info("interrupted")
+        return 130
+    return 0

@@ -1,0 +1,273 @@
+"""The sandbox in a real browser (Debian's headless chromium, driven by Playwright): a resident
+submits an opinion with a photo, a deputy accepts it and replies in the group view, the resident
+sees the reply live and rates it; the clock is moved and a deadline warning appears in the group.
+
+Each step leaves a screenshot under test-artifacts/sandbox/ (not committed; the README shows a
+few chosen ones kept under docs/). Without chromium the tests are skipped, saying how to install
+it; with CI=true they fail instead.
+"""
+
+import asyncio
+import os
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.fake_telegram import tiny_png
+from bot.runners.sandbox import Sandbox
+from bot.settings import PROJECT_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "sandbox"
+WAIT_MS = 20_000  # how long a step may take to show (the supervisor looks every 2 s)
+OPINION = "和祥社区3号楼门口的路灯坏了两个星期，晚上很黑，老人出门不安全。"
+ANSWER = "您好，已联系街道城管科，本周五前修好。"
+SECOND_OPINION = "和祥社区东门的垃圾桶每天溢出，请增加清运次数。"
+
+if not CHROMIUM.exists():
+    reason = "Debian's chromium is not installed (apt-get install -y chromium)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+from aiogram import Bot  # noqa: E402
+from aiogram.client.session.aiohttp import AiohttpSession  # noqa: E402
+from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
+from aiogram.types import BufferedInputFile, KeyboardButton, ReplyKeyboardMarkup  # noqa: E402
+from playwright.async_api import Locator, Page, async_playwright, expect  # noqa: E402
+
+from bot.sandbox.world import BOT_TOKEN  # noqa: E402
+
+expect.set_options(timeout=WAIT_MS)
+
+
+@pytest.fixture
+async def page(sandbox: Sandbox) -> AsyncIterator[Page]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
+        )
+        context = await browser.new_context(viewport={"width": 1280, "height": 900})
+        page = await context.new_page()
+        await page.goto(sandbox.page_url)
+        await expect(page.locator("body[data-ready=true]")).to_be_attached()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        yield page
+        await browser.close()
+    assert errors == [], "the page's script failed"
+
+
+async def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def bot_message(page: Page, chat: str, containing: str):
+    """The newest message of the bot in the chat that contains the text."""
+    messages = page.get_by_test_id(chat).locator(".message.incoming", has_text=containing)
+    return messages.last
+
+
+async def press(page: Page, chat: str, containing: str, label: str) -> None:
+    message = bot_message(page, chat, containing)
+    await message.locator(".inline-keyboard").get_by_role("button", name=label, exact=True).click()
+
+
+# Questions the bot may ask on the way (depending on its version), and the answer a resident
+# in a hurry gives.
+ON_THE_WAY = {
+    "请选择语言": "简体中文",
+    "请选择意见建议的类别": "其他或不确定",
+    "是否向人大代表公开您的姓名": "不公开，直接提交",
+}
+
+
+async def go_on_until(page: Page, arrived: Callable[[], Awaitable[bool]]) -> None:
+    """Answer each question of ON_THE_WAY the bot newly asks, until `arrived()`."""
+    chat = page.get_by_test_id("resident-chat")
+    asked = {q: chat.locator(".message.incoming", has_text=q) for q in ON_THE_WAY}
+    seen = {question: await questions.count() for question, questions in asked.items()}
+    async with asyncio.timeout(WAIT_MS / 1000):
+        while not await arrived():
+            for question, questions in asked.items():
+                if await questions.count() > seen[question]:
+                    seen[question] += 1
+                    keyboard = questions.last.locator(".inline-keyboard")
+                    answer = ON_THE_WAY[question]
+                    await keyboard.get_by_role("button", name=answer, exact=True).click()
+            await asyncio.sleep(0.1)
+
+
+async def submit_opinion(page: Page, *parts: str) -> str:
+    chat = page.get_by_test_id("resident-chat")
+    receipts = chat.locator(".message.incoming", has_text="已收到。")
+    before = await receipts.count()
+    for part in parts:
+        await page.get_by_test_id("resident-input").fill(part)
+        await page.get_by_test_id("resident-send").click()
+    await press(page, "resident-chat", "已记下", "提交")
+    await go_on_until(page, lambda: _more(receipts, before))
+    received = receipts.last
+    number = re.search(r"A-\d{4}-\d{6}", await received.inner_text())
+    assert number, await received.inner_text()
+    return number.group(0)
+
+
+async def _more(messages: Locator, than: int) -> bool:
+    return await messages.count() > than
+
+
+async def test_the_page_says_it_is_a_sandbox_in_both_languages(page: Page, sandbox: Sandbox):
+    await expect(page.get_by_test_id("banner")).to_contain_text("这是演示沙盒")
+    await page.get_by_test_id("language").select_option("en")
+    await expect(page.get_by_test_id("banner")).to_contain_text("This is a sandbox")
+    await expect(page.get_by_test_id("move-week")).to_have_text("+1 week")
+    groups = page.get_by_test_id("group").locator("option")
+    await expect(groups).to_have_count(len(sandbox.world.groups))
+
+
+async def test_both_sides_of_the_loop_in_the_browser(page: Page, sandbox: Sandbox):
+    resident = "resident-chat"
+    await page.get_by_test_id("resident-input").fill("/start")
+    await page.get_by_test_id("resident-send").click()
+    picker = page.get_by_test_id(resident).locator(".message.incoming", has_text="请选择您所在的区")
+    await go_on_until(page, lambda: _more(picker, 0))
+    for step, place in (
+        ("区（县）", "江滨区"),
+        ("街道（乡镇）", "海德街道"),
+        ("社区（村）", "和祥社区"),
+    ):
+        await press(page, resident, f"请选择您所在的{step}", place)
+    await expect(
+        bot_message(page, resident, "您所在的区域：江滨区 海德街道 和祥社区。")
+    ).to_be_visible()
+
+    # A photo of the broken lamp: drawn in the chat, and the bot answers it.
+    await page.get_by_test_id("resident-photo").set_input_files(
+        {"name": "lamp.png", "mimeType": "image/png", "buffer": tiny_png(40, 30)}
+    )
+    photo = page.get_by_test_id(resident).locator(".message.outgoing img.photo")
+    await expect(photo).to_be_visible()
+    answered = page.get_by_test_id(resident).locator(".message.outgoing:has(img.photo) ~ .incoming")
+    await expect(answered.first).to_be_visible()
+    number = await submit_opinion(page, OPINION)
+    await shot(page, "01-resident-submitted")
+
+    # The deputy group of 和祥社区 gets the card; 王建国 (the first deputy) accepts it.
+    group = "group-chat"
+    await expect(page.get_by_test_id("group")).to_have_value("-1001000000101")
+    await expect(page.get_by_test_id("deputy").locator("option:checked")).to_have_text("王建国")
+    card = bot_message(page, group, f"意见建议（{number}）")
+    await expect(card).to_contain_text("状态：已分派")
+    await press(page, group, f"意见建议（{number}）", "受理")
+    await expect(bot_message(page, resident, "办理状态：已受理。")).to_be_visible()
+    await expect(card).to_contain_text("状态：已受理（王建国代表）")
+    await shot(page, "02-deputy-accepted")
+
+    # He replies to the card; the resident sees the answer without reloading.
+    await card.locator(".reply-action").click()
+    await page.get_by_test_id("group-input").fill(ANSWER)
+    await page.get_by_test_id("group-send").click()
+    answer = bot_message(page, resident, ANSWER)
+    await expect(answer).to_contain_text("王建国代表")
+    await expect(card).to_contain_text("状态：已答复（王建国代表）")
+    await shot(page, "03-resident-sees-the-answer")
+
+    # He closes it; the resident is asked to rate, and rates.
+    await press(page, group, f"意见建议（{number}）", "办结")
+    await press(page, resident, "请您对办理情况进行满意度测评", "满意")
+    await expect(bot_message(page, resident, "感谢您的评价：满意。")).to_be_visible()
+    await shot(page, "04-resident-rated")
+
+    # A second opinion nobody accepts; a week later the group is told its deadline passed.
+    second = await submit_opinion(page, SECOND_OPINION)
+    await expect(bot_message(page, group, f"意见建议（{second}）")).to_be_visible()
+    before = await page.get_by_test_id("clock").inner_text()
+    await page.get_by_test_id("move-week").click()
+    await expect(page.get_by_test_id("clock")).not_to_have_text(before)
+    overdue = bot_message(page, group, f"意见建议（{second}）已超过受理期限")
+    await expect(overdue).to_contain_text("请尽快受理。")
+    await overdue.scroll_into_view_if_needed()
+    await shot(page, "05-deadline-passed")
+
+
+async def test_the_page_draws_what_the_bot_sends_as_telegram_would(page: Page, sandbox: Sandbox):
+    """Whatever the bot sends is drawn from the Bot API's own objects: formatting from the
+    entities, photos and documents, a reply keyboard whose location button shares a point."""
+    resident = sandbox.world.residents[0]
+    async with Bot(
+        BOT_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(sandbox.api_url))
+    ) as bot:
+        await bot.send_message(
+            resident.id,
+            '<b>粗体</b> <i>斜体</i> <a href="https://example.org/">链接</a> <code>代码</code>'
+            " &lt;不是标签&gt;",
+            parse_mode="HTML",
+            reply_markup=ReplyKeyboardMarkup(
+                keyboard=[[KeyboardButton(text="发送位置", request_location=True)]],
+                resize_keyboard=True,
+            ),
+        )
+        await bot.send_photo(
+            resident.id, BufferedInputFile(tiny_png(20, 10), "photo.png"), caption="照片说明"
+        )
+        await bot.send_document(resident.id, BufferedInputFile(b"%PDF-1.4", "通知.pdf"))
+    chat = page.get_by_test_id("resident-chat")
+    formatted = chat.locator(".message.incoming", has_text="粗体").last
+    await expect(formatted.locator("b")).to_have_text("粗体")
+    await expect(formatted.locator("i")).to_have_text("斜体")
+    await expect(formatted.locator("a")).to_have_attribute("href", "https://example.org/")
+    await expect(formatted.locator("code")).to_have_text("代码")
+    await expect(formatted).to_contain_text("<不是标签>")
+    photo = chat.locator(".message.incoming", has_text="照片说明").last
+    await expect(photo.locator("img.photo")).to_be_visible()
+    await expect(chat.locator(".message.incoming a.document")).to_contain_text("通知.pdf")
+
+    await page.get_by_test_id("resident-keyboard").get_by_role("button", name="发送位置").click()
+    picker = page.get_by_test_id("location-picker")
+    await expect(picker).to_be_visible()
+    await picker.get_by_label("纬度").fill("30.21")
+    await picker.get_by_label("经度").fill("120.21")
+    await picker.get_by_role("button", name="发送位置").click()
+    await expect(chat.locator(".message.outgoing .location").last).to_contain_text(
+        "30.21000, 120.21000"
+    )
+    await shot(page, "06-formatting-media-keyboard")
+
+
+async def test_a_forum_group_shows_its_topics_and_a_deputy_writes_in_one(
+    page: Page, sandbox: Sandbox
+):
+    forum = -1001000000102  # 海德街道第二代表小组, a forum in the sandbox
+    async with Bot(
+        BOT_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(sandbox.api_url))
+    ) as bot:
+        await page.get_by_test_id("group").select_option(str(forum))
+        topic = await bot.create_forum_topic(forum, "意见建议（A-2026-000009）")
+        await bot.send_message(forum, "话题里的卡片", message_thread_id=topic.message_thread_id)
+        await bot.send_message(forum, "综合话题里的消息")
+    topics = page.get_by_test_id("topic")
+    await expect(topics.locator("option")).to_have_count(2)  # 综合 and the new topic
+    await topics.select_option(str(topic.message_thread_id))
+    chat = page.get_by_test_id("group-chat")
+    await expect(chat).to_contain_text("话题里的卡片")
+    await expect(chat).not_to_contain_text("综合话题里的消息")
+    await expect(chat.locator(".message.service")).to_contain_text("已创建话题：意见建议")
+    await page.get_by_test_id("group-input").fill("收到，本周内走访。")
+    await page.get_by_test_id("group-send").click()
+    await expect(chat.locator(".message.outgoing")).to_contain_text("收到，本周内走访。")
+    written = sandbox.world.fake.messages(forum, topic.message_thread_id)[-1]
+    assert written["text"] == "收到，本周内走访。"
+    assert written["from"]["first_name"] == "周明"
+    await shot(page, "07-forum-topic")

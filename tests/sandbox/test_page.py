@@ -1,0 +1,179 @@
+"""The sandbox page's calls, without a browser: what the page is given, acting as the fake's
+users, the polite refusals, the clock, and the feed as server-sent events."""
+
+import json
+from datetime import timedelta
+
+from aiohttp import ClientSession
+
+from bot.runners.sandbox import Sandbox
+
+HEXIANG_GROUP = -1001000000101
+HAIDE_STAFF_CHAT = -1001000000901
+
+
+async def test_the_page_is_bilingual_and_says_it_is_a_sandbox(sandbox: Sandbox):
+    async with ClientSession() as http:
+        async with http.get(sandbox.page_url) as response:
+            chinese = await response.text()
+        async with http.get(sandbox.page_url, params={"lang": "en"}) as response:
+            english = await response.text()
+    assert '<html lang="zh-Hans">' in chinese
+    assert "这是演示沙盒，不会向Telegram发送任何消息。" in chinese
+    assert '<html lang="en">' in english
+    assert "This is a sandbox: no message goes to Telegram." in english
+    assert "/static/sandbox.js" in english
+
+
+async def test_the_world_holds_the_directory_s_chats_and_demo_residents(sandbox: Sandbox):
+    async with ClientSession() as http, http.get(f"{sandbox.page_url}api/world") as response:
+        world = await response.json()
+    titles = [group["title"] for group in world["groups"]]
+    assert titles[0] == "海德街道第一代表小组"
+    assert "海德街道人大工委" in titles  # the street's staff chat hears of overdue tickets
+    first = world["groups"][0]
+    assert [m["first_name"] for m in first["members"]][:3] == ["王建国", "陈丽", "黄伟"]
+    forums = [group["title"] for group in world["groups"] if group["is_forum"]]
+    assert forums == ["海德街道第二代表小组"]
+    assert [r["language_code"] for r in world["residents"]] == ["zh-hans", "zh-hans", "en"]
+
+
+async def test_a_resident_writes_and_the_bot_answers_in_the_feed(sandbox: Sandbox):
+    resident = sandbox.world.residents[2]  # Alex, whose app speaks English
+    url = f"{sandbox.page_url}api/chats/{resident.id}"
+    async with ClientSession() as http:
+        async with http.post(
+            f"{url}/messages", json={"user_id": resident.id, "text": "/start"}
+        ) as response:
+            assert response.status == 200
+            sent = await response.json()
+        assert sent["text"] == "/start"
+        fake = sandbox.world.fake
+        await fake.wait_for(lambda: len(fake.bot_messages(resident.id)) > 0)
+        async with http.get(url) as response:
+            chat = await response.json()
+    greeting = chat["messages"][-1]
+    assert greeting["from"]["id"] == fake.bot.id
+    buttons = [b["text"] for row in greeting["reply_markup"]["inline_keyboard"] for b in row]
+    assert "English" in buttons
+    assert chat["number"] == fake.feed.last_number
+    assert chat["topics"] == []
+
+
+async def test_a_deputy_presses_and_replies_only_where_telegram_would_let_them(sandbox: Sandbox):
+    fake = sandbox.world.fake
+    group_url = f"{sandbox.page_url}api/chats/{HEXIANG_GROUP}"
+    async with ClientSession() as http:
+        async with http.post(
+            f"{group_url}/presses",
+            json={"user_id": 7000000101, "message_id": 999, "data": "x"},
+            headers={"X-Sandbox-Locale": "zh_Hans"},
+        ) as response:
+            assert response.status == 400
+            refusal = await response.json()
+        assert refusal["error"].startswith("操作未成功：")
+        async with http.post(
+            f"{group_url}/messages",
+            json={"user_id": 7000000103, "text": "你好"},  # 周明 is of another group
+            headers={"X-Sandbox-Locale": "en"},
+        ) as response:
+            assert response.status == 400
+            refusal = await response.json()
+        assert refusal["error"].startswith("That did not work: ")
+        assert "not a member" in refusal["error"]
+        async with http.post(
+            f"{group_url}/messages",
+            json={"user_id": 7000000101, "text": "   "},
+            headers={"X-Sandbox-Locale": "zh_Hans"},
+        ) as response:
+            assert response.status == 400
+            assert (await response.json())["error"] == "请先输入内容。"
+    assert fake.messages(HEXIANG_GROUP) == []
+
+
+async def test_a_new_resident_speaks_the_language_chosen(sandbox: Sandbox):
+    async with ClientSession() as http:
+        async with http.post(
+            f"{sandbox.page_url}api/residents", json={"name": "Maria", "locale": "en"}
+        ) as response:
+            resident = await response.json()
+        async with http.post(
+            f"{sandbox.page_url}api/residents",
+            json={"name": " "},
+            headers={"X-Sandbox-Locale": "en"},
+        ) as response:
+            assert response.status == 400
+            assert (await response.json())["error"] == "Please give the resident a name."
+    assert resident["first_name"] == "Maria"
+    assert resident["language_code"] == "en"
+    assert sandbox.world.residents[-1].id == resident["id"]
+
+
+async def test_moving_the_clock_moves_the_bot_and_the_fake_together(sandbox: Sandbox):
+    fake = sandbox.world.fake
+    before = fake.clock()
+    async with ClientSession() as http:
+        async with http.post(f"{sandbox.page_url}api/clock", json={"by": "week"}) as response:
+            moved = await response.json()
+        async with http.post(
+            f"{sandbox.page_url}api/clock", json={"by": "day", "locale": "en"}
+        ) as response:
+            english = await response.json()
+        async with http.post(f"{sandbox.page_url}api/clock", json={"by": "year"}) as response:
+            assert response.status == 400
+    assert sandbox.clock.ahead == timedelta(days=8)
+    assert fake.clock() - before >= timedelta(days=8).total_seconds()
+    assert "星期" in moved["shown"]
+    assert any(
+        day in english["shown"]
+        for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    )
+
+
+async def test_the_feed_streams_as_server_sent_events(sandbox: Sandbox):
+    resident = sandbox.world.residents[0]
+    fake = sandbox.world.fake
+    seen = fake.feed.last_number
+    url = f"{sandbox.page_url}api/events?after={seen}"
+    async with ClientSession() as http, http.get(url) as events:
+        assert events.headers["Content-Type"] == "text/event-stream"
+        await resident.send_text("路灯坏了")
+        lines = []
+        while len(lines) < 2:
+            line = (await events.content.readline()).decode().strip()
+            if line:
+                lines.append(line)
+    assert lines[0] == f"id: {seen + 1}"
+    change = json.loads(lines[1].removeprefix("data: "))
+    assert change["kind"] == "message"
+    assert change["chat_id"] == resident.id
+    assert change["message"]["text"] == "路灯坏了"
+
+
+async def test_files_are_served_by_their_id(sandbox: Sandbox):
+    from bot.fake_telegram import tiny_png
+
+    resident = sandbox.world.residents[0]
+    sent = await resident.send_photo(tiny_png(3, 2))
+    file_id = sent["photo"][-1]["file_id"]
+    async with ClientSession() as http:
+        async with http.get(f"{sandbox.page_url}files/{file_id}") as response:
+            assert await response.read() == tiny_png(3, 2)
+        async with http.get(f"{sandbox.page_url}files/nothing") as response:
+            assert response.status == 404
+
+
+async def test_a_call_that_is_not_json_is_refused_politely(sandbox: Sandbox):
+    resident = sandbox.world.residents[0]
+    async with ClientSession() as http:
+        async with http.post(
+            f"{sandbox.page_url}api/chats/{resident.id}/messages",
+            data="not json",
+            headers={"X-Sandbox-Locale": "en"},
+        ) as response:
+            assert response.status == 400
+            assert (await response.json())["error"] == "Please write something first."
+        async with http.post(f"{sandbox.page_url}api/clock", json=["day"]) as response:
+            assert response.status == 400
+            assert (await response.json())["error"].startswith("操作未成功：")
+    assert sandbox.clock.ahead.total_seconds() == 0
