@@ -8,9 +8,11 @@ from typing import Protocol
 from aiogram import Bot, Dispatcher
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from admin.app import PanelService, create_app
 from bot.clock import Clock, SystemClock
 from bot.core.delivery_failures import DeliveryFailures
 from bot.core.group_work import GroupWork
+from bot.core.receptions import ReceptionDesk
 from bot.core.supervision import Supervisor
 from bot.core.tickets import TicketDesk
 from bot.delivery.sender import Sender
@@ -100,6 +102,7 @@ def build_application(
         catalogs=catalogs,
         desk=desk,
         work=GroupWork(desk),
+        receptions=ReceptionDesk(clock, catalogs, settings.text.timezone),
         clock=clock,
         internal_prefix=settings.text.group_internal_prefix,
     )
@@ -115,6 +118,12 @@ def build_application(
         wake_sender=wakeup.publish,
     )
     dispatcher.include_router(build_router())
+    services: list[BackgroundService] = [sender, wakeup, supervisor]
+    if settings.admin.admin_bind:
+        panel = create_app(
+            settings.admin, sessionmaker, desk, settings.storage.redis_url, f"{redis_prefix}:panel"
+        )
+        services.append(PanelService(panel, settings.admin))
     return Application(
         settings,
         clock,
@@ -126,5 +135,5 @@ def build_application(
         dispatcher,
         sender,
         inbound,
-        services=[sender, wakeup, supervisor],
+        services=services,
     )

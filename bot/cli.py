@@ -1,5 +1,6 @@
 """Command line: `python -m bot [run | sandbox [--host H] [--port P] | migrate [--status |
---new MESSAGE] | load-directory FILE | triage | assign NUMBER GROUP | bind-code GROUP]`.
+--new MESSAGE] | load-directory FILE | triage | assign NUMBER GROUP | reception (create |
+change | cancel | list) … | admin | create-admin LOGIN NAME | bind-code GROUP]`.
 
 Settings are read and checked first: a wrong one ends the program with one line naming the
 variable, before anything starts (exit status 2, like any usage error).
@@ -8,6 +9,7 @@ variable, before anything starts (exit status 2, like any usage error).
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -15,11 +17,16 @@ from alembic.util import CommandError
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from bot import reception_cli
+from bot.clock import SystemClock
 from bot.core.directory import DirectoryError, load_directory, read_directory
+from bot.core.directory.receptions import schedule_receptions
+from bot.core.receptions import ReceptionDesk
 from bot.core.timeline import Who
 from bot.core.workflow import TransitionError
 from bot.logs import setup_logging
 from bot.settings import LogSettings, Settings
+from bot.text.catalogs import Catalogs
 from storage import migrate
 from storage.db import open_database
 from storage.models import Actor, DeputyGroup, Ticket
@@ -60,6 +67,13 @@ def main(argv: list[str] | None = None) -> int:
         "bind-code", help="staff: a one-time code that binds a group chat to a deputy group"
     )
     bind_code.add_argument("group", help="the deputy group's code in the directory, e.g. g-hd-1")
+    commands.add_parser("admin", help="serve the staff panel alone, at ADMIN_BIND")
+    create_admin = commands.add_parser(
+        "create-admin", help="make an administrator account of the staff panel"
+    )
+    create_admin.add_argument("login")
+    create_admin.add_argument("name")
+    reception_cli.add_parser(commands)
     args = parser.parse_args(argv)
     try:
         # The log settings first, so that the other settings' problems are logged as asked.
@@ -79,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_assign(settings, args.number, args.group))
     if args.command == "bind-code":
         return asyncio.run(_bind_code(settings, args.group))
+    if args.command == "admin":
+        return _admin(settings)
+    if args.command == "create-admin":
+        return asyncio.run(_create_admin(settings, args.login, args.name))
+    if args.command == "reception":
+        return asyncio.run(reception_cli.reception_command(settings, args))
     if args.command == "sandbox":
         from bot.runners.sandbox import run_sandbox
 
@@ -169,7 +189,14 @@ async def _load_directory(settings: Settings, path: Path) -> int:
         sessions.begin() as session,
     ):
         report = await load_directory(session, directory)
+        catalogs = Catalogs(settings.text.locales_dir, settings.text.default_locale)
+        desk = ReceptionDesk(SystemClock(), catalogs, settings.text.timezone)
+        receptions = await schedule_receptions(session, desk, directory.receptions)
     print(f"{path}: {report.summary() if report.changed else 'already up to date'}")
+    if receptions.scheduled:
+        print(f"receptions: {receptions.scheduled} new")
+    for skipped in receptions.skipped:
+        print(f"  not scheduled: {skipped}", file=sys.stderr)
     return 0
 
 
@@ -229,4 +256,62 @@ async def _bind_code(settings: Settings, group_code: str) -> int:
         f"Valid once, for {hours} hours.",
         file=sys.stderr,
     )
+    return 0
+
+
+def _admin(settings: Settings) -> int:
+    """The staff panel alone, without the bot (its replies wait in the outbox for `run`)."""
+    from aiohttp import web
+
+    from admin.app import create_app
+    from bot.clock import SystemClock
+    from bot.core.tickets import TicketDesk
+    from bot.text.catalogs import Catalogs
+    from storage.db import create_engine, create_sessionmaker
+
+    if not settings.admin.admin_bind:
+        print("ADMIN_BIND is empty: set the address the panel listens at.", file=sys.stderr)
+        return 2
+    if settings.storage.auto_migrate:
+        migrate.upgrade(settings.storage.database_url)
+    engine = create_engine(settings.storage.database_url)
+    text = settings.text
+    # The desk without the bot (bot.app would load aiogram): the same core, the same catalogs.
+    desk = TicketDesk(SystemClock(), Catalogs(text.locales_dir, text.default_locale), text.timezone)
+    app = create_app(settings.admin, create_sessionmaker(engine), desk, settings.storage.redis_url)
+
+    async def dispose(_: web.Application) -> None:
+        await engine.dispose()
+
+    app.on_cleanup.append(dispose)
+    host, port = settings.admin.host_and_port
+    web.run_app(app, host=host, port=port, print=lambda line: log.info("%s", line))
+    return 0
+
+
+async def _create_admin(settings: Settings, login: str, name: str) -> int:
+    """The first administrator; the password is asked for (twice), never given as an argument."""
+    import getpass
+
+    from bot.clock import SystemClock
+    from bot.core.staff import StaffError, create_account
+    from storage.models import StaffRole
+
+    password = os.environ.get("ADMIN_PASSWORD") or getpass.getpass("Password: ")
+    if "ADMIN_PASSWORD" not in os.environ and getpass.getpass("Again: ") != password:
+        print("The two passwords differ; nothing was made.", file=sys.stderr)
+        return 1
+    await migrate.upgrade_async(settings.storage.database_url)
+    try:
+        async with (
+            open_database(settings.storage.database_url) as sessions,
+            sessions.begin() as session,
+        ):
+            await create_account(
+                session, login, name, password, StaffRole.ADMINISTRATOR, SystemClock().now()
+            )
+    except StaffError as error:
+        print(f"Not made: {error}", file=sys.stderr)
+        return 1
+    print(f"Administrator {login} made; log in at http://{settings.admin.admin_bind}/login")
     return 0

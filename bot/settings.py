@@ -167,6 +167,33 @@ class SupervisionSettings(_Section):
     )
 
 
+def _bind_address(value: str) -> str:
+    if value == "":
+        return value
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"'{value}' is not an address such as 127.0.0.1:8080 (empty: no panel)")
+    return value
+
+
+class AdminSettings(_Section):
+    admin_bind: Annotated[str, AfterValidator(_bind_address)] = Field(
+        default="127.0.0.1:8080",
+        description="Where the staff panel listens (host:port); empty: not served by `run`.",
+    )
+    admin_https: bool = Field(
+        default=False, description="The panel is reached over HTTPS: its cookie is Secure."
+    )
+    admin_session_hours: float = Field(
+        default=12.0, gt=0, description="A panel session ends after this long without use."
+    )
+
+    @property
+    def host_and_port(self) -> tuple[str, int]:
+        host, _, port = self.admin_bind.rpartition(":")
+        return host.strip("[]"), int(port)
+
+
 class LogSettings(_Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["plain", "json"] = "plain"
@@ -186,4 +213,5 @@ class Settings(BaseModel):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     supervision: SupervisionSettings = Field(default_factory=SupervisionSettings)
     inbound: InboundSettings = Field(default_factory=InboundSettings)
+    admin: AdminSettings = Field(default_factory=AdminSettings)
     log: LogSettings = Field(default_factory=LogSettings)

@@ -94,12 +94,11 @@ def new_revision(database_url: str, message: str, migrations: Path = MIGRATIONS)
         config.set_section_option(
             "post_write_hooks", "ruff.options", "format REVISION_SCRIPT_FILENAME"
         )
-    # Ids are numbered (0004) or numbered and named (0005_deputies, when several were
-    # written side by side): the next number follows the highest.
+    # Revisions of parallel branches are named NNNN_topic: the number is what counts.
     numbers = [
-        int(revision.revision[:4])
+        int(revision.revision.split("_")[0])
         for revision in ScriptDirectory.from_config(config).walk_revisions()
-        if revision.revision[:4].isdigit()
+        if revision.revision.split("_")[0].isdigit()
     ]
     rev_id = f"{max(numbers, default=0) + 1:04d}"
     script = _in_a_thread(

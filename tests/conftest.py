@@ -16,9 +16,11 @@ from typing import Any, NoReturn, TypeVar
 import asyncpg
 import pytest
 import redis.asyncio as aioredis
+from aiohttp import web
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from admin.app import create_app
 from bot.app import build_application
 from bot.clock import FrozenClock
 from bot.core.directory import load_directory, read_directory
@@ -27,6 +29,7 @@ from bot.fake_telegram import FakeTelegram
 from bot.runners.polling import run_polling
 from bot.settings import (
     PACKAGED_LOCALES_DIR,
+    AdminSettings,
     DeliverySettings,
     InboundSettings,
     Settings,
@@ -228,6 +231,9 @@ async def harness(
         storage=StorageSettings(database_url=database_url, redis_url=redis_url, auto_migrate=False),
         delivery=DeliverySettings(outbox_poll_seconds=0.2),
         inbound=InboundSettings(inbound_retry_seconds=0.05),  # a failing handler fails fast
+        admin=AdminSettings(
+            admin_bind=""
+        ),  # tests serve the panel themselves (tests/support/panel.py)
     )
     app = build_application(settings, clock, redis_prefix=redis_prefix)
     polling = asyncio.create_task(run_polling(app, handle_signals=False))
@@ -250,3 +256,22 @@ async def harness(
                 f"{task.get_name()}: {task.get_stack(limit=8)}" for task in asyncio.all_tasks()
             )
             pytest.fail(f"harness teardown hung at '{name}'; tasks:\n{stacks}")
+
+
+@pytest.fixture
+async def panel_sessions(
+    database_url: str, directory_loaded: None
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    async with open_database(database_url) as sessions:
+        yield sessions
+
+
+@pytest.fixture
+def panel_app(
+    panel_sessions: async_sessionmaker[AsyncSession],
+    redis_url: str | None,
+    redis_prefix: str,
+    desk: TicketDesk,
+) -> web.Application:
+    """The staff panel on the test's database (and Redis, beside PostgreSQL)."""
+    return create_app(AdminSettings(), panel_sessions, desk, redis_url, f"{redis_prefix}:panel")

@@ -20,6 +20,7 @@ FRONT_DOORS = (
     "bot.runners",
     "bot.app",
     "bot.cli",
+    "bot.reception_cli",
     "bot.sandbox",
 )
 
@@ -102,3 +103,14 @@ def test_handlers_never_commit():
         if isinstance(node, ast.Attribute) and node.attr in {"commit", "rollback"}
     ]
     assert commits == []
+
+
+def test_the_panel_writes_no_sql():
+    """The panel calls core functions; it may hold a database session, not build queries."""
+    queries = [
+        f"{path.relative_to(PROJECT_ROOT)}:{line}: imports {name}"
+        for path in modules_of("admin")
+        for line, name in imports_of(path)
+        if forbidden(name, ("sqlalchemy",)) and name != "sqlalchemy.ext.asyncio"
+    ]
+    assert queries == []

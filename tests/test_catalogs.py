@@ -12,14 +12,16 @@ from bot.settings import PROJECT_ROOT
 from bot.text.catalogs import LOCALES, Catalogs
 
 LOCALES_DIR = PROJECT_ROOT / "locales"
-KEYWORDS = {"gettext": None, "ngettext": (1, 2), "N_": None}
+KEYWORDS = {"gettext": None, "ngettext": (1, 2), "N_": None, "_": None}
+# The panel's templates call `_()` (admin/i18n.py); the code calls gettext/ngettext/N_.
+METHODS = [("**.py", "python"), ("**.html", "jinja2")]
 
 
 def source_messages() -> set[str]:
     found = set()
     for package in ("bot", "handlers", "admin"):
         for _, _, message, _, _ in extract_from_dir(
-            PROJECT_ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS
+            PROJECT_ROOT / package, method_map=METHODS, keywords=KEYWORDS
         ):
             found.add(message[0] if isinstance(message, tuple) else message)
     return found

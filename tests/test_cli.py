@@ -182,7 +182,7 @@ def test_a_new_revision_is_numbered_after_the_last_one(tmp_path: Path):
     migrate.upgrade(url, migrations=migrations)
     path = migrate.new_revision(url, "add a thing", migrations)
     assert path.parent == migrations / "versions"
-    assert path.name == f"{int(head[:4]) + 1:04d}_add_a_thing.py"
+    assert path.name == f"{int(head.split('_')[0]) + 1:04d}_add_a_thing.py"
     assert f"Revises: {head}\n" in path.read_text()
 
 
@@ -211,3 +211,54 @@ def test_staff_see_the_tickets_waiting_for_a_group_and_assign_one(tmp_path: Path
     assert again.stderr.startswith("Not assigned: a ticket that is assigned cannot assign")
     unknown = bot("assign", "A-2026-000009", "g-wx", cwd=tmp_path)
     assert (unknown.returncode, unknown.stderr) == (1, "No ticket A-2026-000009.\n")
+
+
+def test_create_admin_then_the_panel_alone(tmp_path: Path):
+    made = bot("create-admin", "wang", "王芳", cwd=tmp_path, ADMIN_PASSWORD="long enough pass")
+    assert made.returncode == 0, made.stderr
+    assert "Administrator wang made" in made.stdout
+    again = bot("create-admin", "wang", "王芳", cwd=tmp_path, ADMIN_PASSWORD="long enough pass")
+    assert again.returncode == 1
+    assert again.stderr.endswith("Not made: This login is taken.\n")
+    short = bot("create-admin", "li", "李", cwd=tmp_path, ADMIN_PASSWORD="short")
+    assert short.returncode == 1
+
+    port = closed_port()
+    panel = subprocess.Popen(
+        [sys.executable, "-m", "bot", "admin"],
+        cwd=tmp_path,
+        env=environment(ADMIN_BIND=f"127.0.0.1:{port}"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+    async def log_in() -> str:
+        import aiohttp
+
+        from tests.support.panel import CSRF
+
+        jar = aiohttp.CookieJar(unsafe=True)
+        async with aiohttp.ClientSession(cookie_jar=jar) as client:
+            for _ in range(600):  # a loaded machine takes its time to start Python
+                try:
+                    page = await (await client.get(f"http://127.0.0.1:{port}/login")).text()
+                    break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            found = CSRF.search(page)
+            assert found
+            form = {"login": "wang", "password": "long enough pass", "csrf": found.group(1)}
+            inbox = await client.post(f"http://127.0.0.1:{port}/login", data=form)
+            return await inbox.text()
+
+    try:
+        assert "待办意见建议" in asyncio.run(log_in())
+    finally:
+        panel.terminate()
+        panel.wait(timeout=10)
+
+
+def test_a_wrong_panel_address_is_one_line(tmp_path: Path):
+    result = bot("triage", cwd=tmp_path, ADMIN_BIND="localhost")
+    assert result.returncode == 2
+    assert result.stderr.startswith("Invalid setting ADMIN_BIND: 'localhost' is not an address")

@@ -66,6 +66,9 @@ def test_a_broken_file_is_refused_naming_every_line_and_key():
         f"demo.yaml:{second_chat}: deputy_groups[1].chat_id: "
         "'-1001000000101' appears more than once",
         f"demo.yaml:{station_line}: deputy_groups[2].station: no station has the code 'st-nowhere'",
+        # The station's night-time receptions name it too.
+        f"demo.yaml:{lines.index('    station: st-nowhere', station_line) + 1}: "
+        "receptions[2].station: no station has the code 'st-nowhere'",
     ]
 
 

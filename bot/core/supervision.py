@@ -6,6 +6,7 @@ Each sweep, for every ticket a deputy group holds:
 - once the deadline has passed, the ticket is marked overdue (`overdue_since`), the group is
   told, the street's staff chat is told if the directory names one (escalation to staff), and
   the timeline records it (OVERDUE).
+Reminders of receptions are sent from the same sweep (`bot.core.reception_reminders`).
 Once a day at the digest time each deputy group gets a digest of its open tickets that are
 overdue or due within three days; it is skipped when there is nothing to say.
 
@@ -27,6 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from bot.clock import Clock
 from bot.core.calendar import WorkCalendar, at_local, load_calendar, local_day
+from bot.core.reception_reminders import ReceptionReminders
+from bot.core.receptions import ReceptionDesk
 from bot.core.timeline import SYSTEM, record
 from bot.core.workflow import WITH_GROUP
 from bot.delivery.outbox import Content, Recipient, enqueue
@@ -84,6 +87,7 @@ class SweepReport:
     warnings: int = 0
     overdue: int = 0
     digests: int = 0
+    reception_reminders: int = 0
 
 
 @dataclass
@@ -100,6 +104,8 @@ class Supervisor:
     def __post_init__(self) -> None:
         self._stop = asyncio.Event()
         self._groups: dict[int, tuple[str, Recipient | None]] = {}
+        desk = ReceptionDesk(self.clock, self.catalogs, self.timezone)
+        self._receptions = ReceptionReminders(self.sessionmaker, desk)
 
     def stop(self) -> None:
         """Finish the sweep in hand, then return from run() (releasing the lock)."""
@@ -163,7 +169,12 @@ class Supervisor:
             except Exception:
                 log.exception("supervision of ticket %s failed; retrying next sweep", ticket_id)
         await self._digests(now, report)
-        if (report.warnings or report.overdue or report.digests) and self.wake_sender:
+        try:
+            report.reception_reminders = await self._receptions.sweep(now)
+        except Exception:
+            log.exception("reception reminders failed; retrying next sweep")
+        said = report.warnings or report.overdue or report.digests or report.reception_reminders
+        if said and self.wake_sender:
             self.wake_sender()
         return report
 

@@ -5,6 +5,7 @@ told to the resident and shown on the group's card, in the caller's transaction.
 import logging
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.core import deadlines
+from bot.core.followers import tell_followers
 from bot.core.routing import route_ticket
 from bot.core.ticket_messages import TicketMessages
 from bot.core.timeline import SYSTEM, Who, record
@@ -209,6 +211,12 @@ class TicketDesk:
         message = self.messages.tell_resident(
             session, ticket, resident, notice, OutboxPurpose.REPLY, copy
         )
+        reply = partial(
+            render.deputy_reply_notice, ticket=ticket, deputy_name=deputy.name, text=text
+        )
+        await tell_followers(
+            session, self.messages, self.catalogs, ticket, reply, OutboxPurpose.REPLY
+        )
         if ticket.holder_deputy_id is None:
             ticket.holder_deputy_id = deputy.id
         if ticket.status != TicketStatus.ANSWERED:
@@ -387,6 +395,11 @@ class TicketDesk:
             t = self.catalogs.get(resident.locale)
             text = notice or render.status_notice(t, ticket, merged)
             self.messages.tell_resident(session, ticket, resident, text, OutboxPurpose.STATUS)
+            if previous != status and status != TicketStatus.MERGED:
+                notice_for = partial(render.status_notice, ticket=ticket)
+                await tell_followers(
+                    session, self.messages, self.catalogs, ticket, notice_for, OutboxPurpose.STATUS
+                )
         await self.messages.refresh_card(session, ticket)
 
     async def _hand_to(

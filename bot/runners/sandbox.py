@@ -21,16 +21,20 @@ from bot.app import build_application
 from bot.clock import MovableClock
 from bot.core.directory import DirectoryFile, load_directory, read_directory
 from bot.core.directory.file import walk_areas
+from bot.core.directory.receptions import schedule_receptions
+from bot.core.receptions import ReceptionDesk
 from bot.fake_telegram import FakeTelegram
 from bot.runners.polling import run_polling
 from bot.sandbox.page import SandboxClock, build_page
 from bot.sandbox.world import BOT_TOKEN, GroupSpec, SandboxWorld, make_world
 from bot.settings import (
+    AdminSettings,
     Settings,
     StorageSettings,
     SupervisionSettings,
     TelegramSettings,
 )
+from bot.text.catalogs import Catalogs
 from storage import migrate
 from storage.db import open_database
 
@@ -93,6 +97,9 @@ def sandbox_settings(settings: Settings, api_url: str, database: Path) -> Settin
                 digest_time=settings.supervision.digest_time,
                 supervision_sweep_seconds=SWEEP_SECONDS,
             ),
+            # The sandbox shows residents and deputies; the staff panel (which would take the
+            # same port 8080) is served by `run` and `admin`.
+            "admin": AdminSettings(admin_bind=""),
         }
     )
 
@@ -119,6 +126,10 @@ async def start_sandbox(
         sessions.begin() as session,
     ):
         await load_directory(session, directory)
+        # The demo's month of receptions, laid out from the sandbox's own today.
+        catalogs = Catalogs(settings.text.locales_dir, settings.text.default_locale)
+        desk = ReceptionDesk(clock, catalogs, settings.text.timezone)
+        await schedule_receptions(session, desk, directory.receptions)
     app = build_application(settings, clock)
     page_clock = SandboxClock(clock.now, clock.advance, settings.text.timezone)
     runner = web.AppRunner(build_page(world, page_clock, app.catalogs), shutdown_timeout=1.0)

@@ -18,6 +18,7 @@ class ResidentCommand:
 RESIDENT_COMMANDS = (
     ResidentCommand("start", N_("Start")),
     ResidentCommand("area", N_("Change your area")),
+    ResidentCommand("receptions", N_("Receptions: meet your deputies")),
     ResidentCommand("language", N_("Change the language")),
     ResidentCommand("help", N_("Help")),
 )

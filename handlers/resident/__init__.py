@@ -1,9 +1,9 @@
-"""The resident's private chat: greeting and language, area, and opinions."""
+"""The resident's private chat: greeting and language, area, opinions and receptions."""
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
 
-from handlers.resident import area, draft, questions, rating, start
+from handlers.resident import area, draft, questions, rating, receptions, start
 
 
 def build_router() -> Router:
@@ -16,6 +16,7 @@ def build_router() -> Router:
         rating.build_router(),
         questions.build_router(),
         area.build_router(),
+        receptions.build_router(),
         start.build_router(),
         draft.build_router(),
     )

@@ -1,4 +1,5 @@
-"""SQLAlchemy models, one module per concern: the directory, residents, tickets and delivery."""
+"""SQLAlchemy models, one module per concern: the directory, residents, tickets, receptions,
+delivery and staff."""
 
 from storage.models.base import Base, UTCDateTime
 from storage.models.delivery import (
@@ -30,11 +31,33 @@ from storage.models.directory import (
     deputy_group_members,
 )
 from storage.models.inbound import InboundStatus, InboundUpdate
+from storage.models.receptions import (
+    Reception,
+    ReceptionDuty,
+    ReceptionKind,
+    ReceptionReminder,
+    ReceptionSignup,
+    ReceptionStatus,
+    ReceptionSubscription,
+    SignupStatus,
+)
 from storage.models.residents import Resident
+from storage.models.staff import (
+    AuditEntry,
+    PanelSession,
+    ResponseTemplate,
+    SavedFilter,
+    StaffInvitation,
+    StaffMember,
+    StaffRole,
+    staff_streets,
+)
+from storage.models.suggestions import Suggestion, suggestion_tickets
 from storage.models.tickets import (
     Actor,
     DigestSent,
     Escalation,
+    Priority,
     Rating,
     Ticket,
     TicketCounter,
@@ -49,6 +72,7 @@ __all__ = [
     "Actor",
     "Area",
     "AreaKind",
+    "AuditEntry",
     "Base",
     "BindCode",
     "CalendarDay",
@@ -67,12 +91,28 @@ __all__ = [
     "OutboxMessage",
     "OutboxPurpose",
     "OutboxStatus",
+    "PanelSession",
+    "Priority",
     "Rating",
+    "Reception",
+    "ReceptionDuty",
+    "ReceptionKind",
+    "ReceptionReminder",
+    "ReceptionSignup",
+    "ReceptionStatus",
+    "ReceptionSubscription",
     "RecipientKind",
     "RelayedMessage",
     "Resident",
+    "ResponseTemplate",
     "RoutingRule",
+    "SavedFilter",
+    "SignupStatus",
+    "StaffInvitation",
+    "StaffMember",
+    "StaffRole",
     "Station",
+    "Suggestion",
     "Ticket",
     "TicketCounter",
     "TicketEvent",
@@ -82,4 +122,6 @@ __all__ = [
     "UTCDateTime",
     "deputy_group_areas",
     "deputy_group_members",
+    "staff_streets",
+    "suggestion_tickets",
 ]

@@ -66,6 +66,9 @@ class OutboxPurpose(enum.StrEnum):
     QUESTION = "question"  # a deputy asks the resident for more information (需补充)
     ADDITION = "addition"  # the resident's answer to that question, into the group's thread
     CHAT_NOTICE = "chat_notice"  # staff told that the bot was removed from a group, or is back
+    RECEPTION = "reception"  # a reception announced, changed or cancelled; a place freed
+    RECEPTION_REMINDER = "reception_reminder"  # before a reception: a resident, the group
+    RECEPTION_FLAG = "reception_flag"  # staff told of a change with less notice than asked
 
 
 class OutboxMessage(Base):

@@ -72,6 +72,21 @@ class TimelineAction(enum.StrEnum):
     ASKED_RESIDENT = "asked_resident"  # a deputy asked the resident for more (需补充)
     SUPPLEMENTED = "supplemented"  # the resident's answer to that question
     EDITED = "edited"  # a message passed on was edited where it was written, and passed on
+    # Staff in the panel
+    NOTE = "note"  # an internal note, never shown to the resident
+    PRIORITY_SET = "priority_set"
+    CATEGORY_CHANGED = "category_changed"
+    STAFF_REPLIED = "staff_replied"  # staff's own message to the resident
+    SUGGESTED = "suggested"  # gathered into a suggestion during the recess
+    SUGGESTION_ANSWERED = "suggestion_answered"  # the department answered that suggestion
+
+
+class Priority(enum.StrEnum):
+    """How urgent staff judge a ticket."""
+
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
 
 
 class Ticket(Base):
@@ -89,7 +104,7 @@ class Ticket(Base):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[TicketStatus] = mapped_column(enum_column(TicketStatus), index=True)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # the inbox's order
     updated_at: Mapped[datetime]
     # Handling
     holder_deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"))
@@ -99,6 +114,9 @@ class Ticket(Base):
     closed_at: Mapped[datetime | None]
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     escalation: Mapped[Escalation | None] = mapped_column(enum_column(Escalation))
+    priority: Mapped[Priority] = mapped_column(
+        enum_column(Priority), default=Priority.NORMAL, server_default="normal"
+    )
     reroute_count: Mapped[int] = mapped_column(Integer, default=0)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     # Satisfaction
@@ -109,7 +127,7 @@ class Ticket(Base):
     acknowledge_due: Mapped[datetime | None]
     answer_due: Mapped[datetime | None] = mapped_column(index=True)
     extension_reason: Mapped[str | None] = mapped_column(Text)
-    overdue_since: Mapped[datetime | None]
+    overdue_since: Mapped[datetime | None] = mapped_column(index=True)
 
     resident: Mapped[Resident] = relationship()
     area: Mapped[Area | None] = relationship()

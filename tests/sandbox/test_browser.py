@@ -8,37 +8,22 @@ it; with CI=true they fail instead.
 """
 
 import asyncio
-import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 import pytest
 
 from bot.fake_telegram import tiny_png
 from bot.runners.sandbox import Sandbox
-from bot.settings import PROJECT_ROOT
+from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, require_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "sandbox"
+SCREENSHOTS = ARTIFACTS / "sandbox"
 WAIT_MS = 20_000  # how long a step may take to show (the supervisor looks every 2 s)
 OPINION = "和祥社区3号楼门口的路灯坏了两个星期，晚上很黑，老人出门不安全。"
 ANSWER = "您好，已联系街道城管科，本周五前修好。"
 SECOND_OPINION = "和祥社区东门的垃圾桶每天溢出，请增加清运次数。"
 
-if not CHROMIUM.exists():
-    reason = "Debian's chromium is not installed (apt-get install -y chromium)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true but {reason}", pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
+require_chromium()
 
 from aiogram import Bot  # noqa: E402
 from aiogram.client.session.aiohttp import AiohttpSession  # noqa: E402
@@ -244,6 +229,15 @@ async def test_the_page_draws_what_the_bot_sends_as_telegram_would(page: Page, s
         "30.21000, 120.21000"
     )
     await shot(page, "06-formatting-media-keyboard")
+
+    # As with the app's attachment menu, a location can be shared unasked too.
+    await page.get_by_test_id("resident-location").click()
+    await picker.get_by_label("纬度").fill("30.05")
+    await picker.get_by_label("经度").fill("120.15")
+    await picker.get_by_role("button", name="发送位置").click()
+    await expect(chat.locator(".message.outgoing .location").last).to_contain_text(
+        "30.05000, 120.15000"
+    )
 
 
 async def test_a_forum_group_shows_its_topics_and_a_deputy_writes_in_one(

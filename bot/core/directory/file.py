@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.core.directory.receptions import ReceptionEntry, reception_problems
 from storage.models import (
     AreaKind,
 )
@@ -102,6 +103,7 @@ class DirectoryFile(BaseModel):
     routing: list[RoutingEntry] = []
     deadlines: dict[str, DeadlineEntry] = {}  # "default" or a category's code
     calendar: list[CalendarEntry] = []
+    receptions: list[ReceptionEntry] = []  # regular schedules and single receptions
 
 
 class DirectoryError(Exception):
@@ -215,6 +217,12 @@ def _reference_problems(directory: DirectoryFile) -> Iterator[tuple[Loc, str]]:
     yield from _duplicates(
         ((("routing", i), (r.area, r.category, r.group)) for i, r in enumerate(directory.routing)),
         "group",
+    )
+    yield from reception_problems(
+        directory.receptions,
+        {s.code: None for s in directory.stations},
+        {g.code: g.station for g in groups},
+        {d.code for d in directory.deputies},
     )
 
 

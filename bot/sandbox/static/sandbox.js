@@ -180,6 +180,8 @@ locationPicker.addEventListener("submit", async (event) => {
   });
   locationPicker.hidden = true;
 });
+// Like the app's attachment menu: a location can be shared at any time, not only when asked.
+document.getElementById("share-location").addEventListener("click", () => { locationPicker.hidden = false; });
 locationPicker.querySelector("[data-cancel]").addEventListener("click", () => { locationPicker.hidden = true; });
 
 const residentComposer = document.getElementById("resident-composer");

@@ -1,0 +1,10 @@
+"""Who may open a route: the route table (`admin.routes`) gives each route one of these."""
+
+import enum
+
+
+class Access(enum.StrEnum):
+    PUBLIC = "public"  # the log-in page, invitations, static files
+    SIGNED_IN = "signed_in"  # any staff member, observers included (statistics)
+    TICKETS = "tickets"  # administrators and street staff; tickets only within their scope
+    ADMIN = "admin"  # administrators only

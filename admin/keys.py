@@ -1,0 +1,20 @@
+"""Typed keys of the panel's application and of its requests."""
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from admin.access import Access
+from admin.throttle import LoginThrottle
+from bot.clock import Clock
+from bot.core.staff_desk import StaffDesk
+from bot.settings import AdminSettings
+from bot.text.catalogs import Catalogs
+
+SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
+STAFF_DESK = web.AppKey("staff_desk", StaffDesk)
+CATALOGS = web.AppKey("catalogs", Catalogs)
+CLOCK = web.AppKey("clock", Clock)
+SETTINGS = web.AppKey("settings", AdminSettings)
+THROTTLE = web.AppKey("throttle", LoginThrottle)
+TIMEZONE = web.AppKey("timezone", str)
+ACCESS = web.AppKey("access", dict[str, Access])  # route name → who may open it

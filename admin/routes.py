@@ -1,0 +1,102 @@
+"""Every route of the panel in one table, each with who may open it (`Access`). The
+authorization matrix test walks this table, so a new route cannot be left unchecked."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from admin.access import Access
+from admin.keys import ACCESS
+from admin.views import auth, inbox, staff, suggestions, templates, tickets
+
+STATIC = Path(__file__).parent / "static"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    name: str
+    handler: Handler
+    access: Access
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/login", "login", auth.login_page, Access.PUBLIC),
+    Route("POST", "/login", "login_submit", auth.login, Access.PUBLIC),
+    Route("GET", "/invitation/{token}", "invitation", auth.invitation_page, Access.PUBLIC),
+    Route(
+        "POST", "/invitation/{token}", "invitation_accept", auth.accept_invitation, Access.PUBLIC
+    ),
+    Route("POST", "/language", "language", auth.language, Access.PUBLIC),
+    Route("POST", "/logout", "logout", auth.logout, Access.SIGNED_IN),
+    Route("GET", "/", "home", auth.home, Access.SIGNED_IN),
+    Route("GET", "/stats", "stats", staff.stats_page, Access.SIGNED_IN),
+    Route("GET", "/inbox", "inbox", inbox.inbox_page, Access.TICKETS),
+    Route("POST", "/inbox/filters", "filter_save", inbox.save_filter, Access.TICKETS),
+    Route(
+        "POST",
+        "/inbox/filters/{filter_id:\\d{1,9}}/delete",
+        "filter_forget",
+        inbox.forget_filter,
+        Access.TICKETS,
+    ),
+    Route("POST", "/inbox/bulk", "bulk", inbox.bulk, Access.TICKETS),
+    Route("GET", "/supervision", "supervision", inbox.supervision_page, Access.TICKETS),
+    Route("GET", "/tickets/{number}", "ticket", tickets.ticket_page, Access.TICKETS),
+    *(
+        Route(
+            "POST",
+            f"/tickets/{{number}}/{name}",
+            f"ticket_{name}",
+            tickets.action_handler(name),
+            Access.TICKETS,
+        )
+        for name in tickets.ACTIONS
+    ),
+    Route("GET", "/suggestions", "suggestions", suggestions.suggestions_page, Access.TICKETS),
+    Route(
+        "GET",
+        "/suggestions/{id:\\d{1,9}}",
+        "suggestion",
+        suggestions.suggestion_page,
+        Access.TICKETS,
+    ),
+    Route(
+        "POST",
+        "/suggestions/{id:\\d{1,9}}/answer",
+        "suggestion_answer",
+        suggestions.answer,
+        Access.TICKETS,
+    ),
+    Route("GET", "/staff", "staff", staff.staff_page, Access.ADMIN),
+    Route("POST", "/staff/invite", "staff_invite", staff.invite, Access.ADMIN),
+    Route(
+        "POST",
+        "/staff/{staff_id:\\d{1,9}}/disable",
+        "staff_disable",
+        staff.set_active(False),
+        Access.ADMIN,
+    ),
+    Route(
+        "POST",
+        "/staff/{staff_id:\\d{1,9}}/enable",
+        "staff_enable",
+        staff.set_active(True),
+        Access.ADMIN,
+    ),
+    Route("GET", "/audit", "audit", staff.audit_page, Access.ADMIN),
+    Route("GET", "/templates", "templates", templates.templates_page, Access.ADMIN),
+    Route("POST", "/templates", "template_save", templates.save, Access.ADMIN),
+    Route("POST", "/templates/delete", "template_forget", templates.forget, Access.ADMIN),
+)
+
+
+def setup_routes(app: web.Application) -> None:
+    for route in ROUTES:
+        app.router.add_route(route.method, route.path, route.handler, name=route.name)
+    app.router.add_static("/static/", STATIC, name="static")
+    app[ACCESS] = {route.name: route.access for route in ROUTES} | {"static": Access.PUBLIC}

@@ -1,0 +1,1 @@
+"""The panel's request handlers, one module per page or concern."""

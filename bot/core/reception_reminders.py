@@ -1,0 +1,140 @@
+"""Reminders before a reception, part of the supervisor's sweep: each resident with a place
+hears the day before (24 hours ahead) and two hours before, each with a button to cancel; the
+deputy group gets the sign-up list the day before. Each is claimed by a unique row in the
+transaction that queues it, so it is sent exactly once, across restarts and processes; a
+reception moved to a new time is reminded of anew."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.reception_messages import ReceptionMessages
+from bot.core.reception_signups import Signups
+from bot.core.receptions import ReceptionDesk
+from bot.delivery.outbox import Content, Recipient, enqueue
+from bot.text import receptions as words
+from storage.models import (
+    OutboxPurpose,
+    Reception,
+    ReceptionSignup,
+    ReceptionStatus,
+    RecipientKind,
+    Resident,
+    SignupStatus,
+)
+from storage.queries.receptions import claim_reception_reminder, claimed_reminders
+
+log = logging.getLogger(__name__)
+
+DAY_BEFORE = timedelta(hours=24)
+TWO_HOURS = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class Due:
+    """One reminder due now: to whom, which, for which start."""
+
+    reception_id: int
+    recipient: Recipient
+    kind: str  # day_before, two_hours, signup_list
+
+    def key(self, starts_at: datetime) -> tuple[int, str, int, str, datetime]:
+        recipient = self.recipient
+        return (self.reception_id, str(recipient.kind), recipient.id, self.kind, starts_at)
+
+
+def kind_due(signed_up_at: datetime, starts_at: datetime, now: datetime) -> str | None:
+    """The most urgent reminder due now for a place taken at `signed_up_at`; none if the
+    resident signed up after it was due (their confirmation said it all)."""
+    for kind, ahead in (("two_hours", TWO_HOURS), ("day_before", DAY_BEFORE)):
+        if now >= starts_at - ahead:
+            return kind if signed_up_at < starts_at - ahead else None
+    return None
+
+
+class ReceptionReminders:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], desk: ReceptionDesk) -> None:
+        self.sessionmaker = sessionmaker
+        self.desk = desk
+        self.signups = Signups(desk)
+        self.messages: ReceptionMessages = desk.messages
+
+    async def sweep(self, now: datetime) -> int:
+        """Queue the reminders due at `now` not claimed yet; how many were queued."""
+        async with self.sessionmaker() as session:
+            receptions = list(
+                await session.scalars(
+                    select(Reception).where(
+                        Reception.status == ReceptionStatus.SCHEDULED,
+                        Reception.starts_at > now,
+                        Reception.starts_at <= now + DAY_BEFORE,
+                    )
+                )
+            )
+            if not receptions:
+                return 0
+            claimed = await claimed_reminders(session, [r.id for r in receptions])
+            due: list[tuple[Due, datetime]] = []
+            for reception in receptions:
+                group = Recipient.deputy_group(reception.group_id)
+                due.append((Due(reception.id, group, "signup_list"), reception.starts_at))
+                signups = await session.scalars(
+                    select(ReceptionSignup).where(
+                        ReceptionSignup.reception_id == reception.id,
+                        ReceptionSignup.status == SignupStatus.CONFIRMED,
+                    )
+                )
+                for signup in signups:
+                    kind = kind_due(signup.queued_at, reception.starts_at, now)
+                    if kind is not None:
+                        resident = Recipient.resident(signup.resident_id)
+                        due.append((Due(reception.id, resident, kind), reception.starts_at))
+        sent = 0
+        for reminder, starts_at in due:
+            if reminder.key(starts_at) in claimed:
+                continue
+            try:
+                async with self.sessionmaker.begin() as session:
+                    sent += await self._send(session, reminder, now)
+            except Exception:
+                log.exception("reminder %s failed; retrying next sweep", reminder)
+        return sent
+
+    async def _send(self, session: AsyncSession, reminder: Due, now: datetime) -> int:
+        reception = await session.get_one(Reception, reminder.reception_id)
+        if reception.status != ReceptionStatus.SCHEDULED:
+            return 0
+        recipient = (str(reminder.recipient.kind), reminder.recipient.id)
+        if not await claim_reception_reminder(
+            session, reception.id, recipient, reminder.kind, reception.starts_at, now
+        ):
+            return 0
+        timezone = self.desk.timezone
+        if reminder.recipient.kind == RecipientKind.DEPUTY_GROUP:
+            t = self.desk.catalogs.get(None)
+            signed_up, waiting = await self.signups.signed_up(session, reception)
+            text = words.signup_list(t, reception, signed_up, waiting, timezone)
+            purpose = OutboxPurpose.RECEPTION_REMINDER
+            enqueue(session, reminder.recipient, purpose, Content(text), now)
+            return 1
+        signup = await session.scalar(
+            select(ReceptionSignup).where(
+                ReceptionSignup.reception_id == reception.id,
+                ReceptionSignup.resident_id == reminder.recipient.id,
+                ReceptionSignup.status == SignupStatus.CONFIRMED,
+            )
+        )
+        if signup is None:
+            return 0
+        resident = await session.get_one(Resident, signup.resident_id)
+        t = self.desk.catalogs.get(resident.locale)
+        soon = reminder.kind == "two_hours"
+        content = Content(
+            words.reminder(t, reception, signup, timezone, soon),
+            (self.messages.cancel_action(t, signup),),
+        )
+        enqueue(session, reminder.recipient, OutboxPurpose.RECEPTION_REMINDER, content, now)
+        return 1

@@ -1,0 +1,237 @@
+"""`python -m bot reception create | change | cancel | list`: staff schedule receptions from
+the command line, through the same core functions the staff panel will use. Times are local
+(`TIMEZONE`), written `2026-12-01 19:00`; an end may be just `21:00` (the same day)."""
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock, SystemClock
+from bot.core.reception_signups import Signups
+from bot.core.receptions import Outcome, ReceptionDesk, ReceptionPlan, ReceptionRefused, Refusal
+from bot.settings import Settings
+from bot.text import receptions as words
+from bot.text.catalogs import Catalogs
+from storage import migrate
+from storage.db import open_database
+from storage.models import Deputy, DeputyGroup, Reception, ReceptionKind, ReceptionStatus, Station
+
+REFUSALS = {
+    Refusal.IN_THE_PAST: "it would begin in the past",
+    Refusal.ENDS_BEFORE_START: "it would end before it begins",
+    Refusal.NO_CAPACITY: "its capacity must be at least 1",
+    Refusal.BELOW_SIGNUPS: "more residents ({detail}) have a place than that capacity",
+    Refusal.NO_PLACE: "it needs a place (--place) or, online, how to join (--online)",
+    Refusal.DEPUTY_BUSY: "on duty at another reception at that time: {detail}",
+    Refusal.CANCELLED: "it is cancelled",
+    Refusal.STARTED: "it has begun already",
+}
+
+
+class Usage(Exception):
+    """A wrong argument: said in one line, exit status 1."""
+
+
+def add_parser(commands: Any) -> None:
+    reception = commands.add_parser("reception", help="staff: schedule receptions (接待)")
+    actions = reception.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="schedule a reception")
+    _plan_options(create, required=True)
+    change = actions.add_parser("change", help="change a reception; announced to all concerned")
+    change.add_argument("id", type=int)
+    _plan_options(change, required=False)
+    cancel = actions.add_parser("cancel", help="cancel a reception; announced to all concerned")
+    cancel.add_argument("id", type=int)
+    cancel.add_argument("--reason", default="")
+    listing = actions.add_parser("list", help="coming receptions, with their sign-ups")
+    listing.add_argument("--station", help="a station's code")
+
+
+def _plan_options(parser: argparse.ArgumentParser, required: bool) -> None:
+    kinds = [kind.value for kind in ReceptionKind]
+    parser.add_argument("--kind", choices=kinds, required=required)
+    parser.add_argument("--station", required=required, help="the station's code, e.g. st-hd")
+    parser.add_argument("--group", help="the deputy group on duty (default: the station's)")
+    parser.add_argument("--start", required=required, help="local time, e.g. '2026-12-01 19:00'")
+    parser.add_argument("--end", required=required, help="local time, or just '21:00'")
+    parser.add_argument("--capacity", type=int, required=required)
+    parser.add_argument("--deputy", action="append", help="a deputy's code; repeat for more")
+    parser.add_argument("--place")
+    parser.add_argument("--online", help="online: how to join (a link, a meeting number)")
+    parser.add_argument("--theme")
+    parser.add_argument("--department", help="the department invited")
+
+
+async def reception_command(
+    settings: Settings, args: argparse.Namespace, clock: Clock | None = None
+) -> int:
+    catalogs = Catalogs(settings.text.locales_dir, settings.text.default_locale)
+    desk = ReceptionDesk(clock or SystemClock(), catalogs, settings.text.timezone)
+    await migrate.upgrade_async(settings.storage.database_url)
+    try:
+        async with (
+            open_database(settings.storage.database_url) as sessions,
+            sessions.begin() as session,
+        ):
+            if args.action == "list":
+                return await _list(session, desk, args.station)
+            if args.action == "create":
+                plan = await _plan(session, desk, args)
+                outcome = await desk.create(session, plan)
+                print(f"Reception {outcome.reception.id} scheduled: {_line(desk, outcome)}")
+            else:
+                reception = await session.get(Reception, args.id)
+                if reception is None:
+                    raise Usage(f"No reception {args.id}.")
+                if args.action == "cancel":
+                    outcome = await desk.cancel(session, reception, args.reason)
+                    print(f"Reception {reception.id} cancelled.")
+                else:
+                    changes = await _changes(session, desk, args, reception)
+                    outcome = await desk.change(session, reception, **changes)
+                    print(f"Reception {reception.id} changed: {_line(desk, outcome)}")
+            _report(outcome)
+    except Usage as problem:
+        print(problem, file=sys.stderr)
+        return 1
+    except ReceptionRefused as refused:
+        reason = REFUSALS.get(refused.refusal, str(refused.refusal))
+        print(f"Nothing was changed: {reason.format(detail=refused.detail)}.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _line(desk: ReceptionDesk, outcome: Outcome) -> str:
+    t = desk.catalogs.get(None)
+    return words.list_line(t, outcome.reception, 0, desk.timezone).rsplit(" · ", 1)[0]
+
+
+def _report(outcome: Outcome) -> None:
+    print(f"{outcome.told} residents (signed up or following the station) will be told.")
+    for signup in outcome.promoted:
+        print(f"A place went to the waitlist: sign-up {signup.code} (told).")
+    if outcome.late:
+        where = (
+            "flagged to the street's staff chat"
+            if outcome.staff_told
+            else "the directory names no staff chat for the street: please tell staff yourself"
+        )
+        print(f"Less than three days' notice, as the rules ask for: allowed, and {where}.")
+
+
+async def _list(session: AsyncSession, desk: ReceptionDesk, station_code: str | None) -> int:
+    signups = Signups(desk)
+    query = (
+        select(Reception)
+        .where(Reception.status == ReceptionStatus.SCHEDULED, Reception.ends_at > desk.clock.now())
+        .order_by(Reception.starts_at, Reception.id)
+    )
+    if station_code:
+        station = await _by_code(session, Station, station_code, "station")
+        query = query.where(Reception.station_id == station.id)
+    t = desk.catalogs.get(None)
+    receptions = list(await session.scalars(query))
+    for reception in receptions:
+        taken, waiting = await signups.signed_up(session, reception)
+        line = words.list_line(t, reception, len(taken), desk.timezone)
+        print(f"{reception.id}\t{reception.kind}\t{line}\t{len(taken)}+{waiting} waiting")
+    print(f"{len(receptions)} coming", file=sys.stderr)
+    return 0
+
+
+async def _plan(
+    session: AsyncSession, desk: ReceptionDesk, args: argparse.Namespace
+) -> ReceptionPlan:
+    station = await _by_code(session, Station, args.station, "station")
+    group = await _group(session, desk, station, args.group)
+    starts_at = _local(args.start, desk.timezone)
+    return ReceptionPlan(
+        kind=ReceptionKind(args.kind),
+        station=station,
+        group=group,
+        starts_at=starts_at,
+        ends_at=_local(args.end, desk.timezone, starts_at),
+        capacity=args.capacity,
+        deputies=await _deputies(session, args.deputy or []),
+        place=args.place,
+        how_to_join=args.online,
+        theme=args.theme,
+        department=args.department,
+    )
+
+
+async def _changes(
+    session: AsyncSession, desk: ReceptionDesk, args: argparse.Namespace, reception: Reception
+) -> dict[str, object]:
+    changes: dict[str, object] = {}
+    if args.kind:
+        changes["kind"] = ReceptionKind(args.kind)
+    if args.station:
+        changes["station"] = await _by_code(session, Station, args.station, "station")
+    if args.group or args.station:
+        station = changes.get("station", reception.station)
+        assert isinstance(station, Station)
+        changes["group"] = await _group(session, desk, station, args.group)
+    if args.start:
+        changes["starts_at"] = _local(args.start, desk.timezone)
+    start = changes.get("starts_at", reception.starts_at)
+    assert isinstance(start, datetime)
+    if args.end:
+        changes["ends_at"] = _local(args.end, desk.timezone, start)
+    elif args.start:  # moved: the same length
+        changes["ends_at"] = start + (reception.ends_at - reception.starts_at)
+    for name, value in (
+        ("capacity", args.capacity),
+        ("place", args.place),
+        ("how_to_join", args.online),
+        ("theme", args.theme),
+        ("department", args.department),
+    ):
+        if value is not None:
+            changes[name] = value or None if name != "capacity" else value
+    if args.deputy:
+        changes["deputies"] = await _deputies(session, args.deputy)
+    return changes
+
+
+def _local(text: str, timezone: str, day_of: datetime | None = None) -> datetime:
+    zone = ZoneInfo(timezone)
+    try:
+        if day_of is not None and len(text.strip()) <= 5:
+            moment = datetime.strptime(text.strip(), "%H:%M")
+            day = day_of.astimezone(zone)
+            return day.replace(hour=moment.hour, minute=moment.minute, second=0, microsecond=0)
+        return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+    except ValueError:
+        raise Usage(f"Not a time: {text!r}; write it as '2026-12-01 19:00' (local).") from None
+
+
+async def _by_code(session: AsyncSession, model: Any, code: str, what: str) -> Any:
+    found = await session.scalar(select(model).where(model.code == code))
+    if found is None or not found.active:
+        raise Usage(f"No active {what} {code}.")
+    return found
+
+
+async def _group(
+    session: AsyncSession, desk: ReceptionDesk, station: Station, code: str | None
+) -> DeputyGroup:
+    if code:
+        group: DeputyGroup = await _by_code(session, DeputyGroup, code, "deputy group")
+        if group.station_id != station.id:
+            raise Usage(f"Deputy group {code} is not of station {station.code}.")
+        return group
+    found = await desk.default_group(session, station)
+    if found is None:
+        raise Usage(f"Station {station.code} has no active deputy group.")
+    return found
+
+
+async def _deputies(session: AsyncSession, codes: Sequence[str]) -> tuple[Deputy, ...]:
+    return tuple([await _by_code(session, Deputy, code, "deputy") for code in codes])

@@ -1,0 +1,142 @@
+"""The authorization matrix, generated from the route table: every route × every role (and
+street staff of the ticket's street and of another) → allowed, or refused (403/404). A route
+added to the table is checked here without anyone writing a test for it."""
+
+from dataclasses import dataclass
+
+import pytest
+from aiohttp import web
+from sqlalchemy import select
+
+from admin.access import Access
+from admin.keys import ACCESS
+from admin.routes import ROUTES, Route
+from bot.core import staff
+from storage.models import SavedFilter, StaffMember, StaffRole, Suggestion, Ticket
+from tests.support.panel import Browser, browser, make_staff, make_ticket
+
+
+@dataclass(frozen=True)
+class Who:
+    name: str
+    role: StaffRole | None
+    streets: tuple[str, ...] = ()
+
+
+PEOPLE = (
+    Who("anonymous", None),
+    Who("administrator", StaffRole.ADMINISTRATOR),
+    Who("street_own", StaffRole.STREET, ("jb-hd",)),
+    Who("street_other", StaffRole.STREET, ("jb-wx",)),
+    Who("observer", StaffRole.OBSERVER),
+)
+ALLOWED = {
+    Access.PUBLIC: {"anonymous", "administrator", "street_own", "street_other", "observer"},
+    Access.SIGNED_IN: {"administrator", "street_own", "street_other", "observer"},
+    Access.TICKETS: {"administrator", "street_own", "street_other"},
+    Access.ADMIN: {"administrator"},
+}
+
+
+def expected(route: Route, who: Who) -> str:
+    if who.name not in ALLOWED[route.access]:
+        return "refused"
+    if ("{number}" in route.path or "{id:" in route.path) and who.name == "street_other":
+        return "refused"  # another street's ticket (or suggestion): as if it did not exist
+    return "allowed"
+
+
+def outcome(method: str, status: int, location: str) -> str:
+    """Refused: 403 or 404, or a page that sends to the log-in page. Allowed: the handler
+    answered (a page, a redirect after the action, or its refusal of a bad form)."""
+    if status in (403, 404) or (method == "GET" and location.startswith("/login")):
+        return "refused"
+    assert status in (200, 303, 400, 401), status
+    return "allowed"
+
+
+def test_every_route_of_the_application_is_in_the_table(panel_app: web.Application):
+    names = {route.name for route in panel_app.router.routes() if route.name}
+    assert names == set(panel_app[ACCESS])
+    assert {route.name for route in ROUTES} | {"static"} == names
+
+
+async def test_the_matrix(panel_app: web.Application, panel_sessions, clock, desk):
+    for who in PEOPLE[1:]:
+        await make_staff(panel_sessions, clock, who.name, who.role, who.streets)
+    target = await make_staff(panel_sessions, clock, "target", StaffRole.OBSERVER)
+    number = await make_ticket(panel_sessions, desk, "jb-hd-hx", "和祥社区路灯坏了")
+    async with panel_sessions.begin() as session:
+        admin = await session.scalar(
+            select(StaffMember).where(StaffMember.login == "administrator")
+        )
+        token = await staff.invite(session, admin, StaffRole.OBSERVER, [], clock.now())
+        ticket = await session.scalar(select(Ticket).where(Ticket.number == number))
+        suggestion = Suggestion(
+            title="路灯",
+            department="城管局",
+            text="建议统一更换路灯",
+            due=clock.now().date(),
+            created_by=admin.id,
+            created_at=clock.now(),
+            tickets=[ticket],
+        )
+        session.add(suggestion)
+        filters = {}
+        for who in PEOPLE[1:]:
+            member = await session.scalar(select(StaffMember).where(StaffMember.login == who.name))
+            saved = SavedFilter(staff_id=member.id, name="mine", query="flag=overdue")
+            session.add(saved)
+            await session.flush()
+            filters[who.name] = saved.id
+    values = {"number": number, "token": token, "staff_id": str(target)}
+    results, wrong = 0, []
+    browsers: dict[str, Browser] = {}
+    for who in PEOPLE:
+        browsers[who.name] = await browser(panel_app)
+        await (
+            browsers[who.name].log_in(who.name) if who.role else browsers[who.name].get("/login")
+        )
+    try:
+        for route in ROUTES:
+            for who in PEOPLE:
+                client = browsers[who.name]
+                path = route.path.replace("{filter_id:\\d{1,9}}", str(filters.get(who.name, 1)))
+                path = path.replace("{staff_id:\\d{1,9}}", values["staff_id"])
+                path = path.replace("{id:\\d{1,9}}", str(suggestion.id))
+                path = path.format(**values)
+                if route.method == "GET":
+                    response = await client.get(path, follow=False)
+                else:
+                    response = await client.post(path, {})
+                location = response.headers.get("Location", "")
+                got = outcome(route.method, response.status, location)
+                results += 1
+                if got != expected(route, who):
+                    wrong.append(f"{route.method} {route.path} as {who.name}: {got}")
+                if route.name == "logout" and who.role:
+                    await client.log_in(who.name)
+                else:
+                    await client.get("/login")  # the token of a page, for the next form
+    finally:
+        for client in browsers.values():
+            await client.close()
+    assert wrong == []
+    assert results == len(ROUTES) * len(PEOPLE)
+
+
+@pytest.mark.parametrize("who", ["street_other", "observer"])
+async def test_a_refused_action_changes_nothing(panel_app, panel_sessions, clock, desk, who):
+    role = StaffRole.STREET if who == "street_other" else StaffRole.OBSERVER
+    await make_staff(panel_sessions, clock, who, role, ("jb-wx",) if who == "street_other" else ())
+    number = await make_ticket(panel_sessions, desk, "jb-hd-hx", "和祥社区路灯坏了")
+    client = await browser(panel_app)
+    await client.log_in(who)
+    response = await client.post(f"/tickets/{number}/escalate", {"kind": "staff"})
+    assert response.status in (403, 404)
+    inbox = await client.get(f"/inbox?q={number}")
+    assert f'/tickets/{number}"' not in await inbox.text()
+    await client.close()
+    async with panel_sessions() as session:
+        ticket = await session.scalar(select(Ticket).where(Ticket.number == number))
+        assert ticket.status == "assigned"

@@ -1,0 +1,127 @@
+"""`python -m bot reception …` as staff run it: schedule, list, change (late: flagged), cancel,
+and the checks, each refused in one line with nothing changed."""
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from tests.test_cli import DEMO_DIRECTORY, bot
+
+
+def local_text(moment: datetime) -> str:
+    return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+
+
+def test_staff_schedule_change_and_cancel_a_reception(tmp_path: Path):
+    assert bot("load-directory", str(DEMO_DIRECTORY), cwd=tmp_path).returncode == 0
+    # The command line runs on the real clock: times relative to now.
+    next_week = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=7)).replace(
+        hour=19, minute=0, second=0, microsecond=0
+    )
+    created = bot(
+        "reception",
+        "create",
+        "--kind",
+        "night",
+        "--station",
+        "st-hd",
+        "--start",
+        local_text(next_week),
+        "--end",
+        "21:00",
+        "--capacity",
+        "20",
+        "--deputy",
+        "d-zhou-ming",
+        "--place",
+        "海德路88号党群服务中心二楼",
+        cwd=tmp_path,
+    )
+    assert created.returncode == 0, created.stderr
+    # The demo directory's own month of receptions comes first.
+    assert created.stdout.startswith("Reception ") and " scheduled: " in created.stdout
+    number = created.stdout.split()[1]
+    assert "夜间接待（海德街道代表联络站）" in created.stdout
+
+    overlapping = bot(
+        "reception",
+        "create",
+        "--kind",
+        "micro",
+        "--station",
+        "st-hd",
+        "--start",
+        local_text(next_week + timedelta(hours=1)),
+        "--end",
+        "22:00",
+        "--capacity",
+        "5",
+        "--deputy",
+        "d-zhou-ming",
+        "--place",
+        "和祥社区议事厅",
+        cwd=tmp_path,
+    )
+    assert overlapping.returncode == 1
+    assert overlapping.stderr.endswith(
+        "Nothing was changed: on duty at another reception at that time: 周明.\n"
+    )
+    past = bot(
+        "reception",
+        "create",
+        "--kind",
+        "night",
+        "--station",
+        "st-hd",
+        "--start",
+        "2020-01-01 19:00",
+        "--end",
+        "21:00",
+        "--capacity",
+        "5",
+        "--place",
+        "x",
+        cwd=tmp_path,
+    )
+    assert past.stderr.endswith("Nothing was changed: it would begin in the past.\n")
+    none = bot(
+        "reception",
+        "create",
+        "--kind",
+        "online",
+        "--station",
+        "st-hd",
+        "--start",
+        local_text(next_week + timedelta(days=1)),
+        "--end",
+        "21:00",
+        "--capacity",
+        "0",
+        "--online",
+        "腾讯会议 123 456 789",
+        cwd=tmp_path,
+    )
+    assert none.stderr.endswith("Nothing was changed: its capacity must be at least 1.\n")
+    wrong_time = bot("reception", "change", number, "--start", "next tuesday", cwd=tmp_path)
+    assert (wrong_time.returncode, wrong_time.stderr.splitlines()[-1]) == (
+        1,
+        "Not a time: 'next tuesday'; write it as '2026-12-01 19:00' (local).",
+    )
+
+    listed = bot("reception", "list", "--station", "st-hd", cwd=tmp_path).stdout.splitlines()
+    ours = [line for line in listed if line.startswith(f"{number}\t")]
+    assert len(ours) == 1 and ours[0].startswith(f"{number}\tnight\t") and "余20个名额" in ours[0]
+
+    tomorrow = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)
+    late = bot("reception", "change", number, "--start", local_text(tomorrow), cwd=tmp_path)
+    assert late.returncode == 0, late.stderr
+    assert "Less than three days' notice, as the rules ask for: allowed, and flagged" in (
+        late.stdout
+    )
+    cancelled = bot("reception", "cancel", number, "--reason", "场地维修", cwd=tmp_path)
+    assert cancelled.returncode == 0 and f"Reception {number} cancelled." in cancelled.stdout
+    again = bot("reception", "cancel", number, cwd=tmp_path)
+    assert again.stderr.endswith("Nothing was changed: it is cancelled.\n")
+    assert bot("reception", "cancel", "999", cwd=tmp_path).stderr.endswith("No reception 999.\n")
+    listed = bot("reception", "list", cwd=tmp_path).stdout.splitlines()
+    assert not [line for line in listed if line.startswith(f"{number}\t")]
