@@ -3,7 +3,15 @@
 from aiogram import F, Router
 from aiogram.enums import ChatType
 
-from handlers.deputy import card_actions, group_commands, membership, receptions, replies
+from handlers.deputy import (
+    card_actions,
+    group_commands,
+    membership,
+    reception_record,
+    reception_requests,
+    receptions,
+    replies,
+)
 
 
 def build_router() -> Router:
@@ -17,6 +25,8 @@ def build_router() -> Router:
         membership.build_router(),
         group_commands.build_router(),
         receptions.build_router(),
+        reception_record.build_router(),
+        reception_requests.build_router(),
         replies.build_router(),
         card_actions.build_router(),
     )

@@ -3,7 +3,15 @@
 from aiogram import F, Router
 from aiogram.enums import ChatType
 
-from handlers.resident import area, draft, questions, rating, receptions, start
+from handlers.resident import (
+    area,
+    draft,
+    questions,
+    rating,
+    reception_requests,
+    receptions,
+    start,
+)
 
 
 def build_router() -> Router:
@@ -17,6 +25,7 @@ def build_router() -> Router:
         questions.build_router(),
         area.build_router(),
         receptions.build_router(),
+        reception_requests.build_router(),
         start.build_router(),
         draft.build_router(),
     )
