@@ -24,6 +24,7 @@ from typing import Any
 import asyncpg
 from aiohttp import CookieJar
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
 
 from admin.app import create_app
 from bot.clock import FrozenClock
@@ -33,7 +34,7 @@ from bot.settings import PACKAGED_LOCALES_DIR, AdminSettings
 from bot.text.catalogs import Catalogs
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
-from storage.models import StaffRole, Ticket, TicketEvent
+from storage.models import StaffMember, StaffRole, Ticket, TicketEvent
 from storage.search import POSTGRES as SEARCH_INDEX
 from storage.search import TRIGRAM_INDEX
 
@@ -257,12 +258,13 @@ async def measure(url: str, tickets: int) -> dict[str, Any]:
     clock = FrozenClock(NOW)
     desk = TicketDesk(clock, Catalogs(PACKAGED_LOCALES_DIR), "Asia/Shanghai")
     async with sessions.begin() as session:
-        await create_account(
-            session, "bench", "测评", "bench password", StaffRole.ADMINISTRATOR, NOW
-        )
-        await create_account(
-            session, "street", "街道", "bench password", StaffRole.STREET, NOW, [2]
-        )
+        if not await session.scalar(select(StaffMember.id).limit(1)):
+            await create_account(
+                session, "bench", "测评", "bench password", StaffRole.ADMINISTRATOR, NOW
+            )
+            await create_account(
+                session, "street", "街道", "bench password", StaffRole.STREET, NOW, [2]
+            )
     app = create_app(AdminSettings(), sessions, desk)
     rng = random.Random(11)
     results: dict[str, Any] = {}
