@@ -22,7 +22,6 @@ import asyncpg
 from bot.fake_telegram import FakeTelegram
 from bot.settings import Settings
 
-RESULTS = Path(__file__).parent / "results"
 ANSWERS = frozenset({"sendMessage", "editMessageText"})
 SETTINGS_VARIABLES = {
     name.upper()
@@ -161,6 +160,12 @@ class BotProcess:
                 return int(line.split()[1]) / 1024
         return 0.0
 
+    def cpu_seconds(self) -> float:
+        """CPU time the process has used so far (user and system)."""
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     async def _sample(self) -> None:
         started = time.perf_counter()
         while True:
@@ -225,8 +230,10 @@ def spread(values: list[float]) -> dict[str, float | None]:
 
 
 def write_results(name: str, results: dict[str, Any]) -> Path:
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    """Under bench/results/ (BENCH_RESULTS names another directory), one file a run."""
+    directory = Path(os.environ.get("BENCH_RESULTS", Path(__file__).parent / "results"))
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.json"
     path.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
     return path
 

@@ -58,6 +58,11 @@ WAIT = 600.0
 BOT = os.environ.get("BENCH_BOT", "bot run").split()  # the module (and arguments) of our bot
 
 
+def cpu_ms(bot: BotProcess, since: float, sent: list[Sent]) -> float | None:
+    """The bot's CPU milliseconds per update since `since` (its CPU seconds then)."""
+    return (bot.cpu_seconds() - since) * 1000 / len(sent) if sent else None
+
+
 def rate(sent: list[Sent]) -> float | None:
     answered = [s.answered for s in sent if s.answered is not None]
     if len(answered) < len(sent) or not sent:
@@ -118,11 +123,13 @@ async def reference(args: argparse.Namespace, per_second: float, log: Path) -> d
     )
     try:
         await started(fake, bot)
+        cpu = bot.cpu_seconds()
         sent = await burst(fake, writers, args.messages)
-        peak = rate(sent)
+        peak, cpu_per_update = rate(sent), cpu_ms(bot, cpu, sent)
         steady = await paced(fake, writers, per_second, args.paced)
         return {
             "updates_per_second": peak,
+            "cpu_ms_per_update": cpu_per_update,
             "paced_per_second": per_second,
             "paced": latencies(steady),
             "peak_rss_mb": bot.memory("VmHWM"),
@@ -176,14 +183,20 @@ async def ours(args: argparse.Namespace, database: Database, log: Path) -> dict[
     figures: dict[str, Any] = {"backend": database.label}
     try:
         await started(fake, bot)
-        first = len(fake.sent)
+        first, cpu = len(fake.sent), bot.cpu_seconds()
         await asyncio.gather(*(r.converse(args.conversation_messages) for r in residents))
         figures["b_updates_per_second"] = rate(fake.sent[first:])
-        figures["a_updates_per_second"] = rate(await burst(fake, residents, args.messages))
-        await outbox_settled(database.url)  # every card is in its group, known to the bot
+        figures["b_cpu_ms_per_update"] = cpu_ms(bot, cpu, fake.sent[first:])
+        await outbox_settled(database.url)  # the cards are sent: (a) measures updates only
+        cpu = bot.cpu_seconds()
+        drafts = await burst(fake, residents, args.messages)
+        figures["a_updates_per_second"] = rate(drafts)
+        figures["a_cpu_ms_per_update"] = cpu_ms(bot, cpu, drafts)
+        cpu = bot.cpu_seconds()
         replies = deputy_replies(fake, groups)
         await fake.all_answered(WAIT)
         figures["c_updates_per_second"] = rate(replies)
+        figures["c_cpu_ms_per_update"] = cpu_ms(bot, cpu, replies)  # and passing them on
         figures["c_replies"] = len(replies)
         per_second = (figures["a_updates_per_second"] or 2.0) / 2
         figures["paced_per_second"] = per_second
@@ -243,6 +256,7 @@ def summary(runs: list[dict[str, Any]], backends: list[str]) -> list[list[Any]]:
         return [label, s["median"], s["low"], s["high"]]
 
     rows.append(row("reference: updates/s", [r["updates_per_second"] for r in ref]))
+    rows.append(row("reference: CPU ms/update", [r["cpu_ms_per_update"] for r in ref]))
     rows.append(row("reference: answer p99 ms (paced)", [r["paced"]["answer_p99_ms"] for r in ref]))
     rows.append(row("reference: peak RSS MB", [r["peak_rss_mb"] for r in ref]))
     for n in range(len(backends)):
@@ -253,6 +267,12 @@ def summary(runs: list[dict[str, Any]], backends: list[str]) -> list[list[Any]]:
                 row(
                     f"{label} ({scenario}) {what}: updates/s",
                     [m[f"{scenario}_updates_per_second"] for m in mine],
+                )
+            )
+            rows.append(
+                row(
+                    f"{label} ({scenario}) CPU ms/update",
+                    [m[f"{scenario}_cpu_ms_per_update"] for m in mine],
                 )
             )
             rows.append(

@@ -26,6 +26,8 @@ from handlers import build_router
 from handlers.middlewares import install_middlewares
 from storage.db import create_engine, create_sessionmaker
 
+RESERVED_CONNECTIONS = 4
+
 
 class BackgroundService(Protocol):
     """Work that runs beside the front doors until stopped (the sender, the supervisor)."""
@@ -50,6 +52,20 @@ class Application:
     sender: Sender
     inbound: Inbound
     services: list[BackgroundService] = field(default_factory=list)
+    wakeup: OutboxWakeup | None = None
+    supervisor: Supervisor | None = None
+
+    def role_services(self, role: str) -> list[BackgroundService]:
+        """The background services of a process in `role`: `all` (run), `sender` (with the
+        wake-up it listens to), `supervisor`, or none (`webhook`: it receives and handles
+        updates, and wakes the senders through PostgreSQL)."""
+        roles: dict[str, list[BackgroundService | None]] = {
+            "all": list(self.services),
+            "sender": [self.sender, self.wakeup],
+            "supervisor": [self.supervisor],
+            "webhook": [],
+        }
+        return [service for service in roles[role] if service is not None]
 
     async def close(self) -> None:
         await self.dispatcher.fsm.close()
@@ -103,7 +119,16 @@ def build_application(
         receptions=ReceptionDesk(clock, catalogs, settings.text.timezone),
         clock=clock,
     )
-    install_middlewares(dispatcher, sessionmaker, clock, catalogs, wakeup.publish, settings.inbound)
+    install_middlewares(
+        dispatcher,
+        sessionmaker,
+        clock,
+        catalogs,
+        wakeup.publish,
+        settings.inbound,
+        # The rest of the pool: recording a batch, the sender, the supervisor, a NOTIFY.
+        at_once=max(1, settings.storage.database_pool_size - RESERVED_CONNECTIONS),
+    )
     inbound = Inbound(sessionmaker, dispatcher, bot, clock, settings.inbound)
     supervisor = Supervisor(
         sessionmaker,
@@ -133,4 +158,6 @@ def build_application(
         sender,
         inbound,
         services=services,
+        wakeup=wakeup,
+        supervisor=supervisor,
     )

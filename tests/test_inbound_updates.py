@@ -241,6 +241,33 @@ async def test_the_transaction_commits_and_returns_its_connection_before_follow_
         assert await middleware(handler, Update(update_id=1), dict(data)) is UNHANDLED
 
 
+@pytest.mark.parametrize("backend", ["postgres"])  # SQLite has one writer at a time anyway
+async def test_updates_leave_connections_for_recording_the_next_batch(
+    database_url: str, clock: FrozenClock
+):
+    """A burst of updates holds at most `at_once` connections (the application gives them
+    the pool less four), so recording the next batch and the sender never queue behind it
+    (found by bench/updates.py: arrival to record took a second under a burst)."""
+    async with open_database(database_url) as sessions:
+        middleware = Transaction(sessions, clock, lambda: None, InboundSettings(), at_once=2)
+        inside, most = 0, 0
+
+        async def handler(event: Update, data: dict[str, Any]) -> str:
+            nonlocal inside, most
+            inside += 1
+            most = max(most, inside)
+            await asyncio.sleep(0.05)  # a handler at work, its connection in hand
+            inside -= 1
+            return "handled"
+
+        data = {"bot": SimpleNamespace(id=1)}
+        handled = await asyncio.gather(
+            *(middleware(handler, Update(update_id=n), dict(data)) for n in range(1, 7))
+        )
+        assert handled == ["handled"] * 6
+        assert most == 2
+
+
 async def test_every_follow_up_runs_and_the_first_failure_is_raised():
     said: list[str] = []
 

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import RecipientKind, Resident
 from storage.queries.contacts import mark_reachable, recipient_at, set_address
+from storage.queries.residents import resident_by_address
 
 
 async def resident_at(session: AsyncSession, channel: str, address: str) -> Resident | None:
@@ -23,15 +24,16 @@ async def register_resident(
     now: datetime,
 ) -> Resident:
     """The resident at this address, registered on first contact; a changed name is kept."""
-    resident = await resident_at(session, channel, address)
-    if resident is None:
+    found = await resident_by_address(session, channel, address)
+    if found is None:
         resident = Resident(display_name=display_name, locale=locale, created_at=now)
         session.add(resident)
         await session.flush()
         await set_address(session, RecipientKind.RESIDENT, resident.id, channel, address)
         return resident
-    # Writing to the bot again undoes a block that made the resident unreachable.
-    await mark_reachable(session, RecipientKind.RESIDENT, resident.id, channel)
+    resident, unreachable = found
+    if unreachable:  # writing to the bot again undoes a block that made them unreachable
+        await mark_reachable(session, RecipientKind.RESIDENT, resident.id, channel)
     if resident.display_name != display_name:
         resident.display_name = display_name
     return resident

@@ -38,15 +38,29 @@ class SandboxClock:
     timezone: str
 
 
+@dataclass(frozen=True)
+class PanelAccess:
+    """Where the staff panel is, and the administrator account made for the sandbox."""
+
+    url: str
+    login: str
+    password: str
+
+
 class Refused(Exception):
     """A visitor's action the fake world does not allow (the reason, in the fake's words)."""
 
 
-def build_page(world: SandboxWorld, clock: SandboxClock, catalogs: Catalogs) -> web.Application:
+def build_page(
+    world: SandboxWorld,
+    clock: SandboxClock,
+    catalogs: Catalogs,
+    panel: PanelAccess | None = None,
+) -> web.Application:
     templates = Environment(
         loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape()
     )
-    page = _Page(world, clock, catalogs, templates)
+    page = _Page(world, clock, catalogs, templates, panel)
     app = web.Application(client_max_size=MAX_PHOTO_BYTES + 64 * 1024)
     app.router.add_get("/", page.index)
     app.router.add_get("/api/world", page.world_state)
@@ -70,7 +84,9 @@ class _Page:
         clock: SandboxClock,
         catalogs: Catalogs,
         templates: Environment,
+        panel: PanelAccess | None,
     ) -> None:
+        self.panel = panel
         self.world = world
         self.fake = world.fake
         self.clock = clock
@@ -89,6 +105,7 @@ class _Page:
             html_lang="zh-Hans" if locale == "zh_Hans" else "en",
             texts=texts,
             languages=[(code, LANGUAGE_NAMES[code]) for code in LOCALES],
+            panel=self.panel,
             # "</" escaped, so no text in the table can end the script element it sits in
             boot=json.dumps({"texts": texts, **self._world(locale)}, ensure_ascii=False).replace(
                 "</", "<\\/"

@@ -52,6 +52,8 @@ PAGE_TEXTS = {
     "unsupported": N_("(a kind of message this page does not draw)"),
     "offline": N_("Connection to the sandbox lost; reconnecting…"),
     "no_groups": N_("The directory has no deputy group with a chat."),
+    "panel": N_("Staff panel"),
+    "panel_login": N_("(administrator {login}, password {password})"),
 }
 
 

@@ -21,6 +21,8 @@ def install_middlewares(
     catalogs: Catalogs,
     on_commit: Callable[[], None],
     inbound: InboundSettings,
+    at_once: int | None = None,
 ) -> None:
-    dispatcher.update.outer_middleware(Transaction(sessionmaker, clock, on_commit, inbound))
+    transaction = Transaction(sessionmaker, clock, on_commit, inbound, at_once)
+    dispatcher.update.outer_middleware(transaction)
     dispatcher.update.outer_middleware(Identity(clock, catalogs))

@@ -9,6 +9,7 @@ runs inside the FSM's event isolation, so one person's updates come one at a tim
 included."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -52,11 +53,15 @@ class Transaction(BaseMiddleware):
         clock: Clock,
         on_commit: Callable[[], None],
         settings: InboundSettings,
+        at_once: int | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.clock = clock
         self.on_commit = on_commit
         self.settings = settings
+        # Updates that hold a database connection at once: fewer than the pool has, so that
+        # recording the next batch (and the sender) never queue behind a burst of updates.
+        self.at_once = asyncio.Semaphore(at_once) if at_once else None
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
@@ -65,7 +70,7 @@ class Transaction(BaseMiddleware):
         while True:
             follow_ups: list[FollowUp] = []
             try:
-                async with self.sessionmaker() as session:
+                async with self._slot(), self.sessionmaker() as session:
                     claimed = await claim_update(
                         session, bot.id, event.update_id, raw_update(event), self.clock.now()
                     )
@@ -90,6 +95,9 @@ class Transaction(BaseMiddleware):
             self.on_commit()
         await run_follow_ups(follow_ups)
         return result
+
+    def _slot(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        return self.at_once if self.at_once is not None else contextlib.nullcontext()
 
     async def _note_failure(self, bot_id: int, event: Update, error: Exception) -> InboundStatus:
         async with self.sessionmaker.begin() as session:

@@ -3,6 +3,7 @@ answers, Ctrl-C ends it; a fresh start each time, in a SQLite file of its own un
 
 import re
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -25,6 +26,12 @@ def test_the_sandbox_command_prints_the_address_and_serves_the_page(tmp_path: Pa
         ready = process.stdout.readline()
         address = re.search(r"open (http://127\.0\.0\.1:\d+/) in a browser", ready)
         assert address, (ready, process.stderr.read() if process.poll() is not None else "")
+        panel = process.stdout.readline()
+        assert re.fullmatch(
+            r"Staff panel: http://127\.0\.0\.1:\d+/login \(administrator admin, password "
+            r"\S{16}; a new one at each start\)\.\n",
+            panel,
+        ), panel
         with urllib.request.urlopen(address.group(1), timeout=30) as page:
             assert "这是演示沙盒" in page.read().decode()
         assert (tmp_path / "data" / "sandbox.sqlite3").is_file()
@@ -36,8 +43,6 @@ def test_the_sandbox_command_prints_the_address_and_serves_the_page(tmp_path: Pa
 
 
 def test_the_sandbox_command_says_so_when_its_port_is_taken(tmp_path: Path):
-    import socket
-
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -52,3 +57,23 @@ def test_the_sandbox_command_says_so_when_its_port_is_taken(tmp_path: Path):
         )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("The sandbox could not start: ")
+
+
+def test_the_sandbox_command_says_so_when_the_panel_s_port_is_taken(tmp_path: Path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        panel_port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "sandbox", "--port", str(panel_port - 1)],
+            cwd=tmp_path,
+            env=environment(LOG_LEVEL="WARNING"),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"The sandbox could not start: the staff panel's port {panel_port} is taken "
+        "(Address already in use)"
+    )

@@ -2,9 +2,10 @@
 users, the polite refusals, the clock, and the feed as server-sent events."""
 
 import json
+import re
 from datetime import timedelta
 
-from aiohttp import ClientSession
+from aiohttp import ClientSession, CookieJar
 
 from bot.runners.sandbox import Sandbox
 
@@ -177,3 +178,27 @@ async def test_a_call_that_is_not_json_is_refused_politely(sandbox: Sandbox):
             assert response.status == 400
             assert (await response.json())["error"].startswith("操作未成功：")
     assert sandbox.clock.ahead.total_seconds() == 0
+
+
+async def test_the_staff_panel_is_beside_the_page_with_an_administrator_of_its_own(
+    sandbox: Sandbox,
+):
+    panel = sandbox.panel
+    assert panel.login == "admin"
+    assert len(panel.password) >= 10
+    # Cookies of an address such as 127.0.0.1 are kept only by an "unsafe" jar.
+    async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as http:
+        async with http.get(sandbox.page_url) as response:
+            page = await response.text()
+        assert f'href="{panel.url}"' in page
+        assert f"（管理员账号admin，密码{panel.password}）" in page
+        async with http.get(panel.url) as response:
+            assert response.status == 200
+            token = re.search(r'name="csrf" value="([^"]+)"', await response.text())
+        assert token
+        form = {"login": panel.login, "password": panel.password, "csrf": token.group(1)}
+        async with http.post(panel.url, data=form, allow_redirects=False) as response:
+            assert response.status == 303  # signed in: on to the inbox
+        wrong = {**form, "password": "not the password"}
+        async with http.post(panel.url, data=wrong, allow_redirects=False) as response:
+            assert response.status != 303
