@@ -54,6 +54,8 @@ TABLES = {
     "reception_signups",
     "reception_subscriptions",
     "reception_reminders",
+    "reception_tickets",
+    "reception_requests",
     "alembic_version",
 }
 

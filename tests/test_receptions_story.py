@@ -46,8 +46,9 @@ async def resident_in_haide(harness: Harness, user_id: int) -> Any:
 async def open_details(harness: Harness, resident: Any, number: int = 1) -> dict[str, Any]:
     """/receptions, then the reception's button: its details, with the sign-up buttons."""
     before = len(harness.fake.bot_messages(resident.id))
+    seen = harness.fake.bot_messages(resident.id)[-1]["message_id"] if before else 0
     await resident.send_text("/receptions")
-    listing = await harness.bot_says(resident.id, "近期接待活动")
+    listing = await harness.bot_says(resident.id, "近期接待活动", after=seen)
     labels = buttons(listing)
     await harness.press(resident, listing, next(b for b in labels if b.startswith(f"{number}. ")))
     await harness.fake.wait_for(lambda: len(harness.fake.bot_messages(resident.id)) >= before + 2)
@@ -75,7 +76,7 @@ async def test_sign_up_waitlist_reminders_and_a_place_passed_on(harness: Harness
     await first.send_text("/receptions")
     listing = await harness.bot_says(first.id, "近期接待活动")
     assert f"1. {WHEN} · {TITLE} · 余1个名额" in listing["text"]
-    assert buttons(listing) == ["1. 夜间接待", "关注海德街道代表联络站接待通知"]
+    assert buttons(listing) == ["1. 夜间接待", "关注海德街道代表联络站接待通知", "申请微接待"]
     details = await open_details(harness, first)
     assert "接待代表：王建国" in details["text"]
     assert "地点：海德路88号党群服务中心二楼" in details["text"]
@@ -132,12 +133,14 @@ async def test_sign_up_waitlist_reminders_and_a_place_passed_on(harness: Harness
         kinds = sorted(await session.scalars(select(ReceptionReminder.kind)))
     assert kinds == ["day_before", "signup_list", "two_hours"]
 
-    # After the start: no sign-up, no cancellation.
+    # After the start: no sign-up (an old button says why), and it is no longer listed.
     set_time(harness, local(2026, 11, 26, 19, 5))
-    details_after = await open_details(harness, first)
-    assert buttons(details_after) == ["关注海德街道代表联络站接待通知"] or "报名" not in "".join(
-        buttons(details_after)
-    )
+    query = await harness.press(first, stale_details, "报名（向代表显示姓名）")
+    refusal = (await answer_to(harness, query)).text
+    assert refusal == "该接待活动已开始，不能再报名或取消报名。"
+    seen = harness.fake.bot_messages(first.id)[-1]["message_id"]
+    await first.send_text("/receptions")
+    await harness.bot_says(first.id, "目前没有已安排的接待活动。", after=seen)
     assert reception_id
 
 

@@ -47,6 +47,12 @@ class Refusal(enum.StrEnum):
     UNKNOWN_CODE = "unknown_code"
     OTHER_RECEPTION = "other_reception"
     ALREADY_CHECKED_IN = "already_checked_in"
+    NOT_ON_DUTY = "not_on_duty"
+    NOT_BEGUN = "not_begun"
+    RECORD_CLOSED = "record_closed"
+    ALREADY_RATED = "already_rated"
+    ALREADY_SCHEDULED = "already_scheduled"
+    NO_PROPOSAL = "no_proposal"
 
 
 class ReceptionRefused(Exception):

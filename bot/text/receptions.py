@@ -222,5 +222,124 @@ def refusal(t: Texts, reason: str, detail: str = "") -> str:
         "unknown_code": t.gettext("No sign-up has this check-in code. Please check it."),
         "other_reception": t.gettext("This check-in code is for another reception: {what}."),
         "already_checked_in": t.gettext("This resident has already checked in."),
+        "not_on_duty": t.gettext("Only the deputies on duty at this reception can do this."),
+        "not_begun": t.gettext("This reception has not begun yet."),
+        "record_closed": t.gettext("The record of this reception is closed."),
+        "already_rated": t.gettext("You have already rated this reception."),
+        "ends_before_start": t.gettext("A reception ends after it begins."),
+        "no_proposal": t.gettext("There is no proposal to answer."),
+        "already_scheduled": t.gettext("This request has already been arranged."),
     }
     return texts.get(reason, t.gettext("This cannot be done now.")).format(what=detail)
+
+
+def raised(t: Texts, reception: Reception, number: str, timezone: str) -> str:
+    """To the resident: what they raised at the reception is now an opinion or suggestion."""
+    return t.gettext(
+        "What you raised at the {title} on {window} is recorded as opinion or suggestion "
+        "{number}. Progress will be reported here."
+    ).format(title=title(t, reception), window=window(t, reception, timezone), number=number)
+
+
+def rating_question(t: Texts, reception: Reception, timezone: str) -> str:
+    return t.gettext(
+        "Thank you for coming to the {title} on {window}. Are you satisfied with the reception?"
+    ).format(title=title(t, reception), window=window(t, reception, timezone))
+
+
+def attendance(
+    t: Texts, reception: Reception, timezone: str, raised_numbers: list[str], closed: bool
+) -> str:
+    """The record of a reception for the deputy group: who of the deputies came, and the
+    opinions and suggestions raised there."""
+    lines = [
+        "<b>" + t.gettext("Record: {title}").format(title=title(t, reception)) + "</b>",
+        window(t, reception, timezone),
+    ]
+    for duty in reception.duties:
+        state = {
+            True: t.gettext("came"),
+            False: t.gettext("did not come"),
+            None: t.gettext("not recorded"),
+        }[duty.attended]
+        lines.append(
+            f"{escape(duty.deputy.name)}：{state}"
+            if not t.english
+            else f"{escape(duty.deputy.name)}: {state}"
+        )
+    lines.append(
+        t.gettext("Raised there: {numbers}").format(numbers=t.gettext(", ").join(raised_numbers))
+        if raised_numbers
+        else t.gettext("Nothing raised recorded yet.")
+    )
+    lines.append("")
+    lines.append(
+        "<i>"
+        + (
+            t.gettext("The record is closed; the residents who came were asked to rate it.")
+            if closed
+            else t.gettext(
+                "Record what a resident raised with /raised CODE what they raised. Each becomes "
+                "an opinion or suggestion the resident can follow."
+            )
+        )
+        + "</i>"
+    )
+    return "\n".join(lines)
+
+
+def days_label(t: Texts, days: str) -> str:
+    labels = {
+        "weekdays": t.gettext("Weekdays"),
+        "weekend": t.gettext("Weekend"),
+        "any": t.gettext("Any day"),
+    }
+    return labels[days]
+
+
+def times_label(t: Texts, times: str) -> str:
+    labels = {
+        "morning": t.gettext("Morning"),
+        "afternoon": t.gettext("Afternoon"),
+        "evening": t.gettext("Evening"),
+        "any": t.gettext("Any time"),
+    }
+    return labels[times]
+
+
+def request_text(t: Texts, topic: str, days: str, times: str) -> str:
+    """The text of the ticket a micro-reception request becomes, as the group's card shows."""
+    return t.gettext("Request for a micro reception: {topic}\nPreferred: {days}, {times}").format(
+        topic=topic.strip(), days=days_label(t, days), times=times_label(t, times)
+    )
+
+
+def slot_label(t: Texts, starts_at: datetime, ends_at: datetime, timezone: str) -> str:
+    zone = ZoneInfo(timezone)
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    return t.gettext("{weekday} {day}/{month}, {start}–{end}").format(
+        weekday=weekday(t, start),
+        day=start.day,
+        month=start.month,
+        start=f"{start:%H:%M}",
+        end=f"{end:%H:%M}",
+    )
+
+
+def slots_proposed(t: Texts, number: str, deputy_name: str) -> str:
+    return t.gettext(
+        "Deputy {name} proposes these times for your micro reception ({number}). Please choose one:"
+    ).format(name=escape(deputy_name), number=number)
+
+
+def slot_taken(t: Texts, number: str, reception: Reception, timezone: str) -> str:
+    return t.gettext(
+        "The resident chose a time for the micro reception ({number}): {window}, {place}."
+    ).format(number=number, window=window(t, reception, timezone), place=where(t, reception))
+
+
+def slots_declined(t: Texts, number: str) -> str:
+    return t.gettext(
+        "None of the proposed times suits the resident ({number}). Please propose others with "
+        "/slots {number} …"
+    ).format(number=number)

@@ -3,7 +3,13 @@
 from aiogram import F, Router
 from aiogram.enums import ChatType
 
-from handlers.deputy import card_actions, receptions, replies
+from handlers.deputy import (
+    card_actions,
+    reception_record,
+    reception_requests,
+    receptions,
+    replies,
+)
 
 
 def build_router() -> Router:
@@ -11,6 +17,10 @@ def build_router() -> Router:
     router.message.filter(F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
     router.callback_query.filter(F.message.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP}))
     router.include_routers(
-        receptions.build_router(), replies.build_router(), card_actions.build_router()
+        receptions.build_router(),
+        reception_record.build_router(),
+        reception_requests.build_router(),
+        replies.build_router(),
+        card_actions.build_router(),
     )
     return router

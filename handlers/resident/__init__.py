@@ -3,7 +3,7 @@
 from aiogram import F, Router
 from aiogram.enums import ChatType
 
-from handlers.resident import area, draft, rating, receptions, start
+from handlers.resident import area, draft, rating, reception_requests, receptions, start
 
 
 def build_router() -> Router:
@@ -16,6 +16,7 @@ def build_router() -> Router:
         rating.build_router(),
         area.build_router(),
         receptions.build_router(),
+        reception_requests.build_router(),
         start.build_router(),
         draft.build_router(),
     )

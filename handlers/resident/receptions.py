@@ -16,14 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.core.reception_messages import CANCEL_SIGNUP, OPEN
+from bot.core.reception_outcomes import RATE, ReceptionOutcomes
 from bot.core.reception_signups import Signups
 from bot.core.receptions import ReceptionDesk, ReceptionRefused, Refusal
+from bot.core.tickets import TicketDesk
 from bot.text import receptions as words
 from bot.text.catalogs import Texts
-from bot.text.render import name_in
+from bot.text.render import name_in, rating_label
 from handlers.answers import acknowledge, answer, edit, reported
 from handlers.middlewares.transaction import AfterCommit
 from storage.models import (
+    Rating,
     Reception,
     ReceptionSignup,
     ReceptionStatus,
@@ -37,6 +40,7 @@ TOPIC_KEY = "reception_topic"  # FSM data: the sign-up whose topic line is await
 TOPIC_WAIT = timedelta(minutes=30)  # after this, a line is an opinion again, not a topic
 SIGN_UP = r"^rs([na]):(\d{1,18})$"  # n: the deputies may see the name; a: they may not
 FOLLOW = r"^r(sub|uns):(\d{1,18})$"
+RATE_BUTTON = rf"^{RATE}_(satisfied|fairly_satisfied|unsatisfied):(\d{{1,18}})$"
 
 
 async def _listing(
@@ -57,6 +61,7 @@ async def _listing(
             text=t.gettext("Follow {station}").format(station=name_in(t, station)),
             callback_data=f"rsub:{station.id}",
         )
+    builder.button(text=t.gettext("Ask for a micro reception"), callback_data="rreq")
     builder.adjust(1)
     if not lines:
         text = t.gettext("No receptions are scheduled at the moment.")
@@ -69,7 +74,7 @@ async def _listing(
             + "\n\n"
             + t.gettext("Choose one to see its details and sign up.")
         )
-    return text, builder.as_markup() if lines or station else None
+    return text, builder.as_markup()
 
 
 async def list_receptions(
@@ -81,7 +86,7 @@ async def list_receptions(
     resident: Resident,
     t: Texts,
 ) -> None:
-    await state.update_data({TOPIC_KEY: None})
+    await state.update_data({TOPIC_KEY: None, "reception_request": None})
     text, keyboard = await _listing(session, receptions, resident, t)
     after_commit(lambda: answer(message.answer(text, reply_markup=keyboard)))
 
@@ -299,6 +304,40 @@ async def follow(
     after_commit(reported(lambda: answer(query.answer(done, show_alert=True)), "a follow"))
 
 
+async def rate_reception(
+    query: CallbackQuery,
+    session: AsyncSession,
+    after_commit: AfterCommit,
+    desk: TicketDesk,
+    receptions: ReceptionDesk,
+    resident: Resident,
+    t: Texts,
+) -> None:
+    assert query.data is not None
+    name, number = query.data.removeprefix(f"{RATE}_").split(":")
+    signup = await session.get(ReceptionSignup, int(number))
+    rating = Rating(name)
+    try:
+        if signup is None:
+            raise ReceptionRefused(Refusal.NOT_SIGNED_UP)
+        await ReceptionOutcomes(receptions, desk).rate(session, signup, resident, rating)
+    except ReceptionRefused as refused:
+        text = words.refusal(t, refused.refusal)
+        after_commit(lambda: answer(query.answer(text, show_alert=True)))
+        return
+    thanks = t.gettext("Thank you for your rating: {rating}.").format(
+        rating=rating_label(t, rating)
+    )
+    message = query.message
+
+    async def confirm() -> None:
+        await acknowledge(query)
+        if isinstance(message, Message):
+            await edit(message, f"{message.html_text}\n\n{thanks}")
+
+    after_commit(reported(confirm, f"the rating of sign-up {number}"))
+
+
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(list_receptions, Command("receptions"))
@@ -307,4 +346,5 @@ def build_router() -> Router:
     router.callback_query.register(sign_up, F.data.regexp(SIGN_UP))
     router.callback_query.register(cancel_signup, F.data.regexp(rf"^{CANCEL_SIGNUP}:\d{{1,18}}$"))
     router.callback_query.register(follow, F.data.regexp(FOLLOW))
+    router.callback_query.register(rate_reception, F.data.regexp(RATE_BUTTON))
     return router

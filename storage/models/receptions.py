@@ -3,12 +3,14 @@ they follow, and the reminders claimed once each."""
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, enum_column
 from storage.models.directory import Deputy, DeputyGroup, Station
+from storage.models.tickets import Rating
 
 
 class ReceptionKind(enum.StrEnum):
@@ -44,6 +46,8 @@ class Reception(Base):
     # A regular schedule of the directory file makes receptions with a key of their own.
     schedule_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Attendance and outcomes recorded; the residents who came were asked to rate it.
+    closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -94,6 +98,22 @@ class ReceptionSignup(Base):
     queued_at: Mapped[datetime]
     checked_in_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    # How the resident who came rated the reception (满意度测评).
+    rating: Mapped[Rating | None] = mapped_column(enum_column(Rating))
+    rated_at: Mapped[datetime | None]
+
+
+class ReceptionTicket(Base):
+    """An opinion or suggestion raised at a reception: the ticket it became, and the sign-up
+    of the resident who raised it."""
+
+    __tablename__ = "reception_tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reception_id: Mapped[int] = mapped_column(ForeignKey("receptions.id"), index=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    signup_id: Mapped[int | None] = mapped_column(ForeignKey("reception_signups.id"))
+    created_at: Mapped[datetime]
 
 
 class ReceptionSubscription(Base):
@@ -125,3 +145,29 @@ class ReceptionReminder(Base):
     kind: Mapped[str] = mapped_column(String(32))  # day_before, two_hours, signup_list
     starts_at: Mapped[datetime]
     sent_at: Mapped[datetime]
+
+
+class RequestStatus(enum.StrEnum):
+    REQUESTED = "requested"  # waiting for a deputy to propose times
+    PROPOSED = "proposed"  # times proposed, waiting for the resident
+    SCHEDULED = "scheduled"  # the resident picked one: a micro reception is scheduled
+    DECLINED = "declined"  # none suited the resident; the deputies may propose again
+
+
+class ReceptionRequest(Base):
+    """A resident's request for a micro reception (微接待); its ticket runs the loop."""
+
+    __tablename__ = "reception_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    topic: Mapped[str] = mapped_column(Text)
+    days: Mapped[str] = mapped_column(String(16))  # weekdays, weekend, any
+    times: Mapped[str] = mapped_column(String(16))  # morning, afternoon, evening, any
+    status: Mapped[RequestStatus] = mapped_column(enum_column(RequestStatus))
+    slots: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [[start, end] ISO], proposed
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"))
+    reception_id: Mapped[int | None] = mapped_column(ForeignKey("receptions.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,180 @@
+"""After a reception: the deputies on duty record which of them came (attendance, 代表进站)
+and what residents raised there; each issue becomes a ticket of the normal loop, linked to the
+reception and to the resident who signed up, who follows it like any other. Closing the record
+asks the residents who checked in to rate the reception (满意度测评)."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.receptions import ReceptionDesk, ReceptionRefused, Refusal
+from bot.core.tickets import TicketDesk
+from bot.delivery.outbox import Action, Content, Recipient, enqueue
+from bot.text import receptions as words
+from bot.text.render import rating_label
+from storage.models import (
+    Deputy,
+    OutboxPurpose,
+    Rating,
+    Reception,
+    ReceptionDuty,
+    ReceptionSignup,
+    ReceptionStatus,
+    ReceptionTicket,
+    Resident,
+    SignupStatus,
+    Ticket,
+)
+
+RECORD_WINDOW = timedelta(days=7)  # a reception's record stays open this long after its end
+RATE = "rrate"  # the action of the question: rrate_<rating>:<sign-up id>
+
+
+@dataclass
+class Raised:
+    ticket: Ticket
+    signup: ReceptionSignup
+
+
+class ReceptionOutcomes:
+    def __init__(self, receptions: ReceptionDesk, tickets: TicketDesk) -> None:
+        self.receptions = receptions
+        self.tickets = tickets
+        self.clock = receptions.clock
+
+    async def to_record(self, session: AsyncSession, group_id: int) -> Reception | None:
+        """The group's reception whose record is open: begun, ended at most a week ago, not
+        closed; the latest."""
+        now = self.clock.now()
+        return await session.scalar(
+            select(Reception)
+            .where(
+                Reception.group_id == group_id,
+                Reception.status == ReceptionStatus.SCHEDULED,
+                Reception.starts_at <= now,
+                Reception.ends_at > now - RECORD_WINDOW,
+                Reception.closed_at.is_(None),
+            )
+            .order_by(Reception.starts_at.desc())
+            .limit(1)
+        )
+
+    def on_duty(self, reception: Reception, deputy: Deputy) -> bool:
+        """The deputies on duty keep the record; with none named, any deputy of the group."""
+        duties = reception.duties
+        return not duties or any(duty.deputy_id == deputy.id for duty in duties)
+
+    async def mark_attendance(
+        self, session: AsyncSession, reception: Reception, deputy_id: int, came: bool
+    ) -> ReceptionDuty:
+        self._open(reception)
+        duty = next((d for d in reception.duties if d.deputy_id == deputy_id), None)
+        if duty is None:
+            raise ReceptionRefused(Refusal.NOT_ON_DUTY)
+        duty.attended = came
+        return duty
+
+    async def raise_issue(
+        self, session: AsyncSession, reception: Reception, code: str, text: str, key: str
+    ) -> Raised:
+        """An issue a signed-up resident raised: a ticket of the normal loop, linked here;
+        the resident is told its number. `key` makes a repeated command make one ticket."""
+        self._open(reception)
+        signup = await session.scalar(
+            select(ReceptionSignup).where(
+                ReceptionSignup.reception_id == reception.id,
+                ReceptionSignup.code == code.strip().upper(),
+                ReceptionSignup.status == SignupStatus.CONFIRMED,
+            )
+        )
+        if signup is None:
+            raise ReceptionRefused(Refusal.UNKNOWN_CODE)
+        resident = await session.get_one(Resident, signup.resident_id)
+        submission = await self.tickets.submit_opinion(
+            session, resident, text.strip(), f"reception:{reception.id}:{key}"
+        )
+        ticket = submission.ticket
+        linked = await session.scalar(
+            select(ReceptionTicket.id).where(ReceptionTicket.ticket_id == ticket.id)
+        )
+        if linked is None:
+            session.add(
+                ReceptionTicket(
+                    reception_id=reception.id,
+                    ticket_id=ticket.id,
+                    signup_id=signup.id,
+                    created_at=self.clock.now(),
+                )
+            )
+            t = self.receptions.catalogs.get(resident.locale)
+            text = words.raised(t, reception, ticket.number, self.receptions.timezone)
+            enqueue(
+                session,
+                Recipient.resident(resident.id),
+                OutboxPurpose.RECEPTION,
+                Content(text),
+                self.clock.now(),
+                ticket_id=ticket.id,
+            )
+        return Raised(ticket, signup)
+
+    async def close_record(self, session: AsyncSession, reception: Reception) -> int:
+        """Attendance and outcomes are recorded: the residents who checked in are asked to
+        rate the reception; how many were asked."""
+        self._open(reception)
+        now = self.clock.now()
+        reception.closed_at = now
+        came = await session.scalars(
+            select(ReceptionSignup).where(
+                ReceptionSignup.reception_id == reception.id,
+                ReceptionSignup.checked_in_at.is_not(None),
+            )
+        )
+        asked = 0
+        for signup in came:
+            resident = await session.get_one(Resident, signup.resident_id)
+            t = self.receptions.catalogs.get(resident.locale)
+            actions = tuple(
+                Action(f"{RATE}_{rating.value}", rating_label(t, rating), signup.id)
+                for rating in Rating
+            )
+            question = words.rating_question(t, reception, self.receptions.timezone)
+            enqueue(
+                session,
+                Recipient.resident(resident.id),
+                OutboxPurpose.RATING,
+                Content(question, actions),
+                now,
+            )
+            asked += 1
+        return asked
+
+    async def rate(
+        self, session: AsyncSession, signup: ReceptionSignup, resident: Resident, rating: Rating
+    ) -> None:
+        if signup.resident_id != resident.id or signup.checked_in_at is None:
+            raise ReceptionRefused(Refusal.NOT_SIGNED_UP)
+        if signup.rating is not None:
+            raise ReceptionRefused(Refusal.ALREADY_RATED)
+        signup.rating = rating
+        signup.rated_at = self.clock.now()
+
+    async def outcome_numbers(self, session: AsyncSession, reception: Reception) -> list[str]:
+        rows = await session.scalars(
+            select(Ticket.number)
+            .join(ReceptionTicket, ReceptionTicket.ticket_id == Ticket.id)
+            .where(ReceptionTicket.reception_id == reception.id)
+            .order_by(Ticket.id)
+        )
+        return list(rows)
+
+    def _open(self, reception: Reception) -> None:
+        now = self.clock.now()
+        if reception.status == ReceptionStatus.CANCELLED:
+            raise ReceptionRefused(Refusal.CANCELLED)
+        if reception.starts_at > now:
+            raise ReceptionRefused(Refusal.NOT_BEGUN)
+        if reception.closed_at is not None or reception.ends_at <= now - RECORD_WINDOW:
+            raise ReceptionRefused(Refusal.RECORD_CLOSED)
