@@ -52,6 +52,20 @@ class Application:
     sender: Sender
     inbound: Inbound
     services: list[BackgroundService] = field(default_factory=list)
+    wakeup: OutboxWakeup | None = None
+    supervisor: Supervisor | None = None
+
+    def role_services(self, role: str) -> list[BackgroundService]:
+        """The background services of a process in `role`: `all` (run), `sender` (with the
+        wake-up it listens to), `supervisor`, or none (`webhook`: it receives and handles
+        updates, and wakes the senders through PostgreSQL)."""
+        roles: dict[str, list[BackgroundService | None]] = {
+            "all": list(self.services),
+            "sender": [self.sender, self.wakeup],
+            "supervisor": [self.supervisor],
+            "webhook": [],
+        }
+        return [service for service in roles[role] if service is not None]
 
     async def close(self) -> None:
         await self.dispatcher.fsm.close()
@@ -144,4 +158,6 @@ def build_application(
         sender,
         inbound,
         services=services,
+        wakeup=wakeup,
+        supervisor=supervisor,
     )

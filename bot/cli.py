@@ -1,6 +1,7 @@
-"""Command line: `python -m bot [run | sandbox [--host H] [--port P] | migrate [--status |
---new MESSAGE] | load-directory FILE | triage | assign NUMBER GROUP | reception (create |
-change | cancel | list) … | admin | create-admin LOGIN NAME]`.
+"""Command line: `python -m bot [run | webhook | sender | supervisor | admin | sandbox [--host H]
+[--port P] | migrate [--status | --new MESSAGE] | load-directory FILE | triage | assign NUMBER
+GROUP | reception (create | change | cancel | list) … | create-admin LOGIN NAME | purge
+--older-than AGE]`.
 
 Settings are read and checked first: a wrong one ends the program with one line naming the
 variable, before anything starts (exit status 2, like any usage error).
@@ -10,7 +11,9 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from alembic.util import CommandError
@@ -34,11 +37,26 @@ from storage.queries.tickets import tickets_awaiting_triage
 
 log = logging.getLogger(__name__)
 
+# The roles that may run in processes of their own, each with its command; `run` is all of
+# them in one process. (The staff panel adds `admin` here.)
+ROLES = {
+    "webhook": "receive and handle Telegram's updates on the webhook (any number, behind a "
+    "load balancer)",
+    "sender": "deliver the outbox (any number)",
+    "supervisor": "sweep the deadlines (one active at a time; another takes over if it dies)",
+}
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="poll Telegram and deliver the outbox (the default)")
+    commands.add_parser(
+        "run",
+        help="every role in one process: updates (polling, or the webhook when "
+        "WEBHOOK_BASE_URL is set), the sender and the supervisor (the default)",
+    )
+    for role, what in ROLES.items():
+        commands.add_parser(role, help=what)
     sandbox = commands.add_parser(
         "sandbox", help="the whole loop in a browser, without Telegram (a fresh demo each time)"
     )
@@ -70,6 +88,16 @@ def main(argv: list[str] | None = None) -> int:
     create_admin.add_argument("login")
     create_admin.add_argument("name")
     reception_cli.add_parser(commands)
+    purge = commands.add_parser(
+        "purge", help="remove the personal data of tickets concluded long ago (cron-safe)"
+    )
+    purge.add_argument(
+        "--older-than",
+        required=True,
+        type=retention,
+        metavar="AGE",
+        help="how long after its conclusion a ticket keeps its personal data: 365d, 26w, 2y",
+    )
     args = parser.parse_args(argv)
     try:
         # The log settings first, so that the other settings' problems are logged as asked.
@@ -97,7 +125,18 @@ def main(argv: list[str] | None = None) -> int:
         from bot.runners.sandbox import run_sandbox
 
         return run_sandbox(settings, args.host, args.port)
-    return _run(settings)
+    if args.command == "purge":
+        return asyncio.run(_purge(settings, args.older_than))
+    return _serve(settings, args.command if args.command in ROLES else "all")
+
+
+def retention(value: str) -> timedelta:
+    """An age such as 365d, 26w or 2y (a year counts 365 days)."""
+    found = re.fullmatch(r"(\d+)\s*([dwy])", value.strip().lower())
+    if found is None:
+        raise argparse.ArgumentTypeError(f"'{value}' is not an age such as 365d, 26w or 2y")
+    days = int(found[1]) * {"d": 1, "w": 7, "y": 365}[found[2]]
+    return timedelta(days=days)
 
 
 def invalid_settings(error: ValidationError) -> list[str]:
@@ -137,7 +176,8 @@ def _migrate(settings: Settings, show_status: bool, message: str | None) -> int:
     return 1
 
 
-def _run(settings: Settings) -> int:
+def _serve(settings: Settings, role: str) -> int:
+    """A long-running process: `all` roles (run) or one of ROLES."""
     if settings.telegram.bot_token is None:
         print(
             "BOT_TOKEN is not set: put the token from @BotFather in the environment or in "
@@ -145,27 +185,15 @@ def _run(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    from bot.app import build_application
-    from bot.runners.polling import run_polling
-    from bot.runners.startup import TokenRefused, wait_for_bot_api
+    from bot.runners.serve import NotStartable, serve
 
-    if settings.storage.auto_migrate:
+    if role == "all" and settings.storage.auto_migrate:
         migrate.upgrade(settings.storage.database_url)
-
-    async def serve() -> int:
-        app = build_application(settings)
-        try:
-            await wait_for_bot_api(app.bot, settings.telegram.api_base)
-            await run_polling(app)
-        except TokenRefused as refused:
-            print(refused, file=sys.stderr)
-            return 2
-        finally:
-            await app.close()
-        return 0
-
     try:
-        return asyncio.run(serve())
+        return asyncio.run(serve(settings, role))
+    except NotStartable as refused:
+        print(refused, file=sys.stderr)
+        return 2
     except KeyboardInterrupt:  # Ctrl-C while waiting for the Bot API; polling handles its own
         log.info("interrupted")
         return 130
@@ -283,4 +311,14 @@ async def _create_admin(settings: Settings, login: str, name: str) -> int:
         print(f"Not made: {error}", file=sys.stderr)
         return 1
     print(f"Administrator {login} made; log in at http://{settings.admin.admin_bind}/login")
+    return 0
+
+
+async def _purge(settings: Settings, older_than: timedelta) -> int:
+    from bot.clock import SystemClock
+    from bot.core.retention import purge_concluded
+
+    async with open_database(settings.storage.database_url) as sessions:
+        purged = await purge_concluded(sessions, SystemClock().now() - older_than)
+    print(f"{purged} ticket(s) concluded before {older_than.days} days ago anonymised")
     return 0

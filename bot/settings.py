@@ -161,6 +161,65 @@ class SupervisionSettings(_Section):
     )
 
 
+def _webhook_path(path: str) -> str:
+    if not path.startswith("/"):
+        raise ValueError(f"'{path}' is not a path such as /telegram/webhook")
+    return path
+
+
+class WebhookSettings(_Section):
+    """`python -m bot webhook`: where Telegram reaches the bot, and how it proves it is
+    Telegram (the secret it sends in X-Telegram-Bot-Api-Secret-Token)."""
+
+    webhook_base_url: HttpUrl | None = Field(
+        default=None, description="Public HTTPS address of the load balancer (no path)."
+    )
+    webhook_path: Annotated[str, AfterValidator(_webhook_path)] = Field(
+        default="/telegram/webhook", description="Path the updates are posted to."
+    )
+    # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and -.
+    webhook_secret: SecretStr | None = Field(default=None, description="The secret token.")
+    webhook_host: str = Field(default="127.0.0.1", description="Address to listen on.")
+    webhook_port: int = Field(default=8081, ge=1, le=65535)  # the panel has 8080
+    webhook_max_connections: int = Field(
+        default=40, ge=1, le=100, description="Telegram's simultaneous connections."
+    )
+
+    @field_validator("webhook_base_url", "webhook_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("expected 1 to 256 characters among A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @property
+    def url(self) -> str | None:
+        """The address given to setWebhook."""
+        if self.webhook_base_url is None:
+            return None
+        return str(self.webhook_base_url).rstrip("/") + self.webhook_path
+
+
+class StatusSettings(_Section):
+    """The small HTTP server of processes that have no other (`sender`, `supervisor`, `run`):
+    /healthz, /readyz and /metrics. The webhook serves them on its own port."""
+
+    status_host: str = Field(default="127.0.0.1", description="Address to listen on.")
+    status_port: int | None = Field(default=None, ge=1, le=65535, description="Off when unset.")
+
+    @field_validator("status_port", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+
 def _bind_address(value: str) -> str:
     if value == "":
         return value
@@ -209,3 +268,5 @@ class Settings(BaseModel):
     inbound: InboundSettings = Field(default_factory=InboundSettings)
     admin: AdminSettings = Field(default_factory=AdminSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    status: StatusSettings = Field(default_factory=StatusSettings)

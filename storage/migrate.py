@@ -106,3 +106,8 @@ def new_revision(database_url: str, message: str, migrations: Path = MIGRATIONS)
     )
     assert script is not None and not isinstance(script, list)  # one head, one new file
     return Path(script.path)
+
+
+def heads(migrations: Path = MIGRATIONS) -> tuple[str, ...]:
+    """The revisions a current database is at (read from the files, not the database)."""
+    return tuple(ScriptDirectory.from_config(alembic_config("", migrations)).get_heads())

@@ -33,6 +33,7 @@ from bot.core.receptions import ReceptionDesk
 from bot.core.timeline import SYSTEM, record
 from bot.core.workflow import WITH_GROUP
 from bot.delivery.outbox import Content, Recipient, enqueue
+from bot.metrics import DEADLINE_WARNINGS, SUPERVISOR_ACTIVE
 from bot.text import render
 from bot.text.catalogs import Catalogs
 from storage.models import (
@@ -125,6 +126,7 @@ class Supervisor:
 
     async def close(self) -> None:
         """Release the sweep lock (PostgreSQL) and its connection."""
+        SUPERVISOR_ACTIVE.set(0)
         if self._lock is None:
             return
         connection, self._lock = self._lock, None
@@ -169,6 +171,8 @@ class Supervisor:
             except Exception:
                 log.exception("supervision of ticket %s failed; retrying next sweep", ticket_id)
         await self._digests(now, report)
+        DEADLINE_WARNINGS.labels("warning").inc(report.warnings)
+        DEADLINE_WARNINGS.labels("overdue").inc(report.overdue)
         try:
             report.reception_reminders = await self._receptions.sweep(now)
         except Exception:
@@ -180,6 +184,7 @@ class Supervisor:
 
     async def _hold_lock(self) -> bool:
         engine = self.sessionmaker.kw["bind"]
+        SUPERVISOR_ACTIVE.set(1)  # set back to 0 below when another process holds the lock
         if engine.dialect.name != "postgresql":
             return True  # SQLite: one process
         if self._lock is not None:
@@ -196,6 +201,7 @@ class Supervisor:
             raise
         if not held:
             await connection.close()
+            SUPERVISOR_ACTIVE.set(0)
             return False
         log.info("this process now runs the supervision sweeps")
         self._lock = connection

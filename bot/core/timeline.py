@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.logs import TICKET
 from storage.models import Actor, Ticket, TicketEvent, TimelineAction
 
 
@@ -27,6 +28,7 @@ def record(
     at: datetime,
     **detail: object,
 ) -> None:
+    TICKET.set(ticket.number)  # the log lines that follow name it
     session.add(
         TicketEvent(
             ticket_id=ticket.id,

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.delivery.outbox import Content, Recipient, recipient_of
+from bot.metrics import count_send
 from storage.models import OutboxMessage, OutboxStatus
 from storage.queries.contacts import contact_of, mark_unreachable, set_address
 from storage.queries.outbox import claim_due, fail_pending_of, mark_sent, renew_lease
@@ -123,6 +124,17 @@ class Channel(Protocol):
 # Told of rows that failed for good, in the session that records it, with the cause; it may
 # queue messages of its own (the core tells a deputy group its answer did not arrive).
 OnFailed = Callable[[AsyncSession, Sequence[OutboxMessage], str], Awaitable[None]]
+
+
+def _count(outcome: "_Outcome") -> None:
+    if outcome.receipt is not None:
+        count_send("ok")
+    elif isinstance(outcome.error, FloodControl):
+        count_send("429")
+    elif isinstance(outcome.error, Unreachable):
+        count_send("403")
+    elif outcome.error is not None:
+        count_send("error")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -232,6 +244,7 @@ class Sender:
         finally:
             keeper.cancel()
             await asyncio.gather(keeper, return_exceptions=True)
+        _count(outcome)
         async with self.sessionmaker() as session:
             if outcome.receipt is not None and outcome.address is not None:
                 receipt = outcome.receipt

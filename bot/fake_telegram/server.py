@@ -77,14 +77,13 @@ class FakeTelegram(WorldViews):
         self,
         *,
         clock: Callable[[], float] = time.time,
-        webhook_attempts: int = 3,
         webhook_retry_delay: float = 0.1,
     ) -> None:
         self.spec = load_spec()
         self.clock = clock  # seconds since the epoch: pass the application's clock to share it
         self.feed = Feed()  # every change, for a client to follow (see feed.py)
-        self.webhook_attempts = webhook_attempts
         self.webhook_retry_delay = webhook_retry_delay
+        self.webhook_errors = 0  # webhook deliveries not answered 2xx (each retried)
         self.requests: list[RecordedRequest] = []
         self.callback_answers: dict[str, CallbackAnswer] = {}
         self._bot: BotAccount | None = None

@@ -69,38 +69,72 @@ def confirm(fake: FakeTelegram, offset: int | None) -> None:
 
 
 async def deliver_to_webhook(fake: FakeTelegram) -> None:
-    """Push queued updates to the webhook one at a time, for as long as one is set."""
-    while (hook := fake._webhook) is not None and not fake._stopping:
-        if not fake._pending:
+    """Push queued updates to the webhook as Telegram does: up to `max_connections` requests
+    at once, one chat's updates one after another (its next update only once the one before
+    was answered 2xx), each retried until it is, for as long as the webhook is set."""
+    in_flight: dict[int, asyncio.Task[None]] = {}  # by update id
+    try:
+        while (hook := fake._webhook) is not None and not fake._stopping:
+            chats: set[object] = set()
+            for queued in list(fake._pending):
+                chat = _chat_of(queued.update) or queued.update_id
+                if chat in chats:
+                    continue  # an earlier update of this chat is not answered yet
+                chats.add(chat)
+                if queued.update_id in in_flight or len(in_flight) >= hook.max_connections:
+                    continue
+                queued.redelivery = False
+                task = asyncio.create_task(_deliver(fake, hook, queued))
+                in_flight[queued.update_id] = task
+                task.add_done_callback(lambda _, key=queued.update_id: in_flight.pop(key, None))
             await fake._change.wait()
-            continue
-        queued = fake._pending[0]
-        queued.redelivery = False
-        await _post_update(fake, hook, queued.update)
-        if queued in fake._pending:
-            fake._pending.remove(queued)
-        fake._state_changed()
+    finally:
+        for task in in_flight.values():
+            task.cancel()
+        await asyncio.gather(*in_flight.values(), return_exceptions=True)
 
 
-async def _post_update(fake: FakeTelegram, hook: Webhook, update: Json) -> None:
-    """POST one update, retrying a few times; the last error shows in getWebhookInfo.
-    (Telegram keeps retrying for much longer before it gives an update up.)"""
+def _chat_of(update: Json) -> object:
+    """The chat an update belongs to (Telegram orders delivery by it), if any."""
+    for value in update.values():
+        if isinstance(value, dict):
+            chat = value.get("chat") or value.get("message", {}).get("chat")
+            if isinstance(chat, dict):
+                return chat.get("id")
+            if isinstance(value.get("from"), dict):
+                return value["from"].get("id")
+    return None
+
+
+async def _deliver(fake: FakeTelegram, hook: Webhook, queued: QueuedUpdate) -> None:
+    if await _post_update(fake, hook, queued.update) and queued in fake._pending:
+        fake._pending.remove(queued)
+    fake._state_changed()
+
+
+async def _post_update(fake: FakeTelegram, hook: Webhook, update: Json) -> bool:
+    """POST one update until it is answered 2xx (the delay doubling up to 64 times the
+    first) or the webhook is changed (False); the last error shows in getWebhookInfo."""
     headers = {"X-Telegram-Bot-Api-Secret-Token": hook.secret_token} if hook.secret_token else {}
     if fake._http is None:
         fake._http = ClientSession(timeout=WEBHOOK_TIMEOUT)
-    for attempt in range(fake.webhook_attempts):
+    attempt = 0
+    while fake._webhook is hook and not fake._stopping:
         if attempt:
-            await asyncio.sleep(fake.webhook_retry_delay * 2 ** (attempt - 1))
+            await asyncio.sleep(fake.webhook_retry_delay * 2 ** min(attempt - 1, 6))
+        attempt += 1
         try:
             async with fake._http.post(hook.url, json=update, headers=headers) as response:
                 if response.status < 300:
                     await _run_webhook_reply(fake, response)
-                    return
+                    return True
                 problem = f"Wrong response from the webhook: {response.status} {response.reason}"
         except (ClientError, TimeoutError) as error:
             problem = f"Connection failed: {error!r}"
         hook.last_error_date, hook.last_error_message = fake._now(), problem
+        fake.webhook_errors += 1
         fake._state_changed()
+    return False
 
 
 async def _run_webhook_reply(fake: FakeTelegram, response: ClientResponse) -> None:

@@ -18,8 +18,11 @@ from aiogram.types import Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.logs import UPDATE_ID
+from bot.metrics import UPDATES_FAILED, UPDATES_HANDLED, UPDATES_RECEIVED
 from bot.settings import InboundSettings
-from storage.queries.inbound import prune_processed, record_updates, take_interrupted
+from bot.telegram.isolation import TURN_TAKEN
+from storage.queries.inbound import not_done, prune_processed, record_updates, take_interrupted
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +54,14 @@ class Inbound:
         self._processing: set[asyncio.Task[None]] = set()
         self._pruned_at = clock.now() - PRUNE_EVERY
 
-    async def receive(self, updates: Iterable[Update]) -> None:
+    async def receive(self, updates: Iterable[Update], wait_for_turn: float = 0) -> None:
         """Records the updates and starts processing those not seen before. Once it returns,
-        the updates may be confirmed to Telegram; if it raises, they must not be."""
+        the updates may be confirmed to Telegram; if it raises, they must not be.
+
+        With `wait_for_turn` (a webhook, where the next update may reach another process) it
+        returns only once each new update holds its person's lock or is done, waiting at
+        most that many seconds: Telegram sends a chat's next update only after this one is
+        answered, so it queues behind it and one person's updates keep their order."""
         updates = sorted(updates, key=lambda update: update.update_id)
         if not updates:
             return
@@ -64,11 +72,30 @@ class Inbound:
                 [(update.update_id, raw_update(update)) for update in updates],
                 self.clock.now(),
             )
+            # Sent again and still pending: whoever received it first stopped before it was
+            # answered (a webhook process stopped or died). Taken up here; if it is still in
+            # hand elsewhere, its claim makes this one wait, then skip it.
+            again = [u.update_id for u in updates if u.update_id not in new]
+            orphans = await not_done(session, self.bot.id, again) if again else set()
+        UPDATES_RECEIVED.inc(len(new))
+        new |= orphans - self._in_hand
+        turns: list[asyncio.Future[object]] = []
         for update in updates:
-            if update.update_id in new:
-                self._start(update)
-            else:
+            if update.update_id not in new:
                 log.info("update %s was received before; not handed out again", update.update_id)
+                continue
+            taken = asyncio.Event()
+            token = TURN_TAKEN.set(taken)  # the task starts with a copy of this context
+            task = self._start(update)
+            TURN_TAKEN.reset(token)
+            turns.append(asyncio.ensure_future(_first_of(task, taken)))
+        if wait_for_turn and turns:
+            _, late = await asyncio.wait(turns, timeout=wait_for_turn)
+            for turn in late:
+                turn.cancel()
+        else:
+            for turn in turns:
+                turn.cancel()
 
     async def resume(self) -> int:
         """Starts processing the updates recorded and not processed before the process
@@ -114,14 +141,32 @@ class Inbound:
             )
             await asyncio.wait(late)
 
-    def _start(self, update: Update) -> None:
+    @property
+    def _in_hand(self) -> set[int]:
+        return {int(task.get_name().removeprefix("update ")) for task in self._processing}
+
+    def _start(self, update: Update) -> asyncio.Task[None]:
         task = asyncio.create_task(self._process(update), name=f"update {update.update_id}")
         self._processing.add(task)
         task.add_done_callback(self._processing.discard)
+        return task
 
     async def _process(self, update: Update) -> None:
+        UPDATE_ID.set(update.update_id)  # every log line of its handling names it
         try:
             await self.dispatcher.feed_update(self.bot, update)
         except Exception:
             # Already kept as failed, with its error, by the transaction middleware.
+            UPDATES_FAILED.inc()
             log.exception("update %s failed for good", update.update_id)
+        else:
+            UPDATES_HANDLED.inc()
+
+
+async def _first_of(task: asyncio.Task[None], taken: asyncio.Event) -> None:
+    """Returns once the update's task holds its person's lock, or has ended."""
+    waiting = asyncio.ensure_future(taken.wait())
+    try:
+        await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiting.cancel()

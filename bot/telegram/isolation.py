@@ -5,6 +5,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager, suppress
+from contextvars import ContextVar
 
 from aiogram.fsm.storage.base import BaseEventIsolation, KeyBuilder, StorageKey
 from redis.asyncio import Redis
@@ -12,6 +13,11 @@ from redis.asyncio.lock import Lock
 from redis.exceptions import LockError, RedisError
 
 log = logging.getLogger(__name__)
+
+# Set by the task that handles an update once its person's locks are held (see
+# `Inbound.receive`): a webhook answers Telegram only then, so the person's next update,
+# whichever process it reaches, waits behind this one.
+TURN_TAKEN: ContextVar[asyncio.Event | None] = ContextVar("turn_taken", default=None)
 
 
 class KeyedLock:
@@ -51,14 +57,21 @@ class OrderedEventIsolation(BaseEventIsolation):
     async def lock(self, key: StorageKey) -> AsyncIterator[None]:
         async with self._local.hold(key):
             if self._shared is None:
+                _turn_taken()
                 yield
                 return
             async with self._shared.lock(key):
+                _turn_taken()
                 yield
 
     async def close(self) -> None:
         if self._shared is not None:
             await self._shared.close()
+
+
+def _turn_taken() -> None:
+    if (taken := TURN_TAKEN.get()) is not None:
+        taken.set()
 
 
 class RenewedRedisIsolation(BaseEventIsolation):

@@ -46,6 +46,18 @@ async def record_updates(
     return set((await session.scalars(statement)).all())
 
 
+async def not_done(session: AsyncSession, bot_id: int, update_ids: Sequence[int]) -> set[int]:
+    """Those of the updates recorded and still pending (not done nor failed)."""
+    rows = await session.scalars(
+        select(InboundUpdate.update_id).where(
+            InboundUpdate.bot_id == bot_id,
+            InboundUpdate.update_id.in_(update_ids),
+            InboundUpdate.status == InboundStatus.PENDING,
+        )
+    )
+    return set(rows.all())
+
+
 async def claim_update(
     session: AsyncSession, bot_id: int, update_id: int, payload: dict[str, Any], now: datetime
 ) -> bool:

@@ -1,0 +1,114 @@
+"""/healthz, /readyz and /metrics, on every process with an HTTP server (the webhook, the
+panel) and, when STATUS_PORT is set, on a small server of their own for the others.
+
+/healthz answers as long as the event loop does. /readyz answers 200 only when the database
+and Redis answer and the schema is at the migrations' head; 503 otherwise, with what failed,
+so a load balancer sends no updates to a receiver that could not record them."""
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from aiogram.fsm.storage.redis import RedisStorage
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from bot.app import Application
+from bot.core.workflow import WITH_GROUP
+from bot.metrics import REQUEST_SECONDS, read_database_gauges
+from storage.migrate import heads
+from storage.queries.status import schema_revision
+
+log = logging.getLogger(__name__)
+
+CHECK_SECONDS = 5  # a dependency slower than this counts as down
+APPLICATION = web.AppKey("application", Application)
+HEADS = web.AppKey("heads", str)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "alive"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    problems = {}
+    for name, check in (("database", _database), ("redis", _redis), ("migrations", _schema)):
+        try:
+            async with asyncio.timeout(CHECK_SECONDS):
+                problem = await check(request)
+        except Exception as error:
+            problem = f"{type(error).__name__}: {error}"[:300]
+        if problem:
+            problems[name] = problem
+    if problems:
+        log.warning("not ready: %s", problems)
+        return web.json_response({"status": "not ready", "problems": problems}, status=503)
+    return web.json_response({"status": "ready"})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    app = request.app[APPLICATION]
+    try:
+        async with asyncio.timeout(CHECK_SECONDS):
+            await read_database_gauges(app.sessionmaker, app.clock.now(), WITH_GROUP)
+    except Exception as error:  # the counters still tell something; the gauges keep their last
+        log.warning("metrics: the database could not be read (%r)", error)
+    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def _database(request: web.Request) -> str | None:
+    async with request.app[APPLICATION].sessionmaker() as session:
+        await session.execute(text("SELECT 1"))
+    return None
+
+
+async def _redis(request: web.Request) -> str | None:
+    storage = request.app[APPLICATION].dispatcher.storage
+    if isinstance(storage, RedisStorage):
+        await storage.redis.ping()
+    return None
+
+
+async def _schema(request: web.Request) -> str | None:
+    async with request.app[APPLICATION].sessionmaker() as session:
+        current = await schema_revision(session)
+    expected = request.app[HEADS]
+    if current != expected:
+        return f"schema at {current}, expected {expected}: run `python -m bot migrate`"
+    return None
+
+
+def timed(app_name: str) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    """A middleware recording each request's latency in `liaison_http_request_seconds`."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        try:
+            return await handler(request)
+        finally:
+            REQUEST_SECONDS.labels(app_name).observe(time.perf_counter() - started)
+
+    return middleware
+
+
+def add_status_routes(web_app: web.Application, app: Application) -> None:
+    web_app[APPLICATION] = app
+    web_app[HEADS] = ",".join(sorted(heads()))
+    web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/readyz", readyz)
+    web_app.router.add_get("/metrics", metrics)
+
+
+async def serve_status(app: Application, host: str, port: int) -> web.AppRunner:
+    """The status server of a process that has no other; the caller cleans the runner up."""
+    web_app = web.Application()
+    add_status_routes(web_app, app)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    log.info("status on http://%s:%s (/healthz, /readyz, /metrics)", host, port)
+    return runner
