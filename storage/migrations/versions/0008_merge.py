@@ -1,15 +1,14 @@
-"""one line again: the deputies' revisions (departments, prompts, bind codes, relayed messages,
-group chats and forum threads) and the panel's and receptions' of the same wave
+"""one line again: the inbox's indexes and the receptions' outcomes
 
-Revision ID: 0008_merge
-Revises: 0006, 0007_forum
-Create Date: 2026-11-30 08:05:00.000000
+Revision ID: 0008
+Revises: 0007_inbox_indexes, 0007_reception_outcomes
+Create Date: 2026-11-30
 """
 
 from collections.abc import Sequence
 
-revision: str = "0008_merge"
-down_revision: tuple[str, ...] = ("0006", "0007_forum")
+revision: str = "0008"
+down_revision: tuple[str, ...] = ("0007_inbox_indexes", "0007_reception_outcomes")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
