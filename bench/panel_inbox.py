@@ -4,6 +4,7 @@ most, through the panel's HTTP interface (log-in once, then each request as a br
 it): the inbox's first page with common filters, a search, and a ticket's page.
 
     .venv/bin/python -m bench.panel_inbox [TICKETS] [POSTGRES_ADMIN_URL]
+    .venv/bin/python -m bench.panel_inbox measure   # again, on the database already filled
 
 It creates (and at the end leaves, for a second look) the database `lsb_bench_panel` next to
 the admin URL's (default postgresql://postgres@127.0.0.1:5432/test; dropped and made anew at
@@ -23,6 +24,7 @@ from typing import Any
 import asyncpg
 from aiohttp import CookieJar
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
 
 from admin.app import create_app
 from bot.clock import FrozenClock
@@ -32,7 +34,7 @@ from bot.settings import PACKAGED_LOCALES_DIR, AdminSettings
 from bot.text.catalogs import Catalogs
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
-from storage.models import StaffRole, Ticket, TicketEvent
+from storage.models import StaffMember, StaffRole, Ticket, TicketEvent
 from storage.search import POSTGRES as SEARCH_INDEX
 from storage.search import TRIGRAM_INDEX
 
@@ -256,12 +258,13 @@ async def measure(url: str, tickets: int) -> dict[str, Any]:
     clock = FrozenClock(NOW)
     desk = TicketDesk(clock, Catalogs(PACKAGED_LOCALES_DIR), "Asia/Shanghai")
     async with sessions.begin() as session:
-        await create_account(
-            session, "bench", "测评", "bench password", StaffRole.ADMINISTRATOR, NOW
-        )
-        await create_account(
-            session, "street", "街道", "bench password", StaffRole.STREET, NOW, [2]
-        )
+        if not await session.scalar(select(StaffMember.id).limit(1)):
+            await create_account(
+                session, "bench", "测评", "bench password", StaffRole.ADMINISTRATOR, NOW
+            )
+            await create_account(
+                session, "street", "街道", "bench password", StaffRole.STREET, NOW, [2]
+            )
     app = create_app(AdminSettings(), sessions, desk)
     rng = random.Random(11)
     results: dict[str, Any] = {}
@@ -315,7 +318,21 @@ async def main(tickets: int, admin_url: str) -> None:
     print(json.dumps(figures, ensure_ascii=False, indent=2))
 
 
+async def measure_again(admin_url: str) -> None:
+    base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    url = f"{base}/{NAME}"
+    upgrade(url)
+    print(json.dumps({"pages": await measure(url, 0)}, ensure_ascii=False, indent=2))
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["measure"]:
+        asyncio.run(
+            measure_again(
+                sys.argv[2] if len(sys.argv) > 2 else "postgresql://postgres@127.0.0.1:5432/test"
+            )
+        )
+        sys.exit()
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     admin = sys.argv[2] if len(sys.argv) > 2 else "postgresql://postgres@127.0.0.1:5432/test"
     asyncio.run(main(count, admin))

@@ -12,6 +12,7 @@ from admin.app import PanelService, create_app
 from bot.clock import Clock, SystemClock
 from bot.core.delivery_failures import DeliveryFailures
 from bot.core.drafts import DraftBook
+from bot.core.group_work import GroupWork
 from bot.core.receptions import ReceptionDesk
 from bot.core.supervision import Supervisor
 from bot.core.tickets import TicketDesk
@@ -118,8 +119,10 @@ def build_application(
         redis_prefix,
         catalogs=catalogs,
         desk=desk,
-        clock=clock,
+        work=GroupWork(desk),
         receptions=ReceptionDesk(clock, catalogs, settings.text.timezone),
+        clock=clock,
+        internal_prefix=settings.text.group_internal_prefix,
         drafts=DraftBook(sessionmaker, clock),
         inbound_settings=settings.inbound,
         flood=ResidentFlood(

@@ -1,7 +1,7 @@
 """Command line: `python -m bot [run | webhook | sender | supervisor | admin | sandbox [--host H]
 [--port P] | migrate [--status | --new MESSAGE] | load-directory FILE | triage | assign NUMBER
 GROUP | reception (create | change | cancel | list) … | create-admin LOGIN NAME | purge
---older-than AGE]`.
+--older-than AGE | bind-code GROUP]`.
 
 Settings are read and checked first: a wrong one ends the program with one line naming the
 variable, before anything starts (exit status 2, like any usage error).
@@ -81,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     assign = commands.add_parser("assign", help="staff: give a ticket to a deputy group")
     assign.add_argument("number", help="the ticket's number, e.g. A-2026-000123")
     assign.add_argument("group", help="the deputy group's code in the directory, e.g. g-hd-1")
+    bind_code = commands.add_parser(
+        "bind-code", help="staff: a one-time code that binds a group chat to a deputy group"
+    )
+    bind_code.add_argument("group", help="the deputy group's code in the directory, e.g. g-hd-1")
     commands.add_parser("admin", help="serve the staff panel alone, at ADMIN_BIND")
     create_admin = commands.add_parser(
         "create-admin", help="make an administrator account of the staff panel"
@@ -115,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_triage(settings))
     if args.command == "assign":
         return asyncio.run(_assign(settings, args.number, args.group))
+    if args.command == "bind-code":
+        return asyncio.run(_bind_code(settings, args.group))
     if args.command == "admin":
         return _admin(settings)
     if args.command == "create-admin":
@@ -253,6 +259,31 @@ async def _assign(settings: Settings, number: str, group_code: str) -> int:
             print(f"Not assigned: {error}.", file=sys.stderr)
             return 1
     print(f"{number} → {group.name}; its card is on its way to the group.")
+    return 0
+
+
+async def _bind_code(settings: Settings, group_code: str) -> int:
+    """Staff: a code a chat administrator sends as `/bind CODE` in the group's chat."""
+    from bot.clock import SystemClock
+    from bot.core.binding import CODE_LIFETIME, issue_bind_code
+
+    now = SystemClock().now()
+    async with (
+        open_database(settings.storage.database_url) as sessions,
+        sessions.begin() as session,
+    ):
+        group = await session.scalar(select(DeputyGroup).where(DeputyGroup.code == group_code))
+        if group is None or not group.active:
+            print(f"No active deputy group {group_code}.", file=sys.stderr)
+            return 1
+        code = await issue_bind_code(session, group, now)
+    hours = int(CODE_LIFETIME.total_seconds() // 3600)
+    print(code)
+    print(
+        f"For {group.name}: an administrator of its Telegram group sends /bind {code} there. "
+        f"Valid once, for {hours} hours.",
+        file=sys.stderr,
+    )
     return 0
 
 

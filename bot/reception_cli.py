@@ -31,6 +31,10 @@ REFUSALS = {
     Refusal.DEPUTY_BUSY: "on duty at another reception at that time: {detail}",
     Refusal.CANCELLED: "it is cancelled",
     Refusal.STARTED: "it has begun already",
+    Refusal.UNKNOWN_CODE: "no sign-up of this reception has that code",
+    Refusal.OTHER_RECEPTION: "that code is of reception {detail}",
+    Refusal.NOT_CONFIRMED: "that resident is on the waitlist",
+    Refusal.ALREADY_CHECKED_IN: "that resident has checked in already",
 }
 
 
@@ -49,6 +53,9 @@ def add_parser(commands: Any) -> None:
     cancel = actions.add_parser("cancel", help="cancel a reception; announced to all concerned")
     cancel.add_argument("id", type=int)
     cancel.add_argument("--reason", default="")
+    check_in = actions.add_parser("checkin", help="check a resident in by their code")
+    check_in.add_argument("id", type=int)
+    check_in.add_argument("code")
     listing = actions.add_parser("list", help="coming receptions, with their sign-ups")
     listing.add_argument("--station", help="a station's code")
 
@@ -89,6 +96,10 @@ async def reception_command(
                 reception = await session.get(Reception, args.id)
                 if reception is None:
                     raise Usage(f"No reception {args.id}.")
+                if args.action == "checkin":
+                    signup = await Signups(desk).check_in(session, reception, args.code)
+                    print(f"Checked in: {signup.code} at reception {reception.id}.")
+                    return 0
                 if args.action == "cancel":
                     outcome = await desk.cancel(session, reception, args.reason)
                     print(f"Reception {reception.id} cancelled.")
@@ -113,7 +124,7 @@ def _line(desk: ReceptionDesk, outcome: Outcome) -> str:
 
 
 def _report(outcome: Outcome) -> None:
-    print(f"{outcome.told} residents (signed up or following the station) will be told.")
+    print(f"Residents told (signed up or following the station): {outcome.told}.")
     for signup in outcome.promoted:
         print(f"A place went to the waitlist: sign-up {signup.code} (told).")
     if outcome.late:

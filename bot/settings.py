@@ -134,6 +134,12 @@ class TextSettings(_Section):
     locales_dir: LocalesDir = Field(
         default=PACKAGED_LOCALES_DIR, description="Where the `.po` catalogs are read from."
     )
+    group_internal_prefix: str = Field(
+        default="//",
+        min_length=1,
+        max_length=10,
+        description="A deputy group's message starting with it is between deputies.",
+    )
 
 
 class DeliverySettings(_Section):

@@ -239,7 +239,8 @@ async def harness(
     polling = asyncio.create_task(run_polling(app, handle_signals=False))
     harness = Harness(fake, app, groups, polling, redis_prefix)
     yield harness
-    app, polling = harness.app, harness.polling  # another app after a restart
+    # A test may have restarted the bot: stop the one running now.
+    app, polling = harness.app, harness.polling
     steps = {
         "stop polling": app.inbound.stop,
         "wait for polling": lambda: polling,

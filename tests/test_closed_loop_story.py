@@ -30,26 +30,34 @@ async def test_accept_answer_conclude_and_rate_from_the_buttons(harness: Harness
     await register_in_haide(harness, resident)
     await submit(harness, resident, OPINION)
     card = await harness.bot_says(group.id, "状态：已分派")
-    assert buttons(card) == ["受理", "非本组事项"]
+    assert buttons(card) == ["接单", "需补充", "已办结", "无法办理", "转工作人员", "非本组"]
 
     # A deputy of another group cannot act on the card.
     zhou = harness.groups[HAIDE_GROUP_2].members[ZHOU_MING]
     group.members[ZHOU_MING] = zhou
-    refused = await harness.press(zhou, card, "受理")
+    refused = await harness.press(zhou, card, "接单")
     await harness.fake.wait_for(lambda: refused in harness.fake.callback_answers)
     assert "只有承办本意见建议的代表小组" in harness.fake.callback_answers[refused].text
 
-    await harness.press(wang, card, "受理")
+    await harness.press(wang, card, "接单")
     await harness.bot_says(resident.id, "办理状态：已受理。")
     card = await harness.bot_says(group.id, "状态：已受理（王建国代表）")
-    assert buttons(card) == ["非本组事项"]
+    assert buttons(card) == [
+        "办理中",
+        "转交部门",
+        "需补充",
+        "已办结",
+        "无法办理",
+        "转工作人员",
+        "非本组",
+    ]
 
     await wang.send_text(ANSWER, chat=group, reply_to=card["message_id"])
     await harness.bot_says(resident.id, "办理状态：已答复。")
     card = await harness.bot_says(group.id, "状态：已答复（王建国代表）")
-    assert buttons(card) == ["办结", "非本组事项"]
+    assert buttons(card) == ["需补充", "已办结", "无法办理", "转工作人员", "非本组"]
 
-    await harness.press(wang, card, "办结")
+    await harness.press(wang, card, "已办结")
     await harness.bot_says(resident.id, "办理状态：已办结。")
     question = await harness.bot_says(resident.id, "请您对办理情况进行满意度测评")
     assert buttons(question) == ["满意", "基本满意", "不满意"]
@@ -60,7 +68,7 @@ async def test_accept_answer_conclude_and_rate_from_the_buttons(harness: Harness
     await harness.bot_says(resident.id, "感谢您的评价：不满意。\n您的意见建议将重新办理。")
     await harness.bot_says(resident.id, "办理状态：重新办理。")
     card = await harness.bot_says(group.id, "状态：重新办理")
-    assert buttons(card) == ["受理", "非本组事项"]
+    assert buttons(card) == ["接单", "需补充", "已办结", "无法办理", "转工作人员", "非本组"]
 
     # The question keeps the answer given; its rating buttons are gone (a rating is given
     # once), and an optional comment is offered instead.
@@ -86,7 +94,7 @@ async def test_not_ours_moves_the_ticket_to_the_next_group_and_everyone_is_told(
     await register_in_haide(harness, resident)
     await submit(harness, resident, OPINION)
     card = await harness.bot_says(group.id, "状态：已分派")
-    await harness.press(group.members[WANG_JIANGUO], card, "非本组事项")
+    await harness.press(group.members[WANG_JIANGUO], card, "非本组")
     await harness.bot_says(group.id, "意见建议（A-2026-000001）已转交其他代表小组办理。")
     new_card = await harness.bot_says(HAIDE_GROUP_2, "意见建议（A-2026-000001）")
     assert OPINION in new_card["text"]

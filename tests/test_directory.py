@@ -24,6 +24,7 @@ async def test_the_demo_directory_loads_and_a_second_load_changes_nothing(sessio
         "deputy_groups": 5,
         "deputies": 9,
         "categories": 9,
+        "departments": 5,
         "routing_rules": 2,
         "deadline_policies": 2,
         "calendar_days": 1,

@@ -11,7 +11,6 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import object_session
 
-from bot.fake_telegram import tiny_png
 from storage.models import Resident, Ticket, TicketEvent
 from tests.support.harness import Harness
 from tests.support.stories import (
@@ -117,9 +116,9 @@ async def test_when_the_acknowledgement_fails_the_deputy_is_not_asked_to_reply_a
     harness.fake.fail_next("sendMessage", 429, retry_after=30, chat_id=group.id)
     await wang.send_text(ANSWER, chat=group, reply_to=card["message_id"])
     await harness.bot_says(resident.id, "王建国代表对您的意见建议（A-2026-000001）答复如下：")
-    # A photo is refused with an answer, and only once the reply before it is fully handled.
-    await wang.send_photo(tiny_png(), chat=group, reply_to=card["message_id"])
-    await harness.bot_says(group.id, "目前只能向反映人转达文字")
+    # A sticker is refused with an answer, and only once the reply before it is fully handled.
+    await wang.send_sticker(chat=group, reply_to=card["message_id"])
+    await harness.bot_says(group.id, "这类消息无法转达")
     assert not any(APOLOGY in text for text in said(harness, group.id))
     await harness.outbox_settled()
     answers = [text for text in said(harness, resident.id) if ANSWER in text]

@@ -10,7 +10,6 @@ import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import select
 
-from bot.fake_telegram import tiny_png
 from bot.fake_telegram.updates import enqueue
 from storage.models import Ticket
 from tests.support.harness import Harness
@@ -216,6 +215,6 @@ async def test_an_edit_in_a_deputy_group_gets_no_answer(harness: Harness):
     await press_submit(harness, resident, prompt)
     card = await card_in_group(harness, group.id, "A-2026-000001")
     # Wang's updates in the group come one at a time: this refusal comes after the edit's turn.
-    await wang.send_photo(tiny_png(), chat=group, reply_to=card["message_id"])
-    await harness.bot_says(group.id, "目前只能向反映人转达文字")
+    await wang.send_sticker(chat=group, reply_to=card["message_id"])
+    await harness.bot_says(group.id, "这类消息无法转达")
     assert not any("修改" in m.get("text", "") for m in harness.fake.bot_messages(group.id))

@@ -48,7 +48,8 @@ async def test_a_resident_submits_a_deputy_replies_and_the_resident_hears_back(h
     assert "状态：已分派" in card["text"]
     assert OPINION in card["text"]
     assert "区域：江滨区 海德街道 和祥社区" in card["text"]
-    assert "：李小红\n" in card["text"]  # a Chinese name, family name first
+    # The resident has not agreed to show their name: the card says where they live.
+    assert "反映人：和祥社区居民\n" in card["text"] and "李小红" not in card["text"]
     assert "反映时间：2026-11-23 18:30" in card["text"]
 
     wang = group.members[WANG_JIANGUO]

@@ -1,15 +1,37 @@
 """`python -m bot reception …` as staff run it: schedule, list, change (late: flagged), cancel,
 and the checks, each refused in one line with nothing changed."""
 
-from datetime import datetime, timedelta
+import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.clock import FrozenClock
+from bot.core.reception_signups import Signups
+from bot.core.receptions import ReceptionDesk
+from bot.core.residents import register_resident
+from bot.settings import PACKAGED_LOCALES_DIR
+from bot.text.catalogs import Catalogs
+from storage.db import open_database
+from storage.models import Reception
 from tests.test_cli import DEMO_DIRECTORY, bot
 
 
 def local_text(moment: datetime) -> str:
     return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+
+
+async def signed_up(url: str, reception_id: int) -> str:
+    """A resident signs up (through the core, as the bot would); their check-in code."""
+    clock = FrozenClock(datetime.now(UTC))
+    desk = ReceptionDesk(clock, Catalogs(PACKAGED_LOCALES_DIR), "Asia/Shanghai")
+    async with open_database(url) as sessions, sessions.begin() as session:
+        resident = await register_resident(
+            session, "telegram", "5001", "小红", "zh_Hans", clock.now()
+        )
+        reception = await session.get_one(Reception, reception_id)
+        signup = await Signups(desk).sign_up(session, reception, resident, show_name=True)
+        return signup.code
 
 
 def test_staff_schedule_change_and_cancel_a_reception(tmp_path: Path):
@@ -112,9 +134,22 @@ def test_staff_schedule_change_and_cancel_a_reception(tmp_path: Path):
     ours = [line for line in listed if line.startswith(f"{number}\t")]
     assert len(ours) == 1 and ours[0].startswith(f"{number}\tnight\t") and "余20个名额" in ours[0]
 
+    # Staff at the door check a resident in by their code.
+    url = f"sqlite+aiosqlite:///{tmp_path}/data/liaison.sqlite3"
+    code = asyncio.run(signed_up(url, int(number)))
+    checked = bot("reception", "checkin", number, code.lower(), cwd=tmp_path)
+    assert checked.stdout == f"Checked in: {code} at reception {number}.\n", checked.stderr
+    twice = bot("reception", "checkin", number, code, cwd=tmp_path)
+    assert twice.stderr.endswith("Nothing was changed: that resident has checked in already.\n")
+    wrong = bot("reception", "checkin", number, "ZZZZ", cwd=tmp_path)
+    assert wrong.stderr.endswith(
+        "Nothing was changed: no sign-up of this reception has that code.\n"
+    )
+
     tomorrow = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)
     late = bot("reception", "change", number, "--start", local_text(tomorrow), cwd=tmp_path)
     assert late.returncode == 0, late.stderr
+    assert "Residents told (signed up or following the station): 1." in late.stdout
     assert "Less than three days' notice, as the rules ask for: allowed, and flagged" in (
         late.stdout
     )

@@ -19,7 +19,7 @@ from storage.queries.outbox import latest_message
 
 log = logging.getLogger(__name__)
 
-TOLD = (OutboxPurpose.REPLY, OutboxPurpose.STATUS)
+TOLD = (OutboxPurpose.REPLY, OutboxPurpose.STATUS, OutboxPurpose.QUESTION)
 WHY = {
     Unreachable.BLOCKED: N_("The resident has stopped this bot."),
     Unreachable.GONE: N_("The resident's account can no longer be reached."),

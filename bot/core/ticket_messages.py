@@ -5,24 +5,30 @@ queued in the outbox in the caller's transaction."""
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.core.timeline import SYSTEM, record
-from bot.core.workflow import Step, allowed_steps
-from bot.delivery.outbox import Action, Content, Recipient, enqueue
-from bot.text import render
+from bot.core.workflow import CLOSED, Step, allowed_steps
+from bot.delivery.outbox import Action, Content, Recipient, Topic, enqueue
+from bot.text import group_texts, render
 from bot.text.catalogs import Catalogs, Texts
 from storage.models import (
     Actor,
+    Category,
     Deputy,
     DeputyGroup,
+    GroupChat,
+    OutboxMessage,
     OutboxPurpose,
     Rating,
     RecipientKind,
     Resident,
     Ticket,
+    TicketStatus,
     TimelineAction,
 )
 from storage.queries.areas import area_path
@@ -31,7 +37,24 @@ from storage.queries.outbox import latest_message
 
 log = logging.getLogger(__name__)
 
-CARD_STEPS = (Step.ACCEPT, Step.CLOSE, Step.REROUTE)  # what a deputy can do from the card
+
+def card_steps(status: TicketStatus) -> list[str]:
+    """The buttons of a card, in the order deputies work: claim it, say work has begun, hand
+    it to a department, ask the resident, conclude it (either way), hand it to staff, or say
+    it is not for this group."""
+    steps = set(allowed_steps(status, Actor.DEPUTY))
+    names = [
+        (Step.ACCEPT in steps, "accept"),
+        (Step.START in steps, "start"),
+        (Step.FORWARD in steps, "forward"),
+        (Step.ANSWER in steps, "need_info"),
+        # Resolved asks for the answer first when none was given yet.
+        (Step.ANSWER in steps or Step.CLOSE in steps, "resolve"),
+        (Step.CLOSE_UNRESOLVABLE in steps, "unresolvable"),
+        (Step.TO_STAFF in steps, "to_staff"),
+        (Step.REROUTE in steps, "reroute"),
+    ]
+    return [name for allowed, name in names if allowed]
 
 
 class TicketMessages:
@@ -42,22 +65,23 @@ class TicketMessages:
 
     async def card(self, session: AsyncSession, ticket: Ticket) -> Content:
         t = self.catalogs.get(None)
-        resident = await session.get_one(Resident, ticket.resident_id)
-        holder = await session.get(Deputy, ticket.holder_deputy_id or -1)
         path = await area_path(session, ticket.area_id)
-        text = render.ticket_card(
-            t,
-            ticket,
-            path,
-            resident.display_name if ticket.resident_named else render.a_resident_of(t, path),
-            self.timezone,
-            holder.name if holder else None,
+        holder = await session.get(Deputy, ticket.holder_deputy_id or -1)
+        category = await session.get(Category, ticket.category_id or -1)
+        facts = render.CardFacts(
+            path=path,
+            raised_by=(
+                (await session.get_one(Resident, ticket.resident_id)).display_name
+                if ticket.resident_named
+                else render.resident_of(t, path)
+            ),
+            holder=holder.name if holder else None,
+            category=render.name_in(t, category) if category else None,
         )
-        steps = set(allowed_steps(ticket.status, Actor.DEPUTY))
+        text = render.ticket_card(t, ticket, facts, self.timezone)
         actions = tuple(
-            Action(step.value, render.step_label(t, step.value), ticket.id)
-            for step in CARD_STEPS
-            if step in steps
+            Action(name, render.step_label(t, name), ticket.id)
+            for name in card_steps(ticket.status)
         )
         return Content(text, actions)
 
@@ -74,7 +98,7 @@ class TicketMessages:
                 group.code,
             )
             return
-        content = await self.card(session, ticket)
+        content = await self._in_topic(session, group.id, ticket, await self.card(session, ticket))
         enqueue(
             session, recipient, OutboxPurpose.CARD, content, self.clock.now(), ticket_id=ticket.id
         )
@@ -92,7 +116,8 @@ class TicketMessages:
         t = self.catalogs.get(None)
         content = await self.card(session, ticket)
         text = f"{content.text}\n\n<b>{render.rerouted_notice(t, ticket)}</b>"
-        await self._replace_card(session, ticket, group.id, Content(text))
+        retired = await self._in_topic(session, group.id, ticket, Content(text), closed=True)
+        await self._replace_card(session, ticket, group.id, retired)
 
     async def _replace_card(
         self, session: AsyncSession, ticket: Ticket, group_id: int, content: Content
@@ -102,6 +127,8 @@ class TicketMessages:
         )
         if card is None:
             return  # the group never had a card (it cannot be reached)
+        if content.topic is None:
+            content = await self._in_topic(session, group_id, ticket, content)
         enqueue(
             session,
             Recipient(card.recipient_kind, card.recipient_id),
@@ -111,6 +138,31 @@ class TicketMessages:
             ticket_id=ticket.id,
             replaces=card,
         )
+
+    async def _in_topic(
+        self,
+        session: AsyncSession,
+        group_id: int,
+        ticket: Ticket,
+        content: Content,
+        closed: bool | None = None,
+    ) -> Content:
+        """In a group with a topic per ticket, the card names the topic as it should be: the
+        number, a short title and the status; closed with the ticket."""
+        chat = await session.scalar(select(GroupChat).where(GroupChat.group_id == group_id))
+        if chat is None or not chat.topics:
+            return content
+        t = self.catalogs.get(None)
+        ended = ticket.status in CLOSED or ticket.status in (
+            TicketStatus.RATED,
+            TicketStatus.MERGED,
+        )
+        topic = Topic(
+            group_texts.topic_name(t, ticket),
+            ended if closed is None else closed,
+            group_texts.topic_recreated(t, ticket),
+        )
+        return replace(content, topic=topic)
 
     async def ask_for_rating(self, session: AsyncSession, ticket: Ticket) -> None:
         resident = await session.get_one(Resident, ticket.resident_id)
@@ -156,12 +208,13 @@ class TicketMessages:
         resident: Resident,
         text: str,
         purpose: OutboxPurpose,
-    ) -> None:
-        enqueue(
+        copy: tuple[str, str] | None = None,
+    ) -> OutboxMessage:
+        return enqueue(
             session,
             Recipient.resident(resident.id),
             purpose,
-            Content(text),
+            Content(text, copy=copy),
             self.clock.now(),
             ticket_id=ticket.id,
         )

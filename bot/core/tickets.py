@@ -32,6 +32,7 @@ from storage.models import (
     Deputy,
     DeputyGroup,
     Escalation,
+    OutboxMessage,
     OutboxPurpose,
     Rating,
     RecipientKind,
@@ -48,6 +49,11 @@ from storage.queries.tickets import groups_that_held
 log = logging.getLogger(__name__)
 
 OPINION_PREFIX = "A"
+
+
+def as_deputy(deputy: Deputy) -> Who:
+    """A deputy taking a step, named on the timeline."""
+    return Who(Actor.DEPUTY, deputy.id, deputy.name)
 
 
 async def ticket_number(session: AsyncSession, prefix: str, year: int) -> str:
@@ -167,10 +173,10 @@ class TicketDesk:
         await self._lock(session, ticket)
         check(Step.ACCEPT, ticket.status, Actor.DEPUTY)
         ticket.holder_deputy_id = deputy.id
-        await self._step(session, ticket, Step.ACCEPT, Who(Actor.DEPUTY, deputy.id))
+        await self._step(session, ticket, Step.ACCEPT, as_deputy(deputy))
 
     async def start(self, session: AsyncSession, ticket: Ticket, deputy: Deputy) -> None:
-        await self._step(session, ticket, Step.START, Who(Actor.DEPUTY, deputy.id))
+        await self._step(session, ticket, Step.START, as_deputy(deputy))
 
     async def forward(
         self,
@@ -187,17 +193,26 @@ class TicketDesk:
         await self._step(session, ticket, Step.FORWARD, who, department=department)
 
     async def reply_from_deputy(
-        self, session: AsyncSession, ticket: Ticket, deputy: Deputy, text: str
-    ) -> None:
-        """Pass a deputy's answer to the resident; the first answer marks the ticket answered."""
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        deputy: Deputy,
+        text: str,
+        copy: tuple[str, str] | None = None,
+    ) -> OutboxMessage:
+        """Pass a deputy's answer to the resident (with `copy`, a copy of their photo,
+        document or voice message, `text` its caption); the first answer marks the ticket
+        answered. Returns the message queued for the resident."""
         await self._lock(session, ticket)
         check(Step.ANSWER, ticket.status, Actor.DEPUTY)
         resident = await session.get_one(Resident, ticket.resident_id)
-        who = Who(Actor.DEPUTY, deputy.id)
-        self._record(session, ticket, who, TimelineAction.REPLIED, text=text)
+        who = as_deputy(deputy)
+        self._record(session, ticket, who, TimelineAction.REPLIED, text=text, media=bool(copy))
         t = self.catalogs.get(resident.locale)
         notice = render.deputy_reply_notice(t, ticket, deputy.name, text)
-        self.messages.tell_resident(session, ticket, resident, notice, OutboxPurpose.REPLY)
+        message = self.messages.tell_resident(
+            session, ticket, resident, notice, OutboxPurpose.REPLY, copy
+        )
         reply = partial(
             render.deputy_reply_notice, ticket=ticket, deputy_name=deputy.name, text=text
         )
@@ -208,6 +223,7 @@ class TicketDesk:
             ticket.holder_deputy_id = deputy.id
         if ticket.status != TicketStatus.ANSWERED:
             await self._step(session, ticket, Step.ANSWER, who)
+        return message
 
     async def close(self, session: AsyncSession, ticket: Ticket, who: Who) -> None:
         """Resolved (办结): the resident is told and asked to rate the answer."""
@@ -276,9 +292,13 @@ class TicketDesk:
         self, session: AsyncSession, ticket: Ticket, who: Who, kind: Escalation
     ) -> None:
         await self._lock(session, ticket)
-        check(Step.ESCALATE, ticket.status, who.actor)
+        # A deputy hands a ticket only to the street's staff (转工作人员).
+        step = Step.TO_STAFF if who.actor == Actor.DEPUTY else Step.ESCALATE
+        check(step, ticket.status, who.actor)
+        if step == Step.TO_STAFF and kind != Escalation.STAFF:
+            raise TransitionError("a deputy hands a ticket to the street's staff only")
         ticket.escalation = kind
-        await self._step(session, ticket, Step.ESCALATE, who, kind=kind.value)
+        await self._step(session, ticket, step, who, kind=kind.value)
 
     async def extend(
         self, session: AsyncSession, ticket: Ticket, who: Who, reason: str, until: date
@@ -406,6 +426,11 @@ class TicketDesk:
             session, ticket, Step.ASSIGN, who, TicketStatus.ASSIGNED, tell, notice=notice
         )
         await self.messages.queue_card(session, ticket, group)
+
+    async def hold(self, session: AsyncSession, ticket: Ticket) -> None:
+        """Read the ticket afresh and hold its row until the commit (for a step taken
+        elsewhere in the core)."""
+        await self._lock(session, ticket)
 
     async def _lock(self, session: AsyncSession, ticket: Ticket) -> None:
         """Read the ticket afresh and hold its row until the commit (PostgreSQL), so that two

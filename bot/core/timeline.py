@@ -15,6 +15,7 @@ class Who:
 
     actor: Actor
     id: int | None = None
+    name: str | None = None  # a deputy's name, kept on the timeline as it was that day
 
 
 SYSTEM = Who(Actor.SYSTEM)
@@ -36,6 +37,6 @@ def record(
             actor=who.actor,
             actor_id=who.id,
             action=action,
-            detail=detail,
+            detail={"by": who.name, **detail} if who.name else detail,
         )
     )

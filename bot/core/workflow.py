@@ -44,6 +44,7 @@ class Step(enum.StrEnum):
     REOPEN = "reopen"  # another round after an unsatisfied rating
     MERGE = "merge"  # into another ticket on the same problem (共性问题)
     ESCALATE = "escalate"  # to staff, or to a formal channel
+    TO_STAFF = "to_staff"  # a deputy hands it to the street's staff (转工作人员)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Step.REOPEN, CLOSED | {S.RATED}, S.REOPENED, {STAFF, SYSTEM}),
     _t(Step.MERGE, OPEN, S.MERGED, {STAFF}),
     _t(Step.ESCALATE, OPEN | CLOSED, S.ESCALATED, {STAFF, SYSTEM}),
+    _t(Step.TO_STAFF, HANDLING | {S.ANSWERED}, S.ESCALATED, {DEPUTY}),
 )
 BY_STEP = {transition.step: transition for transition in TRANSITIONS}
 

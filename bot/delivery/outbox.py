@@ -43,22 +43,51 @@ class Action:
 
 
 @dataclass(frozen=True)
+class Topic:
+    """A ticket's own thread in a group that has them (a forum topic): its name (number,
+    short title, status), whether it is closed, and what to say in a new one that replaces
+    a topic someone deleted."""
+
+    name: str
+    closed: bool
+    recreated: str
+
+
+@dataclass(frozen=True)
 class Content:
     """What a message says: HTML text (Telegram's subset) and the actions it offers."""
 
     text: str
     actions: tuple[Action, ...] = ()
+    # A copy of a message the channel received (its address and its id there: a photo, a
+    # document, a voice message), sent with `text` as its caption; never a forward.
+    copy: tuple[str, str] | None = None
+    # On a ticket's card in a group with a topic per ticket: the topic as it should be now.
+    topic: Topic | None = None
 
     def as_payload(self) -> dict[str, Any]:
-        return {
+        payload: dict[str, Any] = {
             "text": self.text,
             "actions": [[a.name, a.label, a.argument] for a in self.actions],
         }
+        if self.copy is not None:
+            payload["copy"] = list(self.copy)
+        if self.topic is not None:
+            payload["topic"] = [self.topic.name, self.topic.closed, self.topic.recreated]
+        return payload
 
     @classmethod
     def of(cls, message: OutboxMessage) -> "Content":
         actions = tuple(Action(*action) for action in message.payload.get("actions", []))
-        return cls(str(message.payload["text"]), actions)
+        copied = message.payload.get("copy")
+        copy = (str(copied[0]), str(copied[1])) if copied else None
+        topic = message.payload.get("topic")
+        return cls(
+            str(message.payload["text"]),
+            actions,
+            copy,
+            Topic(str(topic[0]), bool(topic[1]), str(topic[2])) if topic else None,
+        )
 
 
 def recipient_of(message: OutboxMessage) -> Recipient:

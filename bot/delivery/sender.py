@@ -27,15 +27,24 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.delivery.outbox import Content, Recipient, recipient_of
+from bot.delivery.outbox import Content, Recipient, Topic, recipient_of
 from bot.metrics import count_send
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxMessage, OutboxStatus, RecipientKind
 from storage.queries.contacts import contact_of, mark_unreachable, set_address
-from storage.queries.outbox import claim_due, fail_pending_of, mark_sent, renew_lease
+from storage.queries.outbox import (
+    claim_due,
+    fail_pending_of,
+    group_waits,
+    mark_sent,
+    renew_lease,
+    thread_anchor,
+    topic_of,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
+WAITING_LOOK = timedelta(minutes=1)  # how often a waiting recipient is looked at again
 
 
 class RetryLater(Exception):
@@ -70,6 +79,11 @@ class Unreachable(Undeliverable):
         self.cause = cause
 
 
+class Waiting(Exception):
+    """The recipient cannot be served for now (a group that removed the bot): its messages
+    wait, without counting attempts, until it can."""
+
+
 class NoAddress(Undeliverable):
     """The recipient has no address in the channel."""
 
@@ -96,6 +110,11 @@ class Envelope:
     address: str
     content: Content
     replaces: str | None = None
+    # The message this one belongs under in a group (the ticket's card): a reply to it.
+    reply_to: str | None = None
+    # In a group with a topic per ticket: the ticket's topic, and its thread if it has one.
+    topic: Topic | None = None
+    thread: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +124,7 @@ class Receipt:
 
     id: str
     parts: tuple[str, ...] = ()
+    thread: str | None = None  # the thread (forum topic) it went to
 
 
 class Channel(Protocol):
@@ -236,6 +256,11 @@ class Sender:
                 await session.commit()
                 self.wake()
                 return
+            except Waiting as waiting:
+                message.next_attempt_at = self.clock.now() + WAITING_LOOK
+                message.last_error = str(waiting)
+                await session.commit()
+                return
             recipient = recipient_of(message)
             await session.rollback()
         keeper = asyncio.create_task(self._keep_lease(row))
@@ -249,7 +274,13 @@ class Sender:
             if outcome.receipt is not None and outcome.address is not None:
                 receipt = outcome.receipt
                 sent = await mark_sent(
-                    session, row, self.clock.now(), outcome.address, receipt.id, receipt.parts
+                    session,
+                    row,
+                    self.clock.now(),
+                    outcome.address,
+                    receipt.id,
+                    receipt.parts,
+                    receipt.thread,
                 )
                 await session.commit()
                 if not sent:
@@ -292,7 +323,19 @@ class Sender:
             # An earlier message that never arrived is not edited: this one is sent instead.
             if earlier.status == OutboxStatus.SENT and earlier.address == contact.address:
                 replaces = earlier.receipt
-        return Envelope(contact.address, Content.of(message), replaces)
+        if message.recipient_kind != RecipientKind.DEPUTY_GROUP:
+            return Envelope(contact.address, Content.of(message), replaces)
+        if await group_waits(session, message.recipient_id):
+            raise Waiting(f"{recipient_of(message)} removed the bot; waiting for it to be back")
+        topic = await topic_of(session, message, contact.address)
+        if topic is not None:
+            thread, name, closed, recreated = topic
+            state = Topic(name, closed, recreated)
+            return Envelope(contact.address, Content.of(message), replaces, None, state, thread)
+        reply_to = None
+        if replaces is None:
+            reply_to = await thread_anchor(session, message, contact.address)
+        return Envelope(contact.address, Content.of(message), replaces, reply_to)
 
     async def _send(
         self, envelope: Envelope, row: int, recipient: Recipient, moved: bool = False
@@ -319,7 +362,7 @@ class Sender:
                 )
                 await session.commit()
             # The earlier message stays in the old chat: here the message is sent anew.
-            moved_envelope = replace(envelope, address=change.address, replaces=None)
+            moved_envelope = replace(envelope, address=change.address, replaces=None, reply_to=None)
             return await self._send(moved_envelope, row, recipient, moved=True)
         except Exception as error:
             return _Outcome(error=error)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING
 
-from bot.fake_telegram.errors import NOT_MODIFIED, bad_request, forbidden
+from bot.fake_telegram.errors import NOT_MODIFIED, TelegramError, bad_request, forbidden
 from bot.fake_telegram.objects import Json
 from bot.fake_telegram.spec import checked_param
 from bot.fake_telegram.world import FakeChat
@@ -43,15 +43,29 @@ def writable_chat(fake: FakeTelegram, chat_id: int | str) -> FakeChat:
     chat = find_chat(fake, chat_id)
     if chat.user is not None and chat.user.blocked_bot:
         raise forbidden("bot was blocked by the user")
+    if chat.migrated_to is not None:
+        raise TelegramError(
+            400,
+            "Bad Request: group chat was upgraded to a supergroup chat",
+            {"migrate_to_chat_id": chat.migrated_to},
+        )
+    if chat.user is None and chat.bot_status == "kicked":
+        raise forbidden("bot was kicked from the supergroup chat")
+    if chat.user is None and chat.bot_status == "left":
+        raise forbidden("bot is not a member of the supergroup chat")
     if chat.user is not None and not chat.user.started:
         raise forbidden("bot can't initiate conversation with a user")
     return chat
 
 
 def forum_chat(fake: FakeTelegram, chat_id: int | str) -> FakeChat:
-    chat = find_chat(fake, chat_id)
+    """A forum whose topics the bot may manage (an administrator with can_manage_topics)."""
+    chat = writable_chat(fake, chat_id)
     if not chat.is_forum:
         raise bad_request("the chat is not a forum")
+    manages = chat.bot_status == "administrator" and chat.bot_rights.get("can_manage_topics", True)
+    if not manages:
+        raise bad_request("not enough rights to manage topics")
     return chat
 
 

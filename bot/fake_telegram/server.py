@@ -104,6 +104,7 @@ class FakeTelegram(WorldViews):
         self._failures: list[_Failure] = []
         self._slowness: list[_Slowness] = []
         self.flood: FloodControl | None = None  # Telegram's limits, when a test enforces them
+        self.privacy_mode = True  # BotFather's /setprivacy: groups show the bot only some
         self._change = asyncio.Event()
         self._stopping = False
         self._runner: web.AppRunner | None = None

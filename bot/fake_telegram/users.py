@@ -127,6 +127,23 @@ class FakeUser:
         enqueue(self.fake, "edited_message", stored)
         return copy.deepcopy(stored)
 
+    async def edit_caption(self, message: Mapping[str, Any], caption: str) -> Json:
+        """Edit the caption of a photo or document this user sent; the bot hears of it as an
+        edited_message update. Returns the edited Message."""
+        chat = self.fake._chats.get(message["chat"]["id"])
+        stored = chat.messages.get(message["message_id"]) if chat is not None else None
+        if stored is None:
+            raise ValueError("that message is gone; there is nothing to edit")
+        if stored["from"]["id"] != self.id or "text" in stored:
+            raise ValueError(f"{self.first_name} can only edit a caption of their own")
+        if stored.get("caption") == caption:
+            raise ValueError("the app sends no edit that changes nothing")
+        stored.pop("caption_entities", None)
+        stored.update({"caption": caption, "edit_date": self.fake._now()})
+        self.fake._state_changed()
+        enqueue(self.fake, "edited_message", stored)
+        return copy.deepcopy(stored)
+
     async def press(self, message: Mapping[str, Any], callback_data: str) -> str:
         """Press an inline button of a bot message; returns the callback query id."""
         fake = self.fake
@@ -187,8 +204,27 @@ class FakeUser:
         if thread_id in target.closed_topics:
             raise ValueError(f"topic {thread_id} is closed; members can't write there")
         message = store_message(self.fake, target, self.as_dict(), content, thread_id, reply)
-        enqueue(self.fake, "message", message)
+        if self._bot_sees(target, message, reply):
+            enqueue(self.fake, "message", message)
         return copy.deepcopy(message)
+
+    def _bot_sees(self, chat: FakeChat, message: Json, reply: Json | None) -> bool:
+        """Whether Telegram hands the bot this message: every message of a private chat; in a
+        group only while the bot is in it, and with privacy mode on (and the bot not an
+        administrator) only commands and replies to the bot's own messages."""
+        if chat.user is not None:
+            return True
+        if not chat.bot_present:
+            return False
+        if not self.fake.privacy_mode or chat.bot_status == "administrator":
+            return True
+        text = message.get("text") or message.get("caption") or ""
+        replied_to_bot = (
+            reply is not None
+            and reply["from"]["id"] == self.fake.bot.id
+            and "forum_topic_created" not in reply
+        )
+        return text.startswith("/") or replied_to_bot
 
     def _set_blocked(self, *, blocked: bool) -> None:
         """Block or unblock the bot; Telegram tells the bot with a my_chat_member update."""

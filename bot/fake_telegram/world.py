@@ -43,6 +43,11 @@ class FakeChat:
     user: FakeUser | None = None  # the other side of a private chat
     is_forum: bool = False
     members: dict[int, FakeUser] = field(default_factory=dict)
+    admins: set[int] = field(default_factory=set)  # members who administer the chat
+    # The bot's own membership in a group: its status, and its rights as an administrator.
+    bot_status: str = "administrator"
+    bot_rights: Json = field(default_factory=dict)
+    migrated_to: int | None = None  # a basic group upgraded to this supergroup
     messages: dict[int, Json] = field(default_factory=dict, repr=False)  # oldest first
     topics: dict[int, Json] = field(default_factory=dict)  # ForumTopic by message_thread_id
     closed_topics: set[int] = field(default_factory=set)
@@ -56,6 +61,10 @@ class FakeChat:
         if self.is_forum:
             chat["is_forum"] = True
         return chat
+
+    @property
+    def bot_present(self) -> bool:
+        return self.bot_status in ("member", "administrator", "restricted")
 
     def has_member(self, user: FakeUser) -> bool:
         return user is self.user or user.id in self.members

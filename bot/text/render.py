@@ -2,6 +2,7 @@
 residents. Output is Telegram-flavoured HTML with every user-supplied string escaped."""
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
 from typing import Protocol
@@ -70,9 +71,14 @@ def status_label(t: Texts, status: TicketStatus) -> str:
 def step_label(t: Texts, step: str) -> str:
     """A card button's label: what a deputy does to the ticket."""
     labels = {
-        "accept": t.gettext("Accept"),
-        "close": t.gettext("Conclude"),
-        "reroute": t.gettext("Not for our group"),
+        "accept": t.gettext("Claim"),
+        "start": t.gettext("In progress"),
+        "forward": t.gettext("Forward to a department"),
+        "need_info": t.gettext("Need more information"),
+        "resolve": t.gettext("Resolved"),
+        "unresolvable": t.gettext("Cannot be resolved now"),
+        "to_staff": t.gettext("To staff"),
+        "reroute": t.gettext("Not ours"),
     }
     return labels[step]
 
@@ -98,7 +104,7 @@ def escalation_label(t: Texts, escalation: Escalation) -> str:
     return labels[escalation]
 
 
-def local_date(t: Texts, moment: datetime, timezone: str) -> str:
+def locale_date(t: Texts, moment: datetime, timezone: str) -> str:
     """The day of a moment in the station's time zone, as the reader's locale writes it
     (2026年12月14日, December 14, 2026)."""
     return format_date(moment.astimezone(ZoneInfo(timezone)).date(), "long", locale=t.locale)
@@ -108,25 +114,61 @@ def local_time(moment: datetime, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def ticket_card(
-    t: Texts,
-    ticket: Ticket,
-    path: list[Area],
-    resident_name: str,
-    timezone: str,
-    answered_by: str | None = None,
-) -> str:
+def resident_of(t: Texts, path: list[Area]) -> str:
+    """Who raised it, when the resident has not agreed to show their name: where they live."""
+    if not path:
+        return t.gettext("a resident")
+    return t.gettext("a resident of {area}").format(area=name_in(t, path[-1]))
+
+
+def local_date(moment: datetime, timezone: str) -> str:
+    return moment.astimezone(ZoneInfo(timezone)).date().isoformat()
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """What a card shows besides the ticket itself, looked up by the caller."""
+
+    path: list[Area]
+    raised_by: str
+    holder: str | None = None
+    category: str | None = None
+
+
+def ticket_card(t: Texts, ticket: Ticket, facts: CardFacts, timezone: str) -> str:
     status = "<b>" + status_label(t, ticket.status) + "</b>"
     lines = [
         "<b>" + t.gettext("Opinion or suggestion {number}").format(number=ticket.number) + "</b>",
         t.gettext("Status: {status} (deputy {name})").format(
-            status=status, name=escape(answered_by)
+            status=status, name=escape(facts.holder)
         )
-        if answered_by
+        if facts.holder
         else t.gettext("Status: {status}").format(status=status),
-        t.gettext("Area: {area}").format(area=escape(area_path_text(t, path) or "—")),
-        t.gettext("Raised by: {name}").format(name=escape(resident_name or "—")),
+    ]
+    if facts.category:
+        lines.append(t.gettext("Category: {category}").format(category=escape(facts.category)))
+    lines += [
+        t.gettext("Area: {area}").format(area=escape(area_path_text(t, facts.path) or "—")),
+        t.gettext("Raised by: {name}").format(name=escape(facts.raised_by or "—")),
         t.gettext("Submitted: {time}").format(time=local_time(ticket.created_at, timezone)),
+    ]
+    waiting = ticket.status in (TicketStatus.ASSIGNED, TicketStatus.REOPENED)
+    if waiting and ticket.acknowledge_due:
+        due = local_date(ticket.acknowledge_due, timezone)
+        lines.append(t.gettext("To be accepted by: {date}").format(date=due))
+    if ticket.answer_due and ticket.status in HANDLING:
+        due = local_date(ticket.answer_due, timezone)
+        lines.append(t.gettext("To be answered by: {date}").format(date=due))
+    if ticket.department and ticket.status == TicketStatus.FORWARDED:
+        department = escape(ticket.department)
+        lines.append(
+            t.gettext("Forwarded to: {department} (expected by {date})").format(
+                department=department, date=ticket.department_expected.isoformat()
+            )
+            if ticket.department_expected
+            else t.gettext("Forwarded to: {department}").format(department=department)
+        )
+    lines += [
         "",
         escape(ticket.text),
         "",
@@ -135,11 +177,22 @@ def ticket_card(
     return "\n".join(lines)
 
 
+HANDLING = frozenset(
+    {
+        TicketStatus.ASSIGNED,
+        TicketStatus.ACCEPTED,
+        TicketStatus.IN_PROGRESS,
+        TicketStatus.FORWARDED,
+        TicketStatus.REOPENED,
+    }
+)
+
+
 def deputy_reply_notice(t: Texts, ticket: Ticket, deputy_name: str, text: str) -> str:
     heading = t.gettext(
         "Deputy {name} has replied to your opinion or suggestion ({number}):"
     ).format(name=escape(deputy_name), number=ticket.number)
-    return f"<b>{heading}</b>\n\n{escape(text)}"
+    return f"<b>{heading}</b>\n\n{escape(text)}" if text else f"<b>{heading}</b>"
 
 
 def status_notice(t: Texts, ticket: Ticket, merged_into: str | None = None) -> str:

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from html import escape
 
 from bot.text.catalogs import Texts
-from bot.text.render import local_date, local_time, name_in, rating_label, status_label
+from bot.text.render import local_time, locale_date, name_in, rating_label, status_label
 from storage.models import DeputyGroup, Rating, Ticket, TicketEvent, TicketStatus, TimelineAction
 
 EXCERPT = 30  # characters of the opinion shown in the list
@@ -29,7 +29,7 @@ def ticket_line(t: Texts, ticket: Ticket, timezone: str) -> str:
     )
     if ticket.answer_due is not None and ticket.status in AWAITING_ANSWER:
         line += " · " + t.gettext("answer due by {date}").format(
-            date=local_date(t, ticket.answer_due, timezone)
+            date=locale_date(t, ticket.answer_due, timezone)
         )
     return f"<b>{line}</b>\n{escape(excerpt(ticket.text))}"
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.enums import ChatType
-from aiogram.types import Chat, TelegramObject, User
+from aiogram.types import Chat, TelegramObject, Update, User
 
 from bot.clock import Clock
 from bot.core.residents import register_resident
@@ -27,7 +27,15 @@ class Identity(BaseMiddleware):
         chat: Chat | None = data.get("event_chat")
         data["resident"] = None
         data["t"] = self.catalogs.get(None)
-        if user is not None and chat is not None and chat.type == ChatType.PRIVATE:
+        # Blocking or restarting the bot (my_chat_member) is no message: it must not make a
+        # resident who blocked the bot look reachable again.
+        membership = isinstance(event, Update) and event.my_chat_member is not None
+        if (
+            user is not None
+            and chat is not None
+            and chat.type == ChatType.PRIVATE
+            and not membership
+        ):
             resident = await register_resident(
                 data["session"],
                 TELEGRAM,

@@ -10,6 +10,7 @@ from handlers.resident import (
     flood,
     my_tickets,
     privacy,
+    questions,
     rating,
     reception_requests,
     receptions,
@@ -27,6 +28,7 @@ def build_router() -> Router:
     router.include_routers(
         flood.build_router(),
         rating.build_router(),
+        questions.build_router(),
         area.build_router(),
         additions.build_router(),
         my_tickets.build_router(),

@@ -13,7 +13,7 @@ from bot.core.drafts import DraftBook
 from bot.core.residents import ticket_of
 from bot.core.tickets import TicketDesk
 from bot.text.catalogs import Texts
-from bot.text.render import local_date
+from bot.text.render import locale_date
 from handlers.answers import answer
 from handlers.middlewares.transaction import AfterCommit
 from handlers.resident.additions import ask_where_it_belongs
@@ -120,7 +120,7 @@ async def collect_opinion(
             "submit it. Your new message is added to it. Go on with what you wrote before, or "
             "discard it?",
             draft["resumed_at"],
-        ).format(date=local_date(t, draft["updated_at"], desk.timezone), count=draft["resumed_at"])
+        ).format(date=locale_date(t, draft["updated_at"], desk.timezone), count=draft["resumed_at"])
         builder = InlineKeyboardBuilder()
         builder.button(
             text=t.gettext("Go on with it"), callback_data=DraftAction(action="continue")

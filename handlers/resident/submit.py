@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.drafts import DraftBook
 from bot.core.tickets import Submission, TicketDesk
 from bot.text.catalogs import Texts
-from bot.text.render import a_resident_of, local_date, name_in
+from bot.text.render import a_resident_of, locale_date, name_in
 from handlers.answers import acknowledge, answer, edit
 from handlers.middlewares.transaction import AfterCommit
 from handlers.resident.drafts import DraftAction, draft_text, prompt_to_submit
@@ -89,7 +89,7 @@ def confirmation(t: Texts, desk: TicketDesk, submission: Submission) -> str:
         )
     if ticket.answer_due is not None:
         text += "\n" + t.gettext("An answer is due by {date}.").format(
-            date=local_date(t, ticket.answer_due, desk.timezone)
+            date=locale_date(t, ticket.answer_due, desk.timezone)
         )
     return text + "\n" + t.gettext("Please quote this number when asking about its progress.")
 

@@ -62,6 +62,10 @@ class OutboxPurpose(enum.StrEnum):
     DEADLINE_WARNING = "deadline_warning"  # a deputy group warned of a deadline (限时办理)
     OVERDUE = "overdue"  # a deadline passed: told to the group and to the street's staff (督办)
     DIGEST = "digest"  # a deputy group's daily digest of what is due or overdue
+    PROMPT = "prompt"  # a card button asks its deputy for words (a reason, an answer)
+    QUESTION = "question"  # a deputy asks the resident for more information (需补充)
+    ADDITION = "addition"  # the resident's answer to that question, into the group's thread
+    CHAT_NOTICE = "chat_notice"  # staff told that the bot was removed from a group, or is back
     RECEPTION = "reception"  # a reception announced, changed or cancelled; a place freed
     RECEPTION_REMINDER = "reception_reminder"  # before a reception: a resident, the group
     RECEPTION_FLAG = "reception_flag"  # staff told of a change with less notice than asked
@@ -95,6 +99,8 @@ class OutboxMessage(Base):
     # Filled when delivered: the address it went to and the channel's id of the message.
     address: Mapped[str | None] = mapped_column(String(64))
     receipt: Mapped[str | None] = mapped_column(String(64))
+    # The channel's thread it went to (a forum topic of the ticket), if any.
+    thread: Mapped[str | None] = mapped_column(String(64))
 
 
 class DeliveredPart(Base):

@@ -4,7 +4,18 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, enum_column
@@ -70,6 +81,9 @@ class TimelineAction(enum.StrEnum):
     ADDED = "added"  # the resident added to it after submitting (the text is in `detail`)
     WARNED = "warned"
     OVERDUE = "overdue"
+    ASKED_RESIDENT = "asked_resident"  # a deputy asked the resident for more (需补充)
+    SUPPLEMENTED = "supplemented"  # the resident's answer to that question
+    EDITED = "edited"  # a message passed on was edited where it was written, and passed on
     # Staff in the panel
     NOTE = "note"  # an internal note, never shown to the resident
     PRIORITY_SET = "priority_set"
@@ -97,7 +111,7 @@ class Ticket(Base):
     # The channel's idempotency key: a double submit of the same draft makes one ticket.
     intake_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
-    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
     deputy_group_id: Mapped[int | None] = mapped_column(ForeignKey("deputy_groups.id"), index=True)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     text: Mapped[str] = mapped_column(Text)
@@ -128,6 +142,16 @@ class Ticket(Base):
     answer_due: Mapped[datetime | None] = mapped_column(index=True)
     extension_reason: Mapped[str | None] = mapped_column(Text)
     overdue_since: Mapped[datetime | None] = mapped_column(index=True)
+
+    __table_args__ = (
+        # The inbox's overdue tickets, oldest first, without reading every ticket.
+        Index(
+            "ix_tickets_overdue_created",
+            "created_at",
+            postgresql_where=sql_text("overdue_since IS NOT NULL"),
+            sqlite_where=sql_text("overdue_since IS NOT NULL"),
+        ),
+    )
 
     resident: Mapped[Resident] = relationship()
     area: Mapped[Area | None] = relationship()

@@ -6,7 +6,14 @@ from sqlalchemy import exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import OutboxMessage, OutboxPurpose, OutboxStatus, RecipientKind, Ticket
+from storage.models import (
+    GroupChat,
+    OutboxMessage,
+    OutboxPurpose,
+    OutboxStatus,
+    RecipientKind,
+    Ticket,
+)
 from storage.models.delivery import DeliveredPart
 
 
@@ -74,6 +81,110 @@ _QUEUED_BEFORE = exists().where(
 )
 
 
+async def thread_anchor(session: AsyncSession, message: OutboxMessage, address: str) -> str | None:
+    """Where a group message about a ticket belongs: under the ticket's card in that chat
+    (its newest delivered one), so the ticket's thread reads as one. None for the card itself
+    or a message about no ticket."""
+    if message.ticket_id is None or message.purpose in (
+        OutboxPurpose.CARD,
+        OutboxPurpose.CARD_UPDATE,
+    ):
+        return None
+    return await thread_anchor_of(session, message.ticket_id, address)
+
+
+async def thread_anchor_of(session: AsyncSession, ticket_id: int, address: str) -> str | None:
+    """The channel's id of the ticket's newest delivered card at that address."""
+    return await session.scalar(
+        select(OutboxMessage.receipt)
+        .where(
+            OutboxMessage.ticket_id == ticket_id,
+            OutboxMessage.purpose.in_((OutboxPurpose.CARD, OutboxPurpose.CARD_UPDATE)),
+            OutboxMessage.status == OutboxStatus.SENT,
+            OutboxMessage.address == address,
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+
+
+async def group_waits(session: AsyncSession, group_id: int) -> bool:
+    """Whether the group's chat removed the bot: its messages wait until it is back."""
+    removed = await session.scalar(
+        select(GroupChat.removed_at).where(GroupChat.group_id == group_id)
+    )
+    return removed is not None
+
+
+async def topic_of(
+    session: AsyncSession, message: OutboxMessage, address: str
+) -> tuple[str | None, str, bool, str] | None:
+    """In a group with a topic per ticket, a message about a ticket goes to the ticket's
+    topic: the thread its messages went to last (None: to be created) and the topic as the
+    newest card describes it (name, closed, what a recreated topic says). None in a group
+    without topics."""
+    chat = await session.scalar(select(GroupChat).where(GroupChat.group_id == message.recipient_id))
+    if chat is None or not chat.topics or message.ticket_id is None:
+        return None
+    cards = (OutboxPurpose.CARD, OutboxPurpose.CARD_UPDATE)
+    payload = await session.scalar(
+        select(OutboxMessage.payload)
+        .where(
+            OutboxMessage.ticket_id == message.ticket_id,
+            OutboxMessage.purpose.in_(cards),
+            OutboxMessage.recipient_kind == message.recipient_kind,
+            OutboxMessage.recipient_id == message.recipient_id,
+            OutboxMessage.id <= message.id,
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+    if not payload or not payload.get("topic"):
+        return None
+    name, closed, recreated = payload["topic"]
+    thread = await session.scalar(
+        select(OutboxMessage.thread)
+        .where(
+            OutboxMessage.ticket_id == message.ticket_id,
+            OutboxMessage.status == OutboxStatus.SENT,
+            OutboxMessage.address == address,
+            OutboxMessage.thread.is_not(None),
+        )
+        .order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id.desc())
+        .limit(1)
+    )
+    return thread, str(name), bool(closed), str(recreated)
+
+
+async def ticket_of_thread(session: AsyncSession, address: str, thread: str) -> Ticket | None:
+    """The ticket whose topic this is (the thread its messages went to)."""
+    return await session.scalar(
+        select(Ticket)
+        .join(OutboxMessage, OutboxMessage.ticket_id == Ticket.id)
+        .where(OutboxMessage.address == address, OutboxMessage.thread == thread)
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+
+
+async def delivered(session: AsyncSession, address: str, receipt: str) -> OutboxMessage | None:
+    """The outbox row a delivered message (or any part of it) came from."""
+    part_of = select(DeliveredPart.outbox_id).where(
+        DeliveredPart.address == address, DeliveredPart.receipt == receipt
+    )
+    return await session.scalar(
+        select(OutboxMessage)
+        .where(
+            or_(
+                (OutboxMessage.address == address) & (OutboxMessage.receipt == receipt),
+                OutboxMessage.id.in_(part_of),
+            )
+        )
+        .order_by(OutboxMessage.id)
+        .limit(1)
+    )
+
+
 async def claim_due(
     session: AsyncSession, now: datetime, until: datetime, limit: int
 ) -> list[OutboxMessage]:
@@ -134,6 +245,7 @@ async def mark_sent(
     address: str,
     receipt: str,
     parts: tuple[str, ...] = (),
+    thread: str | None = None,
 ) -> bool:
     """Record a delivery (one statement: a reply to the message finds it as soon as it can);
     False if the row was no longer pending."""
@@ -145,6 +257,7 @@ async def mark_sent(
             sent_at=at,
             address=address,
             receipt=receipt,
+            thread=thread,
             last_error=None,
             attempts=OutboxMessage.attempts + 1,
         )

@@ -155,7 +155,7 @@ async def test_both_sides_of_the_loop_in_the_browser(page: Page, sandbox: Sandbo
     await expect(page.get_by_test_id("deputy").locator("option:checked")).to_have_text("王建国")
     card = bot_message(page, group, f"意见建议（{number}）")
     await expect(card).to_contain_text("状态：已分派")
-    await press(page, group, f"意见建议（{number}）", "受理")
+    await press(page, group, f"意见建议（{number}）", "接单")
     await expect(bot_message(page, resident, "办理状态：已受理。")).to_be_visible()
     await expect(card).to_contain_text("状态：已受理（王建国代表）")
     await shot(page, "02-deputy-accepted")
@@ -170,7 +170,7 @@ async def test_both_sides_of_the_loop_in_the_browser(page: Page, sandbox: Sandbo
     await shot(page, "03-resident-sees-the-answer")
 
     # He closes it; the resident is asked to rate, and rates.
-    await press(page, group, f"意见建议（{number}）", "办结")
+    await press(page, group, f"意见建议（{number}）", "已办结")
     await press(page, resident, "请您对办理情况进行满意度测评", "满意")
     await expect(bot_message(page, resident, "感谢您的评价：满意。")).to_be_visible()
     await shot(page, "04-resident-rated")

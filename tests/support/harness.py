@@ -29,18 +29,19 @@ class Harness:
     fake: FakeTelegram
     app: Application
     groups: dict[int, FakeChat]
-    polling: "asyncio.Task[None]"
-    redis_prefix: str
+    polling: "asyncio.Task[None] | None" = None
+    redis_prefix: str = "fsm"
 
     async def restart(self) -> None:
-        """Stop the bot and start it again on the same database, as after a crash or a
-        deployment: nothing held in memory survives, and another Redis prefix means nothing in
-        Redis does either."""
+        """Stop the bot as a deploy would (updates in hand finish) and start a new process's
+        worth of it on the same database: nothing kept in memory survives."""
         await self.app.inbound.stop()
-        await self.polling
+        if self.polling is not None:
+            await self.polling
         await self.app.close()
-        self.redis_prefix += ":again"
-        self.app = build_application(self.app.settings, self.app.clock, self.redis_prefix)
+        self.app = build_application(
+            self.app.settings, self.app.clock, redis_prefix=self.redis_prefix
+        )
         self.polling = asyncio.create_task(run_polling(self.app, handle_signals=False))
 
     async def bot_says(

@@ -56,6 +56,10 @@ class CategoryEntry(_Entry):
     pass
 
 
+class DepartmentEntry(_Entry):
+    """A department (职能部门) deputies can forward a ticket to (转交部门)."""
+
+
 class RoutingEntry(BaseModel):
     """Tickets from `area` (and below), of `category` if named, go to `group`."""
 
@@ -97,6 +101,7 @@ class DirectoryFile(BaseModel):
     deputy_groups: list[DeputyGroupEntry] = []
     deputies: list[DeputyEntry] = []
     categories: list[CategoryEntry] = []
+    departments: list[DepartmentEntry] = []
     routing: list[RoutingEntry] = []
     deadlines: dict[str, DeadlineEntry] = {}  # "default" or a category's code
     calendar: list[CalendarEntry] = []
@@ -175,7 +180,7 @@ def _reference_problems(directory: DirectoryFile) -> Iterator[tuple[Loc, str]]:
     area_codes = {area.code for _, area, _ in walk_areas(directory.areas)}
     yield from boundary_problems(directory.boundaries, area_codes)
     yield from _duplicates(((loc, a.code) for loc, a, _ in walk_areas(directory.areas)), "code")
-    for kind in ("stations", "deputy_groups", "deputies", "categories"):
+    for kind in ("stations", "deputy_groups", "deputies", "categories", "departments"):
         entries = getattr(directory, kind)
         yield from _duplicates((((kind, i), e.code) for i, e in enumerate(entries)), "code")
     groups = directory.deputy_groups

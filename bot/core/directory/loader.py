@@ -22,6 +22,7 @@ from storage.models import (
     CalendarDay,
     Category,
     DeadlinePolicy,
+    Department,
     Deputy,
     DeputyGroup,
     RecipientKind,
@@ -82,7 +83,10 @@ async def load_directory(session: AsyncSession, directory: DirectoryFile) -> Loa
             name=entry.name,
             name_en=entry.name_en,
             station_id=stations[entry.station].id,
-            contact=_Contact(RecipientKind.DEPUTY_GROUP, entry.chat_id),
+            # Without a chat id in the file, the chat bound with `/bind` stays.
+            contact=_Contact(RecipientKind.DEPUTY_GROUP, entry.chat_id)
+            if entry.chat_id is not None
+            else None,
             areas=[areas[code] for code in entry.areas],
             fallback=entry.fallback,
         )
@@ -99,7 +103,10 @@ async def load_directory(session: AsyncSession, directory: DirectoryFile) -> Loa
     categories = await loader.existing(Category)
     for entry in directory.categories:
         await loader.upsert(categories, entry.code, name=entry.name, name_en=entry.name_en)
-    for known in (areas, stations, groups, deputies, categories):
+    departments = await loader.existing(Department)
+    for entry in directory.departments:
+        await loader.upsert(departments, entry.code, name=entry.name, name_en=entry.name_en)
+    for known in (areas, stations, groups, deputies, categories, departments):
         loader.deactivate_the_rest(known)
     await _load_routing(session, loader, directory.routing, areas, categories, groups)
     await _load_deadlines(session, loader, directory.deadlines, categories)

@@ -29,6 +29,7 @@ HANDLERS: dict[str, Handler] = {
     "copyMessage": messages.copy_message,
     "forwardMessage": messages.forward_message,
     "editMessageText": messages.edit_message_text,
+    "editMessageCaption": messages.edit_message_caption,
     "editMessageReplyMarkup": messages.edit_message_reply_markup,
     "deleteMessage": messages.delete_message,
     "answerCallbackQuery": callbacks.answer_callback_query,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from bot.fake_telegram.chats import find_chat, thread_for_send, writable_chat
 from bot.fake_telegram.errors import bad_request
 from bot.fake_telegram.objects import Json
+from bot.fake_telegram.world import FakeChat
 
 if TYPE_CHECKING:
     from bot.fake_telegram.server import FakeTelegram
@@ -48,6 +49,12 @@ BOT_ADMIN_RIGHTS = {
     "can_manage_topics": True,
     "can_send_welcome_messages": False,  # Bot API 10.3, which aiogram 3.31 requires
 }
+# An administrator as a group's creator usually appoints one: may manage the chat, not more.
+USER_ADMIN_RIGHTS = {
+    **{key: False for key in BOT_ADMIN_RIGHTS},
+    "can_manage_chat": True,
+    "can_be_edited": False,
+}
 GIFT_KINDS = (
     "unlimited_gifts",
     "limited_gifts",
@@ -63,11 +70,24 @@ def _scope_key(p: Json) -> tuple[str, str]:
     return scope, p.get("language_code", "")
 
 
+def bot_member(fake: FakeTelegram, chat: FakeChat) -> Json:
+    """The bot as a ChatMember of the chat: its status, and its rights as an administrator."""
+    if chat.user is not None:
+        return {"status": "member", "user": fake.bot.as_dict()}
+    if chat.bot_status == "administrator":
+        rights = {**BOT_ADMIN_RIGHTS, **chat.bot_rights}
+        return {"status": "administrator", "user": fake.bot.as_dict(), **rights}
+    if chat.bot_status == "kicked":
+        return {"status": "kicked", "user": fake.bot.as_dict(), "until_date": 0}
+    return {"status": chat.bot_status, "user": fake.bot.as_dict()}
+
+
 async def get_me(fake: FakeTelegram, p: Json) -> Json:
     return {
         **fake.bot.as_dict(),
         "can_join_groups": True,
-        "can_read_all_group_messages": False,
+        # Privacy mode (BotFather's /setprivacy) on: groups show the bot only some messages.
+        "can_read_all_group_messages": not fake.privacy_mode,
         "supports_inline_queries": False,
         "can_connect_to_business": False,
         "has_main_web_app": False,
@@ -108,14 +128,15 @@ async def get_chat(fake: FakeTelegram, p: Json) -> Json:
 async def get_chat_member(fake: FakeTelegram, p: Json) -> Json:
     chat = find_chat(fake, p["chat_id"])
     if p["user_id"] == fake.bot.id:
-        if chat.user is not None:
-            return {"status": "member", "user": fake.bot.as_dict()}
-        return {"status": "administrator", "user": fake.bot.as_dict(), **BOT_ADMIN_RIGHTS}
+        return bot_member(fake, chat)
     user = fake._users.get(p["user_id"])
     if user is None:
         raise bad_request("user not found")
-    status = "member" if chat.has_member(user) else "left"
-    return {"status": status, "user": user.as_dict()}
+    if not chat.has_member(user):
+        return {"status": "left", "user": user.as_dict()}
+    if user.id in chat.admins:
+        return {"status": "administrator", "user": user.as_dict(), **USER_ADMIN_RIGHTS}
+    return {"status": "member", "user": user.as_dict()}
 
 
 async def send_chat_action(fake: FakeTelegram, p: Json) -> bool:

@@ -32,6 +32,9 @@ COPIED_CONTENT = (
     "caption_entities",
 )
 
+# What a caption may go with.
+CAPTIONED = ("photo", "document", "video", "audio", "voice", "animation")
+
 
 async def send_message(fake: FakeTelegram, p: Json) -> Json:
     chat = writable_chat(fake, p["chat_id"])
@@ -72,6 +75,15 @@ async def edit_message_text(fake: FakeTelegram, p: Json) -> Json:
     if "text" not in message:
         raise bad_request("there is no text in the message to edit")
     content = {"text": text, "entities": entities or None}
+    return apply_edit(fake, message, content, p.get("reply_markup"))
+
+
+async def edit_message_caption(fake: FakeTelegram, p: Json) -> Json:
+    message = editable_message(fake, p)
+    if "text" in message or not any(key in message for key in CAPTIONED):
+        raise bad_request("there is no caption in the message to edit")
+    fields = caption_fields(p)
+    content = {"caption": fields.get("caption"), "caption_entities": fields.get("caption_entities")}
     return apply_edit(fake, message, content, p.get("reply_markup"))
 
 
