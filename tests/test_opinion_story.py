@@ -35,8 +35,8 @@ async def test_a_resident_submits_a_deputy_replies_and_the_resident_hears_back(h
     resident = fake.user(user_id=5001, first_name="小红", last_name="李", language_code="zh-hans")
     await register_in_haide(harness, resident)
 
-    confirmation = await submit(harness, resident, OPINION, named=True)
-    assert "您的姓名已向人大代表公开。" in confirmation["text"]
+    confirmation = await submit(harness, resident, OPINION)
+    assert "您的姓名未向人大代表公开。" in confirmation["text"]
     assert "您的意见建议编号为 A-2026-000001。" in confirmation["text"]
     assert "答复期限为2026年12月14日。" in confirmation["text"]  # 15 working days
     assert (
