@@ -184,6 +184,23 @@ async def test_the_directory_lays_out_a_month_of_receptions_once(
     assert themed.starts_at == local(2026, 12, 3, 14, 30)  # ten days after START (23 Nov)
 
 
+async def test_loading_the_directory_on_a_later_day_adds_no_second_themed_reception(
+    sessions: async_sessionmaker, clock
+):
+    """A reception 'in_days' from today is made once: loading again tomorrow adds only the new
+    days of the weekly ones, not another themed, micro or online reception."""
+    desk = ReceptionDesk(clock, CATALOGS, "Asia/Shanghai")
+    entries = read_directory(DEMO_DIRECTORY).receptions
+    async with sessions.begin() as session:
+        await schedule_receptions(session, desk, entries)
+    clock.advance(timedelta(days=1))
+    async with sessions.begin() as session:
+        await schedule_receptions(session, desk, entries)
+        kinds = list(await session.scalars(select(Reception.kind)))
+    assert kinds.count(ReceptionKind.THEMED) == 1
+    assert (kinds.count(ReceptionKind.MICRO), kinds.count(ReceptionKind.ONLINE)) == (2, 1)
+
+
 def test_a_wrong_reception_entry_is_reported_with_its_line():
     text = (
         "stations:\n  - {code: s, name: 站, area: a}\n"

@@ -120,7 +120,8 @@ async def schedule_receptions(
             for code in entry.deputies
         ]
         for day in days_of(entry, today):
-            key = f"{entry.code}:{day.isoformat()}"
+            # A day counted from today moves with every load: the entry's code alone names it.
+            key = entry.code if entry.in_days is not None else f"{entry.code}:{day.isoformat()}"
             if await session.scalar(select(Reception.id).where(Reception.schedule_key == key)):
                 continue
             plan = ReceptionPlan(
