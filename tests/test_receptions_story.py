@@ -246,3 +246,26 @@ async def test_deputies_check_residents_in_by_code_and_from_the_list(harness: Ha
     assert buttons(checked) == []
     await wang.send_text(f"/checkin {codes[resident.id].lower()}", chat=group)
     await harness.bot_says(group.id, "该群众已签到。")
+
+
+async def test_a_second_check_in_at_the_later_of_two_receptions_says_checked_in_already(
+    harness: Harness,
+):
+    """Two receptions of the group today; the code is of the later one. Checked in once, the
+    same code again is answered "already checked in", not "another reception"."""
+    group = harness.groups[HAIDE_GROUP_1]
+    wang = group.members[WANG_JIANGUO]
+    await schedule(harness, local(2026, 11, 23, 19, 0), deputies=(), hours=1)
+    await schedule(harness, local(2026, 11, 23, 20, 0), deputies=(), hours=1)
+    resident = await resident_in_haide(harness, 5331)
+    details = await open_details(harness, resident, 2)
+    assert "20:00" in details["text"]
+    await harness.press(resident, details, "报名（向代表显示姓名）")
+    said = await harness.bot_says(resident.id, "报名成功。签到码：")
+    code = said["text"].split("签到码：")[1].split()[0]
+
+    await wang.send_text(f"/checkin {code}", chat=group)
+    await harness.bot_says(group.id, "已签到")
+    seen = harness.fake.bot_messages(group.id)[-1]["message_id"]
+    await wang.send_text(f"/checkin {code}", chat=group)
+    await harness.bot_says(group.id, "该群众已签到。", after=seen)

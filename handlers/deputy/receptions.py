@@ -20,6 +20,7 @@ from handlers.middlewares.transaction import AfterCommit
 from storage.models import TELEGRAM, DeputyGroup, Reception, ReceptionSignup, SignupStatus
 
 SHOWN = 3  # receptions shown by /reception
+VAGUE = (Refusal.OTHER_RECEPTION, Refusal.UNKNOWN_CODE)  # check-in refusals, vaguest last
 TODAY = timedelta(hours=24)  # check-in is for receptions beginning within this, or under way
 CHECK_IN = r"^rci:(\d{1,18})$"
 
@@ -110,19 +111,22 @@ async def _check_in(
     ]
     if not today:
         return t.gettext("Your group has no reception today.")
-    first: ReceptionRefused | None = None
+    refusals: list[ReceptionRefused] = []
     for reception in today:
         try:
             signup = await signups.check_in(session, reception, code)
         except ReceptionRefused as refused:
-            if refused.refusal != Refusal.OTHER_RECEPTION or first is None:
-                first = first or refused
+            refusals.append(refused)
             continue
         return t.gettext("Checked in: {code}, {title}.").format(
             code=signup.code, title=words.title(t, reception)
         )
-    assert first is not None
-    return await _refusal_text(session, receptions, first, t)
+    # The reception where the code is (already checked in, on the waitlist) says most, then
+    # "another reception", then "unknown code".
+    best = min(
+        refusals, key=lambda refused: VAGUE.index(r) + 1 if (r := refused.refusal) in VAGUE else 0
+    )
+    return await _refusal_text(session, receptions, best, t)
 
 
 async def _refusal_text(
