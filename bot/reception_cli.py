@@ -35,6 +35,8 @@ REFUSALS = {
     Refusal.OTHER_RECEPTION: "that code is of reception {detail}",
     Refusal.NOT_CONFIRMED: "that resident is on the waitlist",
     Refusal.ALREADY_CHECKED_IN: "that resident has checked in already",
+    Refusal.CHECK_IN_NOT_OPEN: "check-in opens one day before it begins",
+    Refusal.OVER: "it is over",
 }
 
 

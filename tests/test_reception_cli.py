@@ -137,6 +137,17 @@ def test_staff_schedule_change_and_cancel_a_reception(tmp_path: Path):
     # Staff at the door check a resident in by their code.
     url = f"sqlite+aiosqlite:///{tmp_path}/data/liaison.sqlite3"
     code = asyncio.run(signed_up(url, int(number)))
+    early = bot("reception", "checkin", number, code, cwd=tmp_path)
+    assert early.stderr.endswith("Nothing was changed: check-in opens one day before it begins.\n")
+
+    tomorrow = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)
+    late = bot("reception", "change", number, "--start", local_text(tomorrow), cwd=tmp_path)
+    assert late.returncode == 0, late.stderr
+    assert "Residents told (signed up or following the station): 1." in late.stdout
+    assert "Less than three days' notice, as the rules ask for: allowed, and flagged" in (
+        late.stdout
+    )
+    # Now within a day of its start: the door is open.
     checked = bot("reception", "checkin", number, code.lower(), cwd=tmp_path)
     assert checked.stdout == f"Checked in: {code} at reception {number}.\n", checked.stderr
     twice = bot("reception", "checkin", number, code, cwd=tmp_path)
@@ -146,13 +157,6 @@ def test_staff_schedule_change_and_cancel_a_reception(tmp_path: Path):
         "Nothing was changed: no sign-up of this reception has that code.\n"
     )
 
-    tomorrow = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)
-    late = bot("reception", "change", number, "--start", local_text(tomorrow), cwd=tmp_path)
-    assert late.returncode == 0, late.stderr
-    assert "Residents told (signed up or following the station): 1." in late.stdout
-    assert "Less than three days' notice, as the rules ask for: allowed, and flagged" in (
-        late.stdout
-    )
     cancelled = bot("reception", "cancel", number, "--reason", "场地维修", cwd=tmp_path)
     assert cancelled.returncode == 0 and f"Reception {number} cancelled." in cancelled.stdout
     again = bot("reception", "cancel", number, cwd=tmp_path)

@@ -112,6 +112,27 @@ async def test_staff_checks_refuse_and_change_nothing(sessions: async_sessionmak
         )
 
 
+async def test_check_in_opens_a_day_before_and_closes_at_the_end(
+    sessions: async_sessionmaker, clock
+):
+    """The window is the core's, so every door (group, list, command line) obeys it."""
+    desk = ReceptionDesk(clock, CATALOGS, "Asia/Shanghai")
+    evening = local(2026, 11, 26, 19, 0)  # three days after START
+    signups = Signups(desk)
+    async with sessions.begin() as session:
+        reception = (await desk.create(session, await plan(session, evening))).reception
+        resident = await register_resident(
+            session, TELEGRAM, "6101", "小红", "zh_Hans", clock.now()
+        )
+        code = (await signups.sign_up(session, reception, resident, show_name=False)).code
+        early = signups.check_in(session, reception, code)
+        assert await refusal_of(early) == Refusal.CHECK_IN_NOT_OPEN
+        clock.advance(evening + timedelta(hours=2) - clock.now())
+        assert await refusal_of(signups.check_in(session, reception, code)) == Refusal.OVER
+        clock.advance(timedelta(hours=-1))
+        assert (await signups.check_in(session, reception, code)).checked_in_at == clock.now()
+
+
 async def test_a_reminder_falls_due_once_and_not_after_a_late_sign_up():
     start = local(2026, 11, 26, 19, 0)
     early = start - timedelta(days=3)

@@ -4,7 +4,7 @@ and is told), follow a station's announcements; and check-in at the reception.""
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +25,7 @@ from storage.queries.contacts import recipient_at
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the door
 CODE_LENGTH = 4
+CHECK_IN_OPENS = timedelta(hours=24)  # before a reception begins; it closes when it ends
 TOPIC_LIMIT = 300  # characters of "what I want to raise"
 
 
@@ -136,11 +137,17 @@ class Signups:
     async def check_in(
         self, session: AsyncSession, reception: Reception, code: str
     ) -> ReceptionSignup:
-        """At the reception: the resident with this code is there. A code of another reception
+        """At the reception: the resident with this code is there. Every door obeys the same
+        window: from CHECK_IN_OPENS before the start until the end. A code of another reception
         says which one (ReceptionRefused.detail: its id)."""
         code = code.strip().upper()
         if reception.status == ReceptionStatus.CANCELLED:
             raise ReceptionRefused(Refusal.CANCELLED)
+        now = self.clock.now()
+        if reception.starts_at > now + CHECK_IN_OPENS:
+            raise ReceptionRefused(Refusal.CHECK_IN_NOT_OPEN)
+        if reception.ends_at <= now:
+            raise ReceptionRefused(Refusal.OVER)
         signup = await session.scalar(
             select(ReceptionSignup).where(
                 ReceptionSignup.reception_id == reception.id, ReceptionSignup.code == code

@@ -53,6 +53,8 @@ class Refusal(enum.StrEnum):
     ALREADY_RATED = "already_rated"
     ALREADY_SCHEDULED = "already_scheduled"
     NO_PROPOSAL = "no_proposal"
+    CHECK_IN_NOT_OPEN = "check_in_not_open"
+    OVER = "over"
 
 
 class ReceptionRefused(Exception):

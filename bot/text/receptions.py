@@ -224,6 +224,8 @@ def refusal(t: Texts, reason: str, detail: str = "") -> str:
         "already_checked_in": t.gettext("This resident has already checked in."),
         "not_on_duty": t.gettext("Only the deputies on duty at this reception can do this."),
         "not_begun": t.gettext("This reception has not begun yet."),
+        "check_in_not_open": t.gettext("Check-in opens one day before the reception begins."),
+        "over": t.gettext("This reception is over."),
         "record_closed": t.gettext("The record of this reception is closed."),
         "already_rated": t.gettext("You have already rated this reception."),
         "ends_before_start": t.gettext("A reception ends after it begins."),

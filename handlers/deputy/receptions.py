@@ -2,15 +2,13 @@
 coming receptions (what each resident wants to raise; names only where they agreed) with a
 check-in button per resident; /checkin CODE checks a resident in by their code."""
 
-from datetime import timedelta
-
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.reception_signups import Signups
+from bot.core.reception_signups import CHECK_IN_OPENS, Signups
 from bot.core.receptions import ReceptionDesk, ReceptionRefused, Refusal
 from bot.core.tickets import TicketDesk
 from bot.text import receptions as words
@@ -21,7 +19,6 @@ from storage.models import TELEGRAM, DeputyGroup, Reception, ReceptionSignup, Si
 
 SHOWN = 3  # receptions shown by /reception
 VAGUE = (Refusal.OTHER_RECEPTION, Refusal.UNKNOWN_CODE)  # check-in refusals, vaguest last
-TODAY = timedelta(hours=24)  # check-in is for receptions beginning within this, or under way
 CHECK_IN = r"^rci:(\d{1,18})$"
 
 
@@ -107,7 +104,7 @@ async def _check_in(
     today = [
         reception
         for reception in await signups.current_for_group(session, group.id, now)
-        if reception.starts_at <= now + TODAY
+        if reception.starts_at <= now + CHECK_IN_OPENS
     ]
     if not today:
         return t.gettext("Your group has no reception today.")
