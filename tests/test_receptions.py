@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import FrozenClock
 from bot.core.directory import DirectoryError, parse_directory, read_directory
 from bot.core.directory.receptions import schedule_receptions
-from bot.core.reception_reminders import ReceptionReminders, kind_due
+from bot.core.reception_reminders import Due, ReceptionReminders, kind_due
 from bot.core.reception_signups import Signups
 from bot.core.receptions import ReceptionDesk, ReceptionPlan, ReceptionRefused, Refusal
 from bot.core.residents import register_resident
+from bot.delivery.outbox import Recipient
 from bot.settings import PACKAGED_LOCALES_DIR
 from bot.text.catalogs import Catalogs
 from storage.db import open_database
@@ -238,3 +239,37 @@ def test_a_wrong_reception_entry_is_reported_with_its_line():
         "demo.yaml:6: receptions[0]: give a 'place', or 'online' with how to join",
         "demo.yaml:6: receptions[0].deputies[0]: no deputy has the code 'nobody'",
     ]
+
+
+async def test_a_reminder_worked_out_for_the_old_start_is_not_sent_for_the_new_one(
+    sessions: async_sessionmaker, clock
+):
+    """The sweep saw the reception three hours ahead (the day-before reminder); staff moved it
+    to ninety minutes ahead before the claim. The day-before text is not claimed for the new
+    start: the next sweep sends the two-hours one."""
+    desk = ReceptionDesk(clock, CATALOGS, "Asia/Shanghai")
+    evening = local(2026, 11, 25, 19, 0)
+    async with sessions.begin() as session:
+        reception = (await desk.create(session, await plan(session, evening))).reception
+        resident = await register_resident(
+            session, TELEGRAM, "6201", "小红", "zh_Hans", clock.now()
+        )
+        await Signups(desk).sign_up(session, reception, resident, show_name=False)
+    clock.advance(evening - timedelta(hours=3) - clock.now())
+    assert kind_due(clock.now() - timedelta(days=1), evening, clock.now()) == "day_before"
+    due = Due(reception.id, Recipient.resident(resident.id), "day_before", reception.starts_at)
+    async with sessions.begin() as session:
+        moved = await session.get_one(Reception, reception.id)
+        await desk.change(
+            session,
+            moved,
+            starts_at=clock.now() + timedelta(minutes=90),
+            ends_at=clock.now() + timedelta(hours=3),
+        )
+    reminders = ReceptionReminders(sessions, desk)
+    async with sessions.begin() as session:
+        assert await reminders._send(session, due, clock.now()) == 0
+    assert await reminders.sweep(clock.now()) == 2  # the resident's, and the group's list
+    async with sessions() as session:
+        kinds = set(await session.scalars(select(ReceptionReminder.kind)))
+    assert kinds == {"two_hours", "signup_list"}

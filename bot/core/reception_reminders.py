@@ -40,10 +40,11 @@ class Due:
     reception_id: int
     recipient: Recipient
     kind: str  # day_before, two_hours, signup_list
+    starts_at: datetime  # the start the kind was worked out for
 
-    def key(self, starts_at: datetime) -> tuple[int, str, int, str, datetime]:
+    def key(self) -> tuple[int, str, int, str, datetime]:
         recipient = self.recipient
-        return (self.reception_id, str(recipient.kind), recipient.id, self.kind, starts_at)
+        return (self.reception_id, str(recipient.kind), recipient.id, self.kind, self.starts_at)
 
 
 def kind_due(signed_up_at: datetime, starts_at: datetime, now: datetime) -> str | None:
@@ -77,10 +78,10 @@ class ReceptionReminders:
             if not receptions:
                 return 0
             claimed = await claimed_reminders(session, [r.id for r in receptions])
-            due: list[tuple[Due, datetime]] = []
+            due: list[Due] = []
             for reception in receptions:
                 group = Recipient.deputy_group(reception.group_id)
-                due.append((Due(reception.id, group, "signup_list"), reception.starts_at))
+                due.append(Due(reception.id, group, "signup_list", reception.starts_at))
                 signups = await session.scalars(
                     select(ReceptionSignup).where(
                         ReceptionSignup.reception_id == reception.id,
@@ -91,10 +92,10 @@ class ReceptionReminders:
                     kind = kind_due(signup.queued_at, reception.starts_at, now)
                     if kind is not None:
                         resident = Recipient.resident(signup.resident_id)
-                        due.append((Due(reception.id, resident, kind), reception.starts_at))
+                        due.append(Due(reception.id, resident, kind, reception.starts_at))
         sent = 0
-        for reminder, starts_at in due:
-            if reminder.key(starts_at) in claimed:
+        for reminder in due:
+            if reminder.key() in claimed:
                 continue
             try:
                 async with self.sessionmaker.begin() as session:
@@ -107,6 +108,8 @@ class ReceptionReminders:
         reception = await session.get_one(Reception, reminder.reception_id)
         if reception.status != ReceptionStatus.SCHEDULED:
             return 0
+        if reception.starts_at != reminder.starts_at:
+            return 0  # moved since the sweep read it: the next sweep works out the right kind
         recipient = (str(reminder.recipient.kind), reminder.recipient.id)
         if not await claim_reception_reminder(
             session, reception.id, recipient, reminder.kind, reception.starts_at, now
