@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FrozenClock
@@ -273,3 +273,47 @@ async def test_a_reminder_worked_out_for_the_old_start_is_not_sent_for_the_new_o
     async with sessions() as session:
         kinds = set(await session.scalars(select(ReceptionReminder.kind)))
     assert kinds == {"two_hours", "signup_list"}
+
+
+async def test_a_capacity_change_waits_for_a_sign_up_in_progress(
+    sessions: async_sessionmaker, clock, backend: str
+):
+    """Staff lower the capacity to 1 while a second resident is signing up: the change waits
+    for the sign-up's commit, counts two places and is refused (PostgreSQL, two connections)."""
+    if backend != "postgres":
+        pytest.skip("row locks need PostgreSQL; SQLite has one writer")
+    desk = ReceptionDesk(clock, CATALOGS, "Asia/Shanghai")
+    signups = Signups(desk)
+    async with sessions.begin() as session:
+        reception = (
+            await desk.create(session, await plan(session, local(2026, 11, 26, 19)))
+        ).reception
+        first, second = [
+            await register_resident(session, TELEGRAM, user, "小红", "zh_Hans", clock.now())
+            for user in ("6301", "6302")
+        ]
+        await signups.sign_up(session, reception, first, show_name=False)
+
+    async def lower() -> Refusal | None:
+        async with sessions.begin() as session:
+            ours = await session.get_one(Reception, reception.id)
+            try:
+                await desk.change(session, ours, capacity=1)
+            except ReceptionRefused as refused:
+                return refused.refusal
+        return None
+
+    async with sessions() as session, session.begin():
+        ours = await session.get_one(Reception, reception.id)
+        await signups.sign_up(session, ours, second, show_name=False)
+        changing = asyncio.create_task(lower())
+        async with sessions() as watcher:
+            waiting = (
+                "select count(*) from pg_stat_activity"
+                " where datname = current_database() and wait_event_type = 'Lock'"
+            )
+            while not await watcher.scalar(text(waiting)):
+                await asyncio.sleep(0.01)
+    assert await changing == Refusal.BELOW_SIGNUPS
+    async with sessions() as session:
+        assert (await session.get_one(Reception, reception.id)).capacity == 2

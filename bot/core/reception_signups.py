@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.receptions import ReceptionDesk, ReceptionRefused, Refusal
+from bot.core.receptions import ReceptionDesk, ReceptionRefused, Refusal, hold
 from storage.models import (
     DeputyGroup,
     Reception,
@@ -222,12 +222,7 @@ class Signups:
         group = await session.get(DeputyGroup, group_id) if group_id is not None else None
         return group if group is not None and group.active else None
 
-    @staticmethod
-    async def _hold(session: AsyncSession, reception: Reception) -> None:
-        """Hold the reception's row until the commit (PostgreSQL) and read it afresh."""
-        held = select(Reception.id).where(Reception.id == reception.id).with_for_update()
-        await session.execute(held)
-        await session.refresh(reception)
+    _hold = staticmethod(hold)
 
     async def _subscription(
         self, session: AsyncSession, resident: Resident, station: Station

@@ -108,6 +108,14 @@ class Outcome:
     promoted: list[ReceptionSignup] = field(default_factory=list)
 
 
+async def hold(session: AsyncSession, reception: Reception) -> None:
+    """Hold the reception's row until the commit (PostgreSQL) and read it afresh: sign-ups
+    and changes of capacity take turns."""
+    held = select(Reception.id).where(Reception.id == reception.id).with_for_update()
+    await session.execute(held)
+    await session.refresh(reception)
+
+
 class ReceptionDesk:
     """The core's entry points for receptions, for staff (now the command line)."""
 
@@ -142,6 +150,7 @@ class ReceptionDesk:
     ) -> Outcome:
         """Change what staff name (the fields of ReceptionPlan); announced to everyone signed
         up and subscribed; flagged to staff when it comes less than three days ahead."""
+        await hold(session, reception)  # before counting the places taken, as sign-ups do
         now = self.clock.now()
         self._still_open(reception, now)
         plan = replace(ReceptionPlan.of(reception), **changes)  # type: ignore[arg-type]
