@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from bot.fake_telegram import tiny_png
-from bot.runners.sandbox import Sandbox
+from bot.runners.sandbox import Sandbox, _free_port, start_sandbox
+from bot.settings import Settings
 from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, require_chromium
 
 SCREENSHOTS = ARTIFACTS / "sandbox"
@@ -321,3 +322,36 @@ async def test_the_bot_s_answer_to_a_press_shows_even_before_the_press_call_retu
     await expect(page.locator("#toast")).to_be_visible()
     assert answers and answers[0]["text"], "the bot answers a stale button with a notice"
     await expect(page.locator("#toast")).to_have_text(answers[0]["text"])
+
+
+async def test_a_page_of_an_earlier_run_reloads_when_the_sandbox_starts_again(tmp_path):
+    """After a restart the feed counts from 1 again: the page learns of the new run and
+    reloads rather than waiting, looking live, for changes numbered after its old ones."""
+    first, _ = await start_sandbox(Settings(), "127.0.0.1", 0, tmp_path / "first.sqlite3")
+    port = int(first.page_url.rstrip("/").rsplit(":", 1)[1])
+    again = None
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
+        )
+        try:
+            page = await browser.new_page()
+            await page.goto(first.page_url)
+            await expect(page.locator("body[data-ready=true]")).to_be_attached()
+            old_run = await page.evaluate("boot.run")
+            await first.stop()
+            again, _ = await start_sandbox(
+                Settings(),
+                "127.0.0.1",
+                port,
+                tmp_path / "again.sqlite3",
+                panel_port=_free_port("127.0.0.1"),
+            )
+            await page.wait_for_function(
+                f"typeof boot !== 'undefined' && boot.run !== {old_run!r}", timeout=WAIT_MS
+            )
+            await expect(page.locator("body[data-ready=true]")).to_be_attached()
+        finally:
+            await browser.close()
+            if again is not None:
+                await again.stop()
