@@ -5,6 +5,7 @@ server-sent events."""
 
 import json
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 KEEPALIVE_SECONDS = 15  # a comment line this often keeps proxies and browsers from giving up
 MOVES = {"day": timedelta(days=1), "week": timedelta(weeks=1)}
 MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit on a photo
+FORM_CALLS = {"/api/chats/{chat_id}/photos"}  # the one call that sends a form (the photo's file)
 
 
 @dataclass
@@ -61,7 +63,9 @@ def build_page(
         loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape()
     )
     page = _Page(world, clock, catalogs, templates, panel)
-    app = web.Application(client_max_size=MAX_PHOTO_BYTES + 64 * 1024)
+    app = web.Application(
+        client_max_size=MAX_PHOTO_BYTES + 64 * 1024, middlewares=[page.only_the_page_acts]
+    )
     app.router.add_get("/", page.index)
     app.router.add_get("/api/world", page.world_state)
     app.router.add_get("/api/chats/{chat_id}", page.chat_state)
@@ -92,6 +96,28 @@ class _Page:
         self.clock = clock
         self.catalogs = catalogs
         self.templates = templates
+        # Each run of the sandbox has its own: the feed's numbers start again at 1 after a
+        # restart, so a page that learns of another run reloads instead of waiting forever.
+        self.run = secrets.token_hex(8)
+
+    @web.middleware
+    async def only_the_page_acts(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Other websites open in the visitor's browser may not act in the sandbox: a call that
+        changes something must come from the page's own origin (browsers name the origin of a
+        cross-site call) and, but for the photo's form, be JSON, which a cross-site form cannot
+        send without asking first (CORS preflight)."""
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return await handler(request)
+        origin = request.headers.get("Origin")
+        if origin is not None and origin != f"{request.scheme}://{request.host}":
+            return self._refused(request, "failed", status=403, reason="Origin")
+        route = request.match_info.route.resource
+        form_call = route is not None and route.canonical in FORM_CALLS
+        if not form_call and request.content_type != "application/json":
+            return self._refused(
+                request, "failed", status=415, reason="Content-Type: application/json"
+            )
+        return await handler(request)
 
     # --- the page ---
 
@@ -129,6 +155,7 @@ class _Page:
                 for chat in self.world.groups
             ],
             "bot_id": self.fake.bot.id,
+            "run": self.run,
             "timezone": self.clock.timezone,
             "clock": self._clock(locale),
         }
@@ -219,11 +246,13 @@ class _Page:
             return self._refused(request, "failed", reason=str(error).strip("'\""))
         return web.json_response(result)
 
-    def _refused(self, request: web.Request, key: str, **values: str) -> web.Response:
+    def _refused(
+        self, request: web.Request, key: str, status: int = 400, **values: str
+    ) -> web.Response:
         """A polite refusal in the visitor's language, with the fake's reason when it gave one."""
         locale = request.headers.get("X-Sandbox-Locale")
         text = page_texts(self.catalogs.get(locale))[key].format(**values)
-        return web.json_response({"error": text}, status=400)
+        return web.json_response({"error": text}, status=status)
 
     async def add_resident(self, request: web.Request) -> web.Response:
         body = await _json(request)
@@ -249,7 +278,8 @@ class _Page:
 
     async def events(self, request: web.Request) -> web.StreamResponse:
         """The fake's changes after the number the page has seen, as server-sent events; a
-        browser that reconnects says where it was in Last-Event-ID."""
+        browser that reconnects says where it was in Last-Event-ID. Each connection begins with
+        the sandbox's run (event ``run``): a page of an earlier run reloads."""
         seen = request.headers.get("Last-Event-ID") or request.query.get("after") or "0"
         number = int(seen) if seen.isdigit() else 0
         response = web.StreamResponse(
@@ -257,6 +287,7 @@ class _Page:
         )
         await response.prepare(request)
         try:
+            await response.write(f"event: run\ndata: {self.run}\n\n".encode())
             while True:
                 changes = await self.fake.feed.wait_since(number, KEEPALIVE_SECONDS)
                 if not changes:

@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from bot.fake_telegram import tiny_png
-from bot.runners.sandbox import Sandbox
+from bot.runners.sandbox import Sandbox, _free_port, start_sandbox
+from bot.settings import Settings
 from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, require_chromium
 
 SCREENSHOTS = ARTIFACTS / "sandbox"
@@ -28,8 +29,14 @@ require_chromium()
 from aiogram import Bot  # noqa: E402
 from aiogram.client.session.aiohttp import AiohttpSession  # noqa: E402
 from aiogram.client.telegram import TelegramAPIServer  # noqa: E402
-from aiogram.types import BufferedInputFile, KeyboardButton, ReplyKeyboardMarkup  # noqa: E402
-from playwright.async_api import Locator, Page, async_playwright, expect  # noqa: E402
+from aiogram.types import (  # noqa: E402
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+from playwright.async_api import Locator, Page, Route, async_playwright, expect  # noqa: E402
 
 from bot.sandbox.world import BOT_TOKEN  # noqa: E402
 
@@ -265,3 +272,86 @@ async def test_a_forum_group_shows_its_topics_and_a_deputy_writes_in_one(
     assert written["text"] == "收到，本周内走访。"
     assert written["from"]["first_name"] == "周明"
     await shot(page, "07-forum-topic")
+
+
+async def test_names_read_as_the_bot_writes_them(page: Page):
+    """Chinese names family name first with no space, other names as given."""
+    names = await page.evaluate(
+        """[Render.fullName({first_name: "小红", last_name: "李"}),
+            Render.fullName({first_name: "Anna", last_name: "Smith"}),
+            Render.fullName({first_name: "王建国"})]"""
+    )
+    assert names == ["李小红", "Anna Smith", "王建国"]
+
+
+async def test_the_bot_s_answer_to_a_press_shows_even_before_the_press_call_returns(
+    page: Page, sandbox: Sandbox
+):
+    """The feed may bring the bot's answer before the page hears back from its own call: the
+    page's call is held here until the answer is in the feed, and the alert still shows."""
+    resident = sandbox.world.residents[0]
+    fake = sandbox.world.fake
+    async with Bot(
+        BOT_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(sandbox.api_url))
+    ) as bot:
+        await bot.send_message(
+            resident.id,
+            "一张旧卡片",
+            reply_markup=InlineKeyboardMarkup(
+                inline_keyboard=[[InlineKeyboardButton(text="旧按钮", callback_data="stale:1")]]
+            ),
+        )
+    answers: list[dict] = []
+
+    def answer_of(query_id: str) -> bool:
+        answers[:] = [
+            change.data
+            for change in fake.feed.since(0)
+            if change.kind == "callback_answer" and change.data["query_id"] == query_id
+        ]
+        return bool(answers)
+
+    async def after_the_answer(route: Route) -> None:
+        response = await route.fetch()
+        query_id = (await response.json())["query_id"]
+        await fake.wait_for(lambda: answer_of(query_id), WAIT_MS / 1000)
+        await route.fulfill(response=response)
+
+    await page.route("**/presses", after_the_answer)
+    await press(page, "resident-chat", "一张旧卡片", "旧按钮")
+    await expect(page.locator("#toast")).to_be_visible()
+    assert answers and answers[0]["text"], "the bot answers a stale button with a notice"
+    await expect(page.locator("#toast")).to_have_text(answers[0]["text"])
+
+
+async def test_a_page_of_an_earlier_run_reloads_when_the_sandbox_starts_again(tmp_path):
+    """After a restart the feed counts from 1 again: the page learns of the new run and
+    reloads rather than waiting, looking live, for changes numbered after its old ones."""
+    first, _ = await start_sandbox(Settings(), "127.0.0.1", 0, tmp_path / "first.sqlite3")
+    port = int(first.page_url.rstrip("/").rsplit(":", 1)[1])
+    again = None
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
+        )
+        try:
+            page = await browser.new_page()
+            await page.goto(first.page_url)
+            await expect(page.locator("body[data-ready=true]")).to_be_attached()
+            old_run = await page.evaluate("boot.run")
+            await first.stop()
+            again, _ = await start_sandbox(
+                Settings(),
+                "127.0.0.1",
+                port,
+                tmp_path / "again.sqlite3",
+                panel_port=_free_port("127.0.0.1"),
+            )
+            await page.wait_for_function(
+                f"typeof boot !== 'undefined' && boot.run !== {old_run!r}", timeout=WAIT_MS
+            )
+            await expect(page.locator("body[data-ready=true]")).to_be_attached()
+        finally:
+            await browser.close()
+            if again is not None:
+                await again.stop()

@@ -5,8 +5,9 @@ import json
 import re
 from datetime import timedelta
 
-from aiohttp import ClientSession, CookieJar
+from aiohttp import ClientSession, CookieJar, FormData
 
+from bot.fake_telegram import tiny_png
 from bot.runners.sandbox import Sandbox
 
 HEXIANG_GROUP = -1001000000101
@@ -138,23 +139,46 @@ async def test_the_feed_streams_as_server_sent_events(sandbox: Sandbox):
     fake = sandbox.world.fake
     seen = fake.feed.last_number
     url = f"{sandbox.page_url}api/events?after={seen}"
-    async with ClientSession() as http, http.get(url) as events:
-        assert events.headers["Content-Type"] == "text/event-stream"
-        await resident.send_text("路灯坏了")
-        lines = []
-        while len(lines) < 2:
-            line = (await events.content.readline()).decode().strip()
-            if line:
-                lines.append(line)
-    assert lines[0] == f"id: {seen + 1}"
-    change = json.loads(lines[1].removeprefix("data: "))
+    async with ClientSession() as http:
+        async with http.get(f"{sandbox.page_url}api/world") as response:
+            run = (await response.json())["run"]
+        async with http.get(url) as events:
+            assert events.headers["Content-Type"] == "text/event-stream"
+            await resident.send_text("路灯坏了")
+            lines = []
+            while len(lines) < 4:
+                line = (await events.content.readline()).decode().strip()
+                if line:
+                    lines.append(line)
+    # First the sandbox's run: a page of an earlier run (whose numbers mean nothing now) reloads.
+    assert lines[:2] == ["event: run", f"data: {run}"]
+    assert lines[2] == f"id: {seen + 1}"
+    change = json.loads(lines[3].removeprefix("data: "))
     assert change["kind"] == "message"
     assert change["chat_id"] == resident.id
     assert change["message"]["text"] == "路灯坏了"
 
 
+async def test_each_run_of_the_sandbox_has_its_own_id(sandbox: Sandbox, tmp_path):
+    from bot.runners.sandbox import start_sandbox
+    from bot.settings import Settings
+
+    again, _ = await start_sandbox(Settings(), "127.0.0.1", 0, tmp_path / "again.sqlite3")
+    try:
+        async with ClientSession() as http:
+            runs = []
+            for running in (sandbox, again):
+                async with http.get(running.page_url) as response:
+                    page = await response.text()
+                async with http.get(f"{running.page_url}api/world") as response:
+                    runs.append((await response.json())["run"])
+                assert f'"run": "{runs[-1]}"' in page  # the page learns it when it loads
+    finally:
+        await again.stop()
+    assert runs[0] and runs[1] and runs[0] != runs[1]
+
+
 async def test_files_are_served_by_their_id(sandbox: Sandbox):
-    from bot.fake_telegram import tiny_png
 
     resident = sandbox.world.residents[0]
     sent = await resident.send_photo(tiny_png(3, 2))
@@ -172,7 +196,7 @@ async def test_a_call_that_is_not_json_is_refused_politely(sandbox: Sandbox):
         async with http.post(
             f"{sandbox.page_url}api/chats/{resident.id}/messages",
             data="not json",
-            headers={"X-Sandbox-Locale": "en"},
+            headers={"X-Sandbox-Locale": "en", "Content-Type": "application/json"},
         ) as response:
             assert response.status == 400
             assert (await response.json())["error"] == "Please write something first."
@@ -180,6 +204,51 @@ async def test_a_call_that_is_not_json_is_refused_politely(sandbox: Sandbox):
             assert response.status == 400
             assert (await response.json())["error"].startswith("操作未成功：")
     assert sandbox.clock.ahead.total_seconds() == 0
+
+
+async def test_other_websites_cannot_act_in_the_sandbox(sandbox: Sandbox):
+    """A cross-site form can send text/plain or a form without asking first; JSON it cannot,
+    and a browser names the origin of a cross-site call."""
+    resident = sandbox.world.residents[0]
+    messages = f"{sandbox.page_url}api/chats/{resident.id}/messages"
+    sent = json.dumps({"user_id": resident.id, "text": "/start"})
+    before = len(sandbox.world.fake.messages(resident.id))
+    async with ClientSession() as http:
+        for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+            async with http.post(
+                messages, data=sent, headers={"Content-Type": content_type}
+            ) as response:
+                assert response.status == 415
+                assert "application/json" in (await response.json())["error"]
+        async with http.post(
+            f"{sandbox.page_url}api/clock",
+            data='{"by": "week"}',
+            headers={"Content-Type": "text/plain", "X-Sandbox-Locale": "en"},
+        ) as response:
+            assert response.status == 415
+            assert (await response.json())["error"].startswith("That did not work")
+        for origin in ("https://elsewhere.example", "null"):
+            async with http.post(
+                f"{sandbox.page_url}api/clock", json={"by": "week"}, headers={"Origin": origin}
+            ) as response:
+                assert response.status == 403
+        form = FormData({"user_id": str(resident.id), "caption": "x"})
+        form.add_field("photo", tiny_png(3, 2), filename="a.png", content_type="image/png")
+        async with http.post(
+            f"{sandbox.page_url}api/chats/{resident.id}/photos",
+            data=form,
+            headers={"Origin": "https://elsewhere.example"},
+        ) as response:
+            assert response.status == 403
+        assert sandbox.clock.ahead.total_seconds() == 0
+        assert len(sandbox.world.fake.messages(resident.id)) == before
+        # The page itself, from its own origin, still acts.
+        own = sandbox.page_url.rstrip("/")
+        async with http.post(
+            f"{sandbox.page_url}api/clock", json={"by": "day"}, headers={"Origin": own}
+        ) as response:
+            assert response.status == 200
+    assert sandbox.clock.ahead == timedelta(days=1)
 
 
 async def test_the_staff_panel_is_beside_the_page_with_an_administrator_of_its_own(

@@ -58,7 +58,16 @@ const Render = (() => {
     return build(0, text.length, sorted);
   }
 
-  const fullName = (user) => [user.first_name, user.last_name].filter(Boolean).join(" ");
+  // As the bot writes names (bot/text/render.py person_name): Chinese names family name first
+  // with no space (李小红), other names as given ("Anna Smith").
+  const HAN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
+  function fullName(user) {
+    const given = user.first_name || "";
+    const family = user.last_name;
+    if (!family) return given;
+    if (HAN.test(given) || HAN.test(family)) return family + given;
+    return `${given} ${family}`;
+  }
 
   function serviceText(message, texts) {
     if (message.forum_topic_created) return texts.topic_created.replace("{name}", message.forum_topic_created.name);

@@ -31,8 +31,28 @@ function toast(text, isAlert) {
   toastTimer = setTimeout(() => { element.hidden = true; }, isAlert ? 6000 : 3000);
 }
 
-// Presses wait for the bot's answer (a short notice, or an alert), as the apps show it.
+// Presses wait for the bot's answer (a short notice, or an alert), as the apps show it. The
+// answer may come over the feed before the press's call returns: it then waits a while here.
 const pendingPresses = new Set();
+const earlyAnswers = new Map();
+const EARLY_ANSWER_MS = 30000;
+
+function showAnswer(change) {
+  if (change.text) toast(change.text, change.show_alert);
+}
+
+function answered(change) {
+  if (pendingPresses.delete(change.query_id)) return showAnswer(change);
+  earlyAnswers.set(change.query_id, change);
+  setTimeout(() => earlyAnswers.delete(change.query_id), EARLY_ANSWER_MS);
+}
+
+function pressed(queryId) {
+  const early = earlyAnswers.get(queryId);
+  if (!early) return pendingPresses.add(queryId);
+  earlyAnswers.delete(queryId);
+  showAnswer(early);
+}
 
 // One chat as one person sees it; `thread` limits a forum to one topic (null: all).
 class ChatView {
@@ -92,7 +112,7 @@ class ChatView {
     const answer = await call(`/api/chats/${this.chatId}/presses`, {
       user_id: this.userId, message_id: message.message_id, data: button.callback_data,
     });
-    pendingPresses.add(answer.query_id);
+    pressed(answer.query_id);
   }
 
   apply(change) {
@@ -307,10 +327,14 @@ function follow(after) {
   const offline = document.getElementById("offline");
   events.onopen = () => { offline.hidden = true; };
   events.onerror = () => { offline.hidden = false; };
+  // The sandbox was started again: its feed counts from 1 again and this page's state is old.
+  events.addEventListener("run", (event) => {
+    if (event.data !== boot.run) window.location.reload();
+  });
   events.onmessage = (event) => {
     const change = JSON.parse(event.data);
     if (change.kind === "callback_answer") {
-      if (pendingPresses.delete(change.query_id) && change.text) toast(change.text, change.show_alert);
+      answered(change);
       return;
     }
     resident.apply(change);
