@@ -30,6 +30,13 @@ SETTINGS_VARIABLES = {
 }
 
 
+STALL = 60.0  # seconds without any answer from the bot before a bench gives up on it
+
+
+class BenchStalled(AssertionError):
+    """The bot stopped answering: the bench fails, naming what it waited for."""
+
+
 @dataclass
 class Sent:
     """An update a user made, when, and (once it came) when the bot's answer to it came."""
@@ -59,6 +66,7 @@ class TimedFake(FakeTelegram):
         self._confirmed_below = 0
         self._settled = asyncio.Event()
         self._log: dict[int, list[tuple[float, str, int]]] = {}  # chat → (when, text, id)
+        self._answers = 0  # messages the bot sent or edited: progress, while waiting
 
     async def write(self, user: Any, text: str, marker: str, chat: Any = None, **kw: Any) -> Sent:
         """`user` writes `text`; the answer is the bot's next message there holding `marker`."""
@@ -89,14 +97,47 @@ class TimedFake(FakeTelegram):
                 return {"text": text, "message_id": message_id, "at": when}
         found = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(chat_id, []).append(_Waiter(containing, after, found))
-        return await asyncio.wait_for(found, timeout)
+        try:
+            return await asyncio.wait_for(found, timeout)
+        except TimeoutError:
+            raise BenchStalled(
+                f"waited {timeout:.0f}s for the bot to say {containing!r} to chat {chat_id}; "
+                f"it said since: {self._said_since(chat_id, after)}"
+            ) from None
+
+    def _said_since(self, chat_id: int, after: float) -> list[str]:
+        return [text[:80] for _, text, _ in self._messages_since(chat_id, after)][-3:] or [
+            "nothing"
+        ]
 
     def _messages_since(self, chat_id: int, after: float) -> list[tuple[float, str, int]]:
         return [m for m in self._log.get(chat_id, []) if m[0] > after]
 
-    async def all_answered(self, timeout: float) -> None:
-        if any(self._open.values()):
-            await asyncio.wait_for(self._settled.wait(), timeout)
+    async def all_answered(self, timeout: float, stall: float = STALL) -> None:
+        """Until every update has its answer; fails, naming what is still awaited, after
+        `timeout` in all or once `stall` seconds pass without a single answer."""
+        deadline = time.perf_counter() + timeout
+        while any(self._open.values()):
+            answers = self._answers
+            wait = min(stall, deadline - time.perf_counter())
+            try:
+                await asyncio.wait_for(self._settled.wait(), max(wait, 0))
+            except TimeoutError:
+                if self._answers == answers or time.perf_counter() >= deadline:
+                    raise BenchStalled(self._unanswered(stall, timeout)) from None
+
+    def _unanswered(self, stall: float, timeout: float) -> str:
+        open_ = [(chat, s) for chat, sent in self._open.items() for s in sent]
+        lines = [
+            f"{len(open_)} update(s) unanswered (no answer for {stall:.0f}s, or {timeout:.0f}s "
+            "in all); waited for:"
+        ]
+        for chat, sent in open_[:10]:
+            lines.append(
+                f"  chat {chat}: a message containing {sent.marker!r}; the bot said since: "
+                f"{self._said_since(chat, sent.at)}"
+            )
+        return "\n".join(lines)
 
     async def _dispatch(self, token: str, name: str, params: dict[str, Any]):
         now = time.perf_counter()
@@ -119,6 +160,7 @@ class TimedFake(FakeTelegram):
 
     def _answered(self, chat_id: int, text: str, message_id: int, now: float) -> None:
         self._log.setdefault(chat_id, []).append((now, text, message_id))
+        self._answers += 1
         waiting = self._open.get(chat_id)
         if waiting:
             for sent in waiting:

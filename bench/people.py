@@ -21,6 +21,10 @@ REPLY = "您好，已联系街道城管科，本周五前修好。"
 CARD = re.compile(r"意见建议（(A-\d{4}-\d{6})）")
 STAFF_BASE = 9_000_000_000
 SUBMIT_AFTER = 20  # draft messages a resident writes before submitting, in the paced phases
+# The first message of a draft while the resident has an opinion open is answered with this
+# question (an addition to it, or a new one?), not with the draft's count.
+BELONGS = "这条内容是对正在办理的意见建议的补充，还是新的意见建议？"
+NEW_ONE = "新的意见建议"
 
 
 class Resident:
@@ -30,6 +34,8 @@ class Resident:
         self.fake, self.user, self.path = fake, user, path
         self.written = 0
         self.last: Sent | None = None
+        self.asked: Sent | None = None  # the first message of this draft, asked where it belongs
+        self.has_open = False  # an opinion submitted (and still open: nothing closes them here)
         self.turn = asyncio.Lock()
 
     async def converse(self, messages: int) -> None:
@@ -49,15 +55,23 @@ class Resident:
     def write(self) -> Sent:
         """One more message of the draft, not waiting for its answer."""
         self.written += 1
-        task = self.fake.write(self.user, LINE.format(n=self.written), f"（共{self.written}条，")
-        self.last = _now(task)
+        asked = self.written == 1 and self.has_open
+        marker = BELONGS if asked else f"（共{self.written}条，"
+        self.last = _now(self.fake.write(self.user, LINE.format(n=self.written), marker))
+        self.asked = self.last if asked else (self.asked if self.written > 1 else None)
         return self.last
 
     async def submit(self) -> None:
         assert self.last is not None
-        prompt = await self.fake.says(self.user.id, self.last.marker, self.last.at)
+        chat = self.user.id
+        prompt = await self.fake.says(chat, self.last.marker, self.last.at)
+        if self.last is self.asked:
+            # The draft's only message was asked about: a new opinion, then the Submit prompt.
+            new_one = "（共1条，"
+            sent = await self.fake.press(self.user, chat, prompt["message_id"], NEW_ONE, new_one)
+            prompt = await self.fake.says(chat, new_one, sent.at)
         # Submit, then the topic ("other / not sure"), then the name kept from the deputies.
-        message_id, chat = prompt["message_id"], self.user.id
+        message_id = prompt["message_id"]
         for label, next_marker in (
             ("提交", "请选择意见建议的类别"),
             ("其他或不确定", "是否向人大代表公开您的姓名"),
@@ -65,7 +79,7 @@ class Resident:
         ):
             sent = await self.fake.press(self.user, chat, message_id, label, next_marker)
             await self.fake.says(chat, next_marker, sent.at)
-        self.written = 0
+        self.written, self.asked, self.has_open = 0, None, True
 
     async def paced_turn(self) -> None:
         """A turn in a paced phase: one more message, or the draft submitted once long."""
