@@ -57,7 +57,7 @@ async def test_outcomes_become_tickets_attendance_and_a_rating(harness: Harness)
     card = await harness.bot_says(group.id, "状态：已分派")  # not the reply that names it
     await harness.outbox_settled()
     assert "和祥社区3号楼门口路灯不亮" in card["text"]
-    await harness.press(wang, card, "受理")
+    await harness.press(wang, card, "接单")
     await harness.bot_says(resident.id, "办理状态：已受理。")
 
     # Attendance: a deputy on duty records who came; another deputy cannot.
