@@ -28,6 +28,8 @@ SETTINGS_VARIABLES = {
     for section in Settings.model_fields.values()
     for name in section.annotation.model_fields  # type: ignore[union-attr]
 }
+# A bot process started by a test or a bench leaves the staff panel's port to whoever runs one.
+NO_PANEL = {"ADMIN_BIND": ""}
 
 
 STALL = 60.0  # seconds without any answer from the bot before a bench gives up on it
@@ -182,7 +184,7 @@ class BotProcess:
 
     def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
         clean = {k: v for k, v in os.environ.items() if k.upper() not in SETTINGS_VARIABLES}
-        self.args, self.env, self.log = args, {**clean, **env}, log
+        self.args, self.env, self.log = args, {**clean, **NO_PANEL, **env}, log
         self.process: asyncio.subprocess.Process | None = None
         self.rss: list[tuple[float, float]] = []  # (seconds since start, MB)
         self._sampling: asyncio.Task[None] | None = None

@@ -20,10 +20,10 @@ import redis.asyncio as aioredis
 from sqlalchemy import func, select, text
 
 from bot.fake_telegram import FakeTelegram
-from bot.settings import Settings
 from storage.db import open_database
 from storage.models import InboundStatus, InboundUpdate, OutboxMessage, OutboxStatus, Ticket
 from tests.support.harness import deputy_group_chats
+from tests.support.processes import NO_PANEL, SETTINGS_VARIABLES
 
 pytestmark = pytest.mark.slow
 
@@ -41,11 +41,6 @@ PATHS = [
     ("青山区", "南湖街道", "锦园社区"),
     ("青山区", "白沙镇", "石坎村"),
 ]
-SETTINGS_VARIABLES = {
-    name.upper()
-    for section in Settings.model_fields.values()
-    for name in section.annotation.model_fields  # type: ignore[union-attr]
-}
 
 
 class BotProcess:
@@ -53,7 +48,7 @@ class BotProcess:
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
         clean = {k: v for k, v in os.environ.items() if k.upper() not in SETTINGS_VARIABLES}
-        self.env = {**clean, **env}
+        self.env = {**clean, **NO_PANEL, **env}
         self.cwd = cwd
         self.log = cwd / "bot.log"
         self.process: asyncio.subprocess.Process | None = None

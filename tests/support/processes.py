@@ -18,6 +18,8 @@ SETTINGS_VARIABLES = {
     for section in Settings.model_fields.values()
     for name in section.annotation.model_fields  # type: ignore[union-attr]
 }
+# A bot process started by a test or a bench leaves the staff panel's port to whoever runs one.
+NO_PANEL = {"ADMIN_BIND": ""}
 
 
 class BotProcess:
@@ -27,7 +29,7 @@ class BotProcess:
         clean = {k: v for k, v in os.environ.items() if k.upper() not in SETTINGS_VARIABLES}
         self.role = role
         self.name = name
-        self.env = {**clean, **env}
+        self.env = {**clean, **NO_PANEL, **env}
         self.cwd = cwd
         self.log = cwd / f"{name}.log"
         self.process: asyncio.subprocess.Process | None = None
