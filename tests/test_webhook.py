@@ -29,7 +29,7 @@ from bot.settings import (
 from storage.models import InboundStatus, InboundUpdate, Ticket
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.support.harness import BOT_TOKEN, Harness, deputy_group_chats
-from tests.support.stories import OPINION, register_in_haide
+from tests.support.stories import NAMELESS, NOT_SURE, OPINION, register_in_haide
 
 SECRET = "s3cret-Token_of-the-webhook"
 PATH = "/telegram/webhook"
@@ -98,7 +98,7 @@ async def test_the_webhook_is_registered_and_a_resident_is_answered(
     assert info.url == hook.url
     assert info.max_connections == 10
     assert set(info.allowed_updates or []) >= {"message", "callback_query"}
-    await harness.bot_says(7_300_001, "请选择语言")  # the one that waited came through
+    await harness.bot_says(7_300_001, "您好！这里是人大代表联络站")  # the one that waited came through
 
     resident = harness.fake.user(user_id=7_300_002, first_name="小红", language_code="zh-hans")
     await register_in_haide(harness, resident)
@@ -110,7 +110,7 @@ async def test_a_request_without_the_right_secret_gets_401_and_leaves_no_trace(
     webhook: tuple[Harness, WebhookSettings], secret: str | None
 ):
     harness, hook = webhook
-    await harness.bot_says(7_300_001, "请选择语言")
+    await harness.bot_says(7_300_001, "您好！这里是人大代表联络站")
     before = await stored_updates(harness)
     update = {
         "update_id": 990001,
@@ -188,6 +188,11 @@ async def test_a_database_outage_is_answered_5xx_then_the_retry_makes_one_ticket
     finally:
         await set_connections(database, allowed=True)
 
+    # The press that met the outage is handled on the retry: the topic, then the name question.
+    asked = await harness.bot_says(resident.id, "请选择意见建议的类别", timeout=30)
+    await harness.press(resident, asked, NOT_SURE)
+    asked = await harness.bot_says(resident.id, "是否向人大代表公开您的姓名")
+    await harness.press(resident, asked, NAMELESS)
     confirmation = await harness.bot_says(resident.id, "已收到。", timeout=30)
     await harness.outbox_settled(timeout=30)
     async with harness.app.sessionmaker() as session:
@@ -204,7 +209,7 @@ async def test_health_readiness_and_metrics_on_the_webhook_port(
     webhook: tuple[Harness, WebhookSettings],
 ):
     harness, hook = webhook
-    await harness.bot_says(7_300_001, "请选择语言")
+    await harness.bot_says(7_300_001, "您好！这里是人大代表联络站")
     base = f"http://127.0.0.1:{hook.webhook_port}"
     async with aiohttp.ClientSession() as client:
         async with client.get(f"{base}/healthz") as alive:
