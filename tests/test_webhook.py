@@ -98,7 +98,7 @@ async def test_the_webhook_is_registered_and_a_resident_is_answered(
     assert info.url == hook.url
     assert info.max_connections == 10
     assert set(info.allowed_updates or []) >= {"message", "callback_query"}
-    await harness.bot_says(7_300_001, "您好！这里是人大代表联络站")  # the one that waited came through
+    await harness.bot_says(7_300_001, "您好！这里是人大代表联络站")  # the waiting one came
 
     resident = harness.fake.user(user_id=7_300_002, first_name="小红", language_code="zh-hans")
     await register_in_haide(harness, resident)
