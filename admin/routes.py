@@ -9,7 +9,7 @@ from aiohttp import web
 
 from admin.access import Access
 from admin.keys import ACCESS
-from admin.views import auth, inbox, staff, suggestions, templates, tickets
+from admin.views import auth, directory, inbox, staff, suggestions, templates, tickets
 
 STATIC = Path(__file__).parent / "static"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -93,6 +93,53 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/templates", "template_save", templates.save, Access.ADMIN),
     Route("POST", "/templates/delete", "template_forget", templates.forget, Access.ADMIN),
 )
+
+
+def _directory_routes() -> tuple[Route, ...]:
+    """Each section of the directory: its list and form (read by every signed-in staff
+    member), and its changes (administrators); a deputy group's bind code (staff of its
+    street too)."""
+    found = [Route("GET", "/directory", "directory", directory.directory_page, Access.SIGNED_IN)]
+    for s in directory.SECTIONS:
+        base, name, key = f"/directory/{s.slug}", f"directory_{s.slug}", directory.KEY
+        found += [
+            Route("GET", base, name, directory.list_handler(s), Access.SIGNED_IN),
+            Route("POST", base, f"{name}_create", directory.save_handler(s, True), Access.ADMIN),
+            Route(
+                "GET",
+                f"{base}/{key}",
+                f"{name}_entry",
+                directory.entry_handler(s),
+                Access.SIGNED_IN,
+            ),
+            Route(
+                "POST",
+                f"{base}/{key}",
+                f"{name}_save",
+                directory.save_handler(s, False),
+                Access.ADMIN,
+            ),
+            Route(
+                "POST",
+                f"{base}/{key}/remove",
+                f"{name}_remove",
+                directory.remove_handler(s),
+                Access.ADMIN,
+            ),
+        ]
+    found.append(
+        Route(
+            "POST",
+            f"/directory/groups/{directory.KEY}/bind-code",
+            "directory_groups_bind_code",
+            directory.bind_code,
+            Access.TICKETS,
+        )
+    )
+    return tuple(found)
+
+
+ROUTES += _directory_routes()
 
 
 def setup_routes(app: web.Application) -> None:

@@ -8,28 +8,31 @@ from shapely.errors import GEOSException
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
+from bot.text.catalogs import N_
+
 POLYGONS = ("Polygon", "MultiPolygon")
 
 
 def boundary_problems(
     boundaries: Mapping[str, dict[str, Any]], area_codes: set[str]
-) -> Iterator[tuple[tuple[str | int, ...], str]]:
+) -> Iterator[tuple[tuple[str | int, ...], str, dict[str, object]]]:
     for code, geometry in boundaries.items():
         loc = ("boundaries", code)
         if code not in area_codes:
-            yield loc, f"no area has the code '{code}'"
+            yield loc, N_("no area has the code '{code}'"), {"code": code}
             continue
         if not isinstance(geometry, dict) or geometry.get("type") not in POLYGONS:
-            yield loc, "a boundary is a GeoJSON Polygon or MultiPolygon"
+            yield loc, N_("a boundary is a GeoJSON Polygon or MultiPolygon"), {}
             continue
         try:
             polygon = shape(geometry)
         except (GEOSException, ValueError, TypeError, IndexError, KeyError) as error:
-            yield loc, f"not a GeoJSON geometry: {error}"
+            yield loc, N_("not a GeoJSON geometry: {error}"), {"error": str(error)}
             continue
         if polygon.is_empty or not polygon.is_valid:
-            yield loc, f"not a valid polygon: {explain_validity(polygon)}"
+            why = explain_validity(polygon)
+            yield loc, N_("not a valid polygon: {why}"), {"why": why}
             continue
         min_x, min_y, max_x, max_y = polygon.bounds
         if not (-180 <= min_x <= max_x <= 180 and -90 <= min_y <= max_y <= 90):
-            yield loc, "coordinates are longitude, latitude (in degrees)"
+            yield loc, N_("coordinates are longitude, latitude (in degrees)"), {}

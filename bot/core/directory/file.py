@@ -2,7 +2,8 @@
 categories, routing rules, deadlines, calendar days) and their validation. The whole file is
 checked first and every problem is reported with its line and key."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.core.directory.boundaries import boundary_problems
 from bot.core.directory.receptions import ReceptionEntry, reception_problems
-from storage.models import (
-    AreaKind,
-)
+from bot.text.catalogs import N_
+from storage.models import AreaKind
 
 Code = str
 Loc = tuple[str | int, ...]
@@ -110,12 +110,85 @@ class DirectoryFile(BaseModel):
     receptions: list[ReceptionEntry] = []  # regular schedules and single receptions
 
 
-class DirectoryError(Exception):
-    """The file is not a valid directory; `problems` says where and why, one line each."""
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a directory: where (`loc`, and its `line` in a file), and why, as a
+    message for the catalogs with its values (`text` renders it, in a language or in English)."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = list(problems)
+    loc: Loc
+    message: str
+    values: Mapping[str, object] = field(default_factory=dict)
+    line: int | None = None
+
+    @property
+    def path(self) -> str:
+        return _path(self.loc)
+
+    def text(self, gettext: Callable[[str], str] = str) -> str:
+        return gettext(self.message).format(**self.values) if self.values else gettext(self.message)
+
+
+class DirectoryError(Exception):
+    """The file is not a valid directory; `problems` says where and why, one line each (in
+    English, for the command line); `found` holds them for a translated list."""
+
+    def __init__(self, found: Sequence[Problem], source: str = "directory") -> None:
+        self.found = list(found)
+        self.problems = [
+            f"{source}:{p.line or 1}: " + (f"{p.path}: " if p.loc else "") + p.text()
+            for p in self.found
+        ]
+        super().__init__("\n".join(self.problems))
+
+
+# Pydantic's reasons, as the catalogs know them (others keep pydantic's English words).
+REASONS = {
+    "missing": N_("Field required"),
+    "extra_forbidden": N_("not a key of this entry"),
+    "string_too_short": N_("cannot be empty"),
+    "string_too_long": N_("at most {max_length} characters"),
+    "string_pattern_mismatch": N_("only letters, digits and _ . - are allowed"),
+    "string_type": N_("a text is needed"),
+    "int_parsing": N_("a whole number is needed"),
+    "int_type": N_("a whole number is needed"),
+    "int_from_float": N_("a whole number is needed"),
+    "greater_than_equal": N_("at least {ge}"),
+    "less_than_equal": N_("at most {le}"),
+    "bool_parsing": N_("true or false"),
+    "bool_type": N_("true or false"),
+    "date_parsing": N_("a date such as 2026-12-31 is needed"),
+    "date_from_datetime_parsing": N_("a date such as 2026-12-31 is needed"),
+    "date_type": N_("a date such as 2026-12-31 is needed"),
+    "time_parsing": N_("a time such as 19:00 is needed"),
+    "time_type": N_("a time such as 19:00 is needed"),
+    "enum": N_("Input should be {expected}"),
+    "literal_error": N_("Input should be {expected}"),
+    "list_type": N_("a list is needed"),
+    "dict_type": N_("a mapping is needed"),
+    "model_type": N_("a mapping is needed"),
+}
+
+
+def check_directory(data: object) -> tuple[DirectoryFile | None, list[Problem]]:
+    """Validate a directory given as plain data (a parsed file, or the panel's edit of the
+    stored one): the directory, or every problem found (without lines)."""
+    if not isinstance(data, dict):
+        return None, [Problem((), N_("expected a mapping with keys such as 'areas'"))]
+    try:
+        directory = DirectoryFile.model_validate(data)
+    except ValidationError as error:
+        return None, [_reason(e) for e in error.errors()]
+    problems = [
+        Problem(loc, message, values) for loc, message, values in _reference_problems(directory)
+    ]
+    return (None, problems) if problems else (directory, [])
+
+
+def _reason(error: Any) -> Problem:
+    message = REASONS.get(error["type"])
+    if message is None:
+        return Problem(tuple(error["loc"]), error["msg"])
+    return Problem(tuple(error["loc"]), message, dict(error.get("ctx") or {}))
 
 
 def parse_directory(text: str, source: str = "directory") -> DirectoryFile:
@@ -125,25 +198,20 @@ def parse_directory(text: str, source: str = "directory") -> DirectoryFile:
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else "?"
-        raise DirectoryError([f"{source}:{line}: not valid YAML: {error.problem}"]) from error
-    if not isinstance(data, dict):
-        raise DirectoryError([f"{source}:1: expected a mapping with keys such as 'areas'"])
-    try:
-        directory = DirectoryFile.model_validate(data)
-    except ValidationError as error:
-        raise DirectoryError(
-            [_where(source, root, e["loc"]) + e["msg"] for e in error.errors()]
-        ) from error
-    problems = [
-        _where(source, root, loc) + message for loc, message in _reference_problems(directory)
-    ]
-    if problems:
-        raise DirectoryError(problems)
+        problem = Problem(
+            (),
+            N_("not valid YAML: {problem}"),
+            {"problem": error.problem},
+            mark.line + 1 if mark else None,
+        )
+        raise DirectoryError([problem], source) from error
+    directory, problems = check_directory(data)
+    if directory is None:
+        raise DirectoryError([replace(p, line=_line(root, p.loc)) for p in problems], source)
     return directory
 
 
-def _where(source: str, root: yaml.Node | None, loc: Loc) -> str:
+def _line(root: yaml.Node | None, loc: Loc) -> int:
     node, found = root, True
     for key in loc:
         child = _child(node, key) if found else None
@@ -151,8 +219,7 @@ def _where(source: str, root: yaml.Node | None, loc: Loc) -> str:
             found = False
         else:
             node = child
-    line = node.start_mark.line + 1 if node is not None else 1
-    return f"{source}:{line}: {_path(loc)}: "
+    return node.start_mark.line + 1 if node is not None else 1
 
 
 def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
@@ -175,7 +242,13 @@ def walk_areas(
         yield from walk_areas(area.children, (*loc, index, "children"), area)
 
 
-def _reference_problems(directory: DirectoryFile) -> Iterator[tuple[Loc, str]]:
+Found = Iterator[tuple[Loc, str, dict[str, object]]]
+NO_AREA = N_("no area has the code '{code}'")
+NO_STATION = N_("no station has the code '{code}'")
+NO_GROUP = N_("no deputy group has the code '{code}'")
+
+
+def _reference_problems(directory: DirectoryFile) -> Found:
     yield from _supervision_problems(directory)
     area_codes = {area.code for _, area, _ in walk_areas(directory.areas)}
     yield from boundary_problems(directory.boundaries, area_codes)
@@ -200,25 +273,29 @@ def _reference_problems(directory: DirectoryFile) -> Iterator[tuple[Loc, str]]:
     group_codes = {g.code for g in groups}
     for i, station in enumerate(directory.stations):
         if station.area not in area_codes:
-            yield ("stations", i, "area"), f"no area has the code '{station.area}'"
+            yield ("stations", i, "area"), NO_AREA, {"code": station.area}
     for i, group in enumerate(groups):
         if group.station not in station_codes:
-            yield ("deputy_groups", i, "station"), f"no station has the code '{group.station}'"
+            yield ("deputy_groups", i, "station"), NO_STATION, {"code": group.station}
         for j, code in enumerate(group.areas):
             if code not in area_codes:
-                yield ("deputy_groups", i, "areas", j), f"no area has the code '{code}'"
+                yield ("deputy_groups", i, "areas", j), NO_AREA, {"code": code}
     for i, deputy in enumerate(directory.deputies):
         for j, code in enumerate(deputy.groups):
             if code not in group_codes:
-                yield ("deputies", i, "groups", j), f"no deputy group has the code '{code}'"
+                yield ("deputies", i, "groups", j), NO_GROUP, {"code": code}
     category_codes = {c.code for c in directory.categories}
     for i, rule in enumerate(directory.routing):
         if rule.area not in area_codes:
-            yield ("routing", i, "area"), f"no area has the code '{rule.area}'"
+            yield ("routing", i, "area"), NO_AREA, {"code": rule.area}
         if rule.category is not None and rule.category not in category_codes:
-            yield ("routing", i, "category"), f"no category has the code '{rule.category}'"
+            yield (
+                ("routing", i, "category"),
+                N_("no category has the code '{code}'"),
+                {"code": rule.category},
+            )
         if rule.group not in group_codes:
-            yield ("routing", i, "group"), f"no deputy group has the code '{rule.group}'"
+            yield ("routing", i, "group"), NO_GROUP, {"code": rule.group}
     yield from _duplicates(
         ((("routing", i), (r.area, r.category, r.group)) for i, r in enumerate(directory.routing)),
         "group",
@@ -231,11 +308,11 @@ def _reference_problems(directory: DirectoryFile) -> Iterator[tuple[Loc, str]]:
     )
 
 
-def _duplicates(items: Iterator[tuple[Loc, object]], key: str) -> Iterator[tuple[Loc, str]]:
+def _duplicates(items: Iterator[tuple[Loc, object]], key: str) -> Found:
     seen: set[object] = set()
     for loc, value in items:
         if value in seen:
-            yield (*loc, key), f"'{value}' appears more than once"
+            yield (*loc, key), N_("'{value}' appears more than once"), {"value": value}
         seen.add(value)
 
 
@@ -243,21 +320,22 @@ def read_directory(path: Path) -> DirectoryFile:
     return parse_directory(path.read_text(encoding="utf-8"), source=str(path))
 
 
-def _supervision_problems(directory: DirectoryFile) -> Iterator[tuple[Loc, str]]:
+def _supervision_problems(directory: DirectoryFile) -> Found:
     """Deadlines name the default or a category; staff chats belong to streets and are no
     deputy group's chat; a calendar day appears once."""
     category_codes = {c.code for c in directory.categories}
     for key in directory.deadlines:
         if key != "default" and key not in category_codes:
-            yield ("deadlines", key), f"'{key}' is neither 'default' nor a category's code"
+            message = N_("'{key}' is neither 'default' nor a category's code")
+            yield ("deadlines", key), message, {"key": key}
     group_chats = {g.chat_id for g in directory.deputy_groups if g.chat_id}
     for loc, area, _ in walk_areas(directory.areas):
         if area.staff_chat_id is None:
             continue
         if area.kind != AreaKind.STREET:
-            yield (*loc, "staff_chat_id"), "only a street (街道/乡镇) has a staff chat"
+            yield (*loc, "staff_chat_id"), N_("only a street (街道/乡镇) has a staff chat"), {}
         if area.staff_chat_id in group_chats:
-            yield (*loc, "staff_chat_id"), "this chat is a deputy group's chat"
+            yield (*loc, "staff_chat_id"), N_("this chat is a deputy group's chat"), {}
     yield from _duplicates(
         ((("calendar", i), entry.day) for i, entry in enumerate(directory.calendar)), "day"
     )

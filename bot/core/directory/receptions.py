@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.receptions import ReceptionDesk, ReceptionPlan, ReceptionRefused
+from bot.text.catalogs import N_
 from storage.models import Deputy, DeputyGroup, Reception, ReceptionKind, Station
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -55,28 +56,28 @@ def reception_problems(
     stations: dict[str, str | None],
     groups: dict[str, str],
     deputies: set[str],
-) -> Iterator[tuple[tuple[str | int, ...], str]]:
+) -> Iterator[tuple[tuple[str | int, ...], str, dict[str, object]]]:
     """`stations`: code → nothing; `groups`: code → its station's code."""
     seen: set[str] = set()
     for i, entry in enumerate(entries):
         loc = ("receptions", i)
         if entry.code in seen:
-            yield (*loc, "code"), f"'{entry.code}' appears more than once"
+            yield (*loc, "code"), N_("'{value}' appears more than once"), {"value": entry.code}
         seen.add(entry.code)
         if sum([bool(entry.every), entry.day is not None, entry.in_days is not None]) != 1:
-            yield loc, "give exactly one of 'every' (weekdays), 'day' or 'in_days'"
+            yield loc, N_("give exactly one of 'every' (weekdays), 'day' or 'in_days'"), {}
         if entry.end <= entry.start:
-            yield (*loc, "end"), "a reception ends after it begins"
+            yield (*loc, "end"), N_("a reception ends after it begins"), {}
         if not entry.place and not entry.online:
-            yield loc, "give a 'place', or 'online' with how to join"
+            yield loc, N_("give a 'place', or 'online' with how to join"), {}
         if entry.station not in stations:
-            yield (*loc, "station"), f"no station has the code '{entry.station}'"
+            yield (*loc, "station"), N_("no station has the code '{code}'"), {"code": entry.station}
         if entry.group is not None and groups.get(entry.group) != entry.station:
-            problem = f"station '{entry.station}' has no deputy group '{entry.group}'"
-            yield (*loc, "group"), problem
+            problem = N_("station '{station}' has no deputy group '{group}'")
+            yield (*loc, "group"), problem, {"station": entry.station, "group": entry.group}
         for j, code in enumerate(entry.deputies):
             if code not in deputies:
-                yield (*loc, "deputies", j), f"no deputy has the code '{code}'"
+                yield (*loc, "deputies", j), N_("no deputy has the code '{code}'"), {"code": code}
 
 
 def days_of(entry: ReceptionEntry, today: date) -> list[date]:
