@@ -9,7 +9,7 @@ from aiohttp import web
 
 from admin.access import Access
 from admin.keys import ACCESS
-from admin.views import auth, directory, inbox, staff, suggestions, templates, tickets
+from admin.views import auth, directory, inbox, reports, staff, suggestions, templates, tickets
 
 STATIC = Path(__file__).parent / "static"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -35,6 +35,15 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/logout", "logout", auth.logout, Access.SIGNED_IN),
     Route("GET", "/", "home", auth.home, Access.SIGNED_IN),
     Route("GET", "/stats", "stats", staff.stats_page, Access.SIGNED_IN),
+    Route("GET", "/reports", "reports", reports.dashboard_page, Access.SIGNED_IN),
+    Route("GET", "/reports/deputies", "deputies", reports.deputies_page, Access.SIGNED_IN),
+    Route(
+        "GET",
+        "/deputies/{deputy_id:\\d{1,9}}/record",
+        "duty_record",
+        reports.duty_record_page,
+        Access.SIGNED_IN,
+    ),
     Route("GET", "/inbox", "inbox", inbox.inbox_page, Access.TICKETS),
     Route("POST", "/inbox/filters", "filter_save", inbox.save_filter, Access.TICKETS),
     Route(

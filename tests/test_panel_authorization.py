@@ -12,7 +12,7 @@ from admin.access import Access
 from admin.keys import ACCESS
 from admin.routes import ROUTES, Route
 from bot.core import staff
-from storage.models import SavedFilter, StaffMember, StaffRole, Suggestion, Ticket
+from storage.models import Deputy, SavedFilter, StaffMember, StaffRole, Suggestion, Ticket
 from tests.support.panel import Browser, browser, make_staff, make_ticket
 
 
@@ -57,9 +57,11 @@ WITHIN_STREET = {"directory_groups_bind_code"}
 def expected(route: Route, who: Who) -> str:
     if who.name not in ALLOWED[route.access]:
         return "refused"
-    scoped = "{number}" in route.path or "{id:" in route.path or route.name in WITHIN_STREET
+    scoped = route.name in WITHIN_STREET or any(
+        key in route.path for key in ("{number}", "{id:", "{deputy_id:")
+    )
     if scoped and who.name == "street_other":
-        return "refused"  # another street's ticket (or suggestion): as if it did not exist
+        return "refused"  # another street's ticket, suggestion or deputy: as if not there
     return "allowed"
 
 
@@ -114,6 +116,8 @@ async def test_the_matrix(panel_app: web.Application, panel_sessions, clock, des
             session.add(saved)
             await session.flush()
             filters[who.name] = saved.id
+    async with panel_sessions() as session:
+        deputy = await session.scalar(select(Deputy.id).where(Deputy.code == "d-wang-jianguo"))
     values = {"number": number, "token": token, "staff_id": str(target)}
     results, wrong = 0, []
     browsers: dict[str, Browser] = {}
@@ -129,6 +133,7 @@ async def test_the_matrix(panel_app: web.Application, panel_sessions, clock, des
                 path = route.path.replace("{filter_id:\\d{1,9}}", str(filters.get(who.name, 1)))
                 path = path.replace("{staff_id:\\d{1,9}}", values["staff_id"])
                 path = path.replace("{id:\\d{1,9}}", str(suggestion.id))
+                path = path.replace("{deputy_id:\\d{1,9}}", str(deputy))
                 path = directory_key(path).format(**values)
                 if route.method == "GET":
                     response = await client.get(path, follow=False)

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.logs import TICKET
-from storage.models import Actor, Ticket, TicketEvent, TimelineAction
+from storage.models import Actor, Rating, Ticket, TicketEvent, TimelineAction
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,14 @@ class Who:
 
 
 SYSTEM = Who(Actor.SYSTEM)
+# The first of these on a ticket's timeline is its answer (fed back, 已反馈): for reports.
+ANSWERING = frozenset({"answered", "closed", "unresolvable"})
+
+
+def responds(who: Who, action: TimelineAction) -> bool:
+    """A step that answers the resident's raising of it: any step of a deputy, or staff's own
+    message to the resident (staff assigning it is not yet a response)."""
+    return who.actor == Actor.DEPUTY or action == TimelineAction.STAFF_REPLIED
 
 
 def record(
@@ -30,6 +38,13 @@ def record(
     **detail: object,
 ) -> None:
     TICKET.set(ticket.number)  # the log lines that follow name it
+    if ticket.first_response_at is None and responds(who, action):
+        ticket.first_response_at = at
+    answering = action == TimelineAction.STATUS_CHANGED and detail.get("to") in ANSWERING
+    if ticket.answered_at is None and answering:
+        ticket.answered_at = at
+    if detail.get("rating") in set(Rating):
+        ticket.last_rating = Rating(str(detail["rating"]))
     session.add(
         TicketEvent(
             ticket_id=ticket.id,

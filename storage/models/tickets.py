@@ -101,6 +101,19 @@ class Priority(enum.StrEnum):
     URGENT = "urgent"
 
 
+# What a dashboard counts of each ticket (`ix_tickets_report_*` include them on PostgreSQL).
+REPORT_COLUMNS = [
+    "deputy_group_id",
+    "category_id",
+    "status",
+    "last_rating",
+    "reopen_count",
+    "overdue_since",
+    "first_response_at",
+    "answered_at",
+]
+
+
 class Ticket(Base):
     """One item of the closed loop: an opinion or suggestion (意见建议) a resident raised."""
 
@@ -142,6 +155,16 @@ class Ticket(Base):
     answer_due: Mapped[datetime | None] = mapped_column(index=True)
     extension_reason: Mapped[str | None] = mapped_column(Text)
     overdue_since: Mapped[datetime | None] = mapped_column(index=True)
+    # Read off the timeline as it is written (`bot.core.timeline.record`), for reports: the
+    # first step a deputy (or staff's own message) took, and the first answer or closing.
+    first_response_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    # The last rating the resident gave: `rating` is cleared when an unsatisfied one reopens
+    # the ticket, the dashboards still count it.
+    last_rating: Mapped[Rating | None] = mapped_column(enum_column(Rating))
+    # Staff marked it for the public results page (五公开): shown there only as its category,
+    # community, month and outcome, never its words.
+    publishable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         # The inbox's overdue tickets, oldest first, without reading every ticket.
@@ -151,6 +174,16 @@ class Ticket(Base):
             postgresql_where=sql_text("overdue_since IS NOT NULL"),
             sqlite_where=sql_text("overdue_since IS NOT NULL"),
         ),
+        # The dashboards (`bot.core.reports`): a period of a street's or district's areas, and
+        # a period of the whole city, each read from the index alone on PostgreSQL (the
+        # columns the figures need are included), without visiting a million rows.
+        Index(
+            "ix_tickets_report_area",
+            "area_id",
+            "created_at",
+            postgresql_include=REPORT_COLUMNS,
+        ),
+        Index("ix_tickets_report_period", "created_at", postgresql_include=REPORT_COLUMNS),
     )
 
     resident: Mapped[Resident] = relationship()
@@ -170,6 +203,17 @@ class TicketEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(Integer)
     action: Mapped[TimelineAction] = mapped_column(enum_column(TimelineAction))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (
+        # A deputy's duty record (履职档案) reads their steps off the timeline.
+        Index(
+            "ix_ticket_events_deputy",
+            "actor_id",
+            "at",
+            postgresql_where=sql_text("actor = 'deputy'"),
+            sqlite_where=sql_text("actor = 'deputy'"),
+        ),
+    )
 
 
 class TicketCounter(Base):
