@@ -144,6 +144,7 @@ async def fill(db: asyncpg.Connection, tickets: int) -> dict[str, Any]:
         db, "residents", ["id", "display_name", "locale", "area_id", "created_at"], residents
     )
 
+    await fill_receptions(db, rng, groups)
     ticket_columns = [c.name for c in Ticket.__table__.columns]
     event_columns = [c.name for c in TicketEvent.__table__.columns]
     await db.execute(f"DROP INDEX IF EXISTS {TRIGRAM_INDEX}")
@@ -178,6 +179,11 @@ async def fill(db: asyncpg.Connection, tickets: int) -> dict[str, Any]:
             )[0]
             group_id = group
         answer_due = created + timedelta(days=21) if group_id else None
+        first_response = answered = None
+        if group_id and status != "assigned":
+            first_response = created + timedelta(hours=rng.randint(1, 96))
+        if status in ("answered", "closed", "unresolvable", "rated"):
+            answered = created + timedelta(days=rng.randint(2, 17), hours=rng.randint(0, 23))
         if status in ("assigned", "accepted", "in_progress", "forwarded") and answer_due < NOW:
             overdue = answer_due
         values = {
@@ -209,13 +215,18 @@ async def fill(db: asyncpg.Connection, tickets: int) -> dict[str, Any]:
             "answer_due": answer_due,
             "extension_reason": None,
             "overdue_since": overdue,
+            "resident_named": False,
+            "first_response_at": first_response,
+            "answered_at": answered,
+            "last_rating": rating,
+            "publishable": status == "rated" and rng.random() < 0.05,
         }
         ticket_rows.append(tuple(values[c] for c in ticket_columns))
         for at, actor, action, detail in (
             (created, "resident", "submitted", {}),
             (created, "system", "routed", {"group_id": group_id, "rule": f"area s{area}"}),
             (
-                created + timedelta(days=1),
+                answered or first_response or created + timedelta(days=1),
                 "deputy",
                 "status_changed",
                 {"from": "assigned", "to": status},
@@ -242,6 +253,106 @@ async def fill(db: asyncpg.Connection, tickets: int) -> dict[str, Any]:
     indexed = time.perf_counter() - started - filled
     await db.execute("ANALYZE")
     return {"fill_s": round(filled, 1), "trigram_index_s": round(indexed, 1)}
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ["建国", "秀英", "志强", "海燕", "卫东", "丽华", "国庆", "晓明", "春梅", "文斌"]
+
+
+async def fill_receptions(db: asyncpg.Connection, rng: random.Random, groups: list[tuple]) -> None:
+    """Two deputies per group; a reception at every station each fortnight of the two years,
+    both deputies on duty (one of them stays away one time in five), a few residents each."""
+    deputies, members, receptions, duties, signups = [], [], [], [], []
+    for group in groups:
+        group_id = group[0]
+        for k in range(2):
+            deputy = group_id * 2 - 1 + k
+            name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+            level = rng.choice(["区人大代表", "街道人大代表", "市人大代表"])
+            deputies.append((deputy, f"d{deputy}", name, level, True))
+            members.append((group_id, deputy))
+        for fortnight in range(52):
+            reception = len(receptions) + 1
+            starts = (
+                NOW - timedelta(days=730) + timedelta(days=14 * fortnight, hours=rng.randint(0, 9))
+            )
+            ends = starts + timedelta(hours=2)
+            held = ends < NOW
+            receptions.append(
+                (
+                    reception,
+                    "themed",
+                    "scheduled",
+                    group_id,
+                    group_id,
+                    starts,
+                    ends,
+                    "联络站",
+                    8,
+                    "社区议事",
+                    ends if held else None,
+                    starts,
+                    starts,
+                )
+            )
+            for k in range(2):
+                attended = (rng.random() > 0.2) if held else None
+                duties.append((reception, group_id * 2 - 1 + k, attended))
+            for resident in rng.sample(range(1, RESIDENTS + 1), rng.randint(1, 5)):
+                signup = len(signups) + 1
+                checked = starts if held and rng.random() < 0.8 else None
+                signups.append(
+                    (
+                        signup,
+                        reception,
+                        resident,
+                        "confirmed",
+                        f"{signup:06d}",
+                        False,
+                        starts,
+                        checked,
+                        starts,
+                    )
+                )
+    await copy(db, "deputies", ["id", "code", "name", "level", "active"], deputies)
+    await copy(db, "deputy_group_members", ["group_id", "deputy_id"], members)
+    await copy(
+        db,
+        "receptions",
+        [
+            "id",
+            "kind",
+            "status",
+            "station_id",
+            "group_id",
+            "starts_at",
+            "ends_at",
+            "place",
+            "capacity",
+            "theme",
+            "closed_at",
+            "created_at",
+            "updated_at",
+        ],
+        receptions,
+    )
+    await copy(db, "reception_duties", ["reception_id", "deputy_id", "attended"], duties)
+    await copy(
+        db,
+        "reception_signups",
+        [
+            "id",
+            "reception_id",
+            "resident_id",
+            "status",
+            "code",
+            "show_name",
+            "queued_at",
+            "checked_in_at",
+            "updated_at",
+        ],
+        signups,
+    )
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
