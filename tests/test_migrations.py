@@ -35,6 +35,7 @@ TABLES = {
     "residents",
     "drafts",
     "tickets",
+    "attachments",
     "ticket_events",
     "ticket_counters",
     "outbox",

@@ -3,7 +3,6 @@ Bot API with the real aiogram client, on SQLite + memory and on PostgreSQL + Red
 
 from sqlalchemy import func, select
 
-from bot.fake_telegram import tiny_png
 from storage.models import (
     InboundStatus,
     InboundUpdate,
@@ -170,12 +169,12 @@ async def test_text_before_choosing_an_area_is_kept_as_the_start_of_the_opinion(
     assert OPINION in card["text"]
 
 
-async def test_text_before_choosing_an_area_and_a_photo_get_polite_answers(harness: Harness):
+async def test_text_before_choosing_an_area_and_a_sticker_get_polite_answers(harness: Harness):
     resident = harness.fake.user(user_id=5005, first_name="小红", language_code="zh-hans")
     await resident.send_text("你好，我想反映个问题")
     await harness.bot_says(resident.id, "请先选择您所在的区域")
-    await resident.send_photo(tiny_png(), caption="看这里")
-    await harness.bot_says(resident.id, "目前只能接收文字")
+    await resident.send_sticker()
+    await harness.bot_says(resident.id, "贴纸、投票、骰子和游戏无法保存")
     await resident.send_text("/whatever")
     await harness.bot_says(resident.id, "无法识别该指令，发送 /help 查看帮助。")
 

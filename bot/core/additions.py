@@ -2,11 +2,13 @@
 kept on its timeline, or a comment on their rating; both passed to the deputy group in the
 ticket's thread."""
 
+from collections.abc import Sequence
 from html import escape
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.attachments import Media, attach
 from bot.core.tickets import TicketDesk
 from bot.core.timeline import Who, record
 from bot.core.workflow import OPEN
@@ -28,10 +30,16 @@ async def open_tickets_of(session: AsyncSession, resident: Resident) -> list[Tic
 
 
 async def add_to_ticket(
-    session: AsyncSession, desk: TicketDesk, ticket: Ticket, resident: Resident, text: str
+    session: AsyncSession,
+    desk: TicketDesk,
+    ticket: Ticket,
+    resident: Resident,
+    text: str,
+    media: Sequence[Media] = (),
 ) -> bool:
-    """Keep the addition and pass it to the ticket's group; False if the ticket is not the
-    resident's or no longer open."""
+    """Keep the addition (its attachments too) and pass it to the ticket's group, the
+    attachments copied after it; False if the ticket is not the resident's or no longer
+    open."""
     if ticket.resident_id != resident.id or ticket.status not in OPEN:
         return False
     record(
@@ -50,6 +58,10 @@ async def add_to_ticket(
             return f"{lead}\n{escape(text)}"
 
         await desk.messages.tell_group(session, ticket, group, wording)
+    attachments = attach(session, ticket, media, desk.clock.now())
+    if group is not None and attachments:
+        await session.flush()
+        await desk.messages.queue_attachments(session, ticket, group, attachments)
     return True
 
 

@@ -20,7 +20,9 @@ from storage.models import Draft
 # A draft left alone this long is kept, but the resident is asked whether to go on with it.
 DRAFT_LEFT_ALONE = timedelta(days=1)
 
-# {"key": intake key, "parts": [{"message_id": id, "text": text}], "prompt_id": id | None,
+# {"key": intake key, "parts": [{"message_id": id, "text": text, "media": an attachment's
+#  `Media.as_json()` if it is one}], "prompt_id": id | None, "album": the newest album and how
+#  it was answered (`storage.models.Draft.album`) | None,
 #  "resumed_at": index of the first part written after the draft was left alone, while the
 #  resident is asked whether to go on with it | None, "comment_for": a rated ticket whose
 #  comment the next message is | None, "updated_at": when last saved | None}
@@ -44,6 +46,7 @@ class DraftBook:
                 "prompt_id": None,
                 "resumed_at": None,
                 "comment_for": None,
+                "album": None,
                 "updated_at": None,
             }
         return {
@@ -52,6 +55,7 @@ class DraftBook:
             "prompt_id": row.prompt_id,
             "resumed_at": row.resumed_at,
             "comment_for": row.comment_for,
+            "album": copy.deepcopy(row.album),
             "updated_at": row.updated_at,
         }
 
@@ -73,6 +77,7 @@ class DraftBook:
             row.prompt_id = draft.get("prompt_id")
             row.resumed_at = draft.get("resumed_at")
             row.comment_for = draft.get("comment_for")
+            row.album = copy.deepcopy(draft.get("album"))
             row.updated_at = now
         draft["updated_at"] = now
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.core.attachments import CAPTIONED, attachments_of
 from bot.core.timeline import SYSTEM, record
 from bot.core.workflow import CLOSED, Step, allowed_steps
 from bot.delivery.outbox import Action, Content, Recipient, Topic, enqueue
@@ -18,6 +19,7 @@ from bot.text import group_texts, render
 from bot.text.catalogs import Catalogs, Texts
 from storage.models import (
     Actor,
+    Attachment,
     Category,
     Deputy,
     DeputyGroup,
@@ -68,13 +70,14 @@ class TicketMessages:
         path = await area_path(session, ticket.area_id)
         holder = await session.get(Deputy, ticket.holder_deputy_id or -1)
         category = await session.get(Category, ticket.category_id or -1)
+        resident = await session.get_one(Resident, ticket.resident_id)
         facts = render.CardFacts(
             path=path,
             raised_by=(
-                (await session.get_one(Resident, ticket.resident_id)).display_name
-                if ticket.resident_named
-                else render.resident_of(t, path)
+                resident.display_name if ticket.resident_named else render.resident_of(t, path)
             ),
+            phone=resident.phone if ticket.resident_named else None,
+            attachments=len(await attachments_of(session, ticket.id)),
             holder=holder.name if holder else None,
             category=render.name_in(t, category) if category else None,
         )
@@ -102,6 +105,37 @@ class TicketMessages:
         enqueue(
             session, recipient, OutboxPurpose.CARD, content, self.clock.now(), ticket_id=ticket.id
         )
+        await self.queue_attachments(
+            session, ticket, group, await attachments_of(session, ticket.id)
+        )
+
+    async def queue_attachments(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        group: DeputyGroup,
+        attachments: list[Attachment],
+    ) -> None:
+        """A copy of each attachment for the group, after what was queued before (the card,
+        an addition): numbered, with the resident's words as its caption where it takes one.
+        Nothing for a group that cannot be reached (its card says why)."""
+        if not await reachable(session, RecipientKind.DEPUTY_GROUP, group.id):
+            return
+        t = self.catalogs.get(None)
+        for number, attachment in enumerate(attachments, start=1):
+            text = (
+                group_texts.attachment(t, ticket, number, len(attachments), attachment.caption)
+                if attachment.kind in CAPTIONED
+                else ""
+            )
+            enqueue(
+                session,
+                Recipient.deputy_group(group.id),
+                OutboxPurpose.ATTACHMENT,
+                Content(text, copy=(attachment.address, attachment.receipt)),
+                self.clock.now(),
+                ticket_id=ticket.id,
+            )
 
     async def refresh_card(self, session: AsyncSession, ticket: Ticket) -> None:
         """Show the holding group the card's new status. The new card replaces the one

@@ -3,6 +3,7 @@ every step of the closed loop (`bot.core.workflow`) is applied here: recorded on
 told to the resident and shown on the group's card, in the caller's transaction."""
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.core import deadlines
+from bot.core.attachments import Media, attach
 from bot.core.followers import tell_followers
 from bot.core.routing import route_ticket
 from bot.core.ticket_messages import TicketMessages
@@ -86,9 +88,11 @@ class TicketDesk:
         intake_key: str,
         category_id: int | None = None,
         resident_named: bool = False,
+        attachments: Sequence[Media] = (),
     ) -> Submission:
-        """Create, number and route a ticket, and queue its card for the deputy group.
-        Submitting the same intake_key again returns the ticket made the first time."""
+        """Create, number and route a ticket with its attachments, and queue its card (and
+        copies of the attachments) for the deputy group. Submitting the same intake_key again
+        returns the ticket made the first time."""
         existing = await session.scalar(select(Ticket).where(Ticket.intake_key == intake_key))
         if existing is not None:
             group_id = existing.deputy_group_id
@@ -113,6 +117,7 @@ class TicketDesk:
         )
         session.add(ticket)
         await session.flush()
+        attach(session, ticket, attachments, now)
         self._record(session, ticket, Who(Actor.RESIDENT, resident.id), TimelineAction.SUBMITTED)
         decision = await route_ticket(session, ticket.area_id, category_id)
         if decision.group is None:

@@ -12,7 +12,15 @@ from bot.fake_telegram.errors import bad_request
 from bot.fake_telegram.objects import Json, without_none
 from bot.fake_telegram.requests import UploadedFile
 
-FILE_KINDS = {"photo": ("AgAC", ".jpg"), "document": ("BQAC", ""), "sticker": ("CAAC", ".webp")}
+FILE_KINDS = {
+    "photo": ("AgAC", ".jpg"),
+    "document": ("BQAC", ""),
+    "sticker": ("CAAC", ".webp"),
+    "voice": ("AwAC", ".oga"),
+    "video": ("BAAC", ".mp4"),
+    "video_note": ("DQAC", ".mp4"),
+    "audio": ("CQAC", ".mp3"),
+}
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:
@@ -89,6 +97,20 @@ class StoredFile:
                 "file_size": len(self.data),
             }
         )
+
+    def as_media(self, kind: str, duration: int) -> Json:
+        """A voice message, video, round video message or audio file, as Telegram describes
+        it to the bot (the fake makes no thumbnails and reads no media headers)."""
+        described: Json = {**self._ids(), "duration": duration, "file_size": len(self.data)}
+        if kind == "video":
+            described |= {"width": 640, "height": 480}
+        if kind == "video_note":
+            described["length"] = 240
+        elif kind != "voice":
+            described |= without_none({"file_name": self.file_name})
+        if kind != "video_note":
+            described |= without_none({"mime_type": self.mime_type})
+        return described
 
     def as_sticker(self, emoji: str) -> Json:
         return {

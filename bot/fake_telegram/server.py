@@ -92,6 +92,7 @@ class FakeTelegram(WorldViews):
         self._files = FileStore()
         self._update_ids = itertools.count(1)
         self._query_numbers = itertools.count(1)
+        self._media_groups = itertools.count(1)
         self._queries: dict[str, float] = {}  # unanswered callback query id -> when pressed
         self._pending: list[QueuedUpdate] = []
         self._history: dict[int, Json] = {}  # every update ever made, for redelivery

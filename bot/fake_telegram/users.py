@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,13 @@ from bot.fake_telegram.updates import enqueue
 if TYPE_CHECKING:
     from bot.fake_telegram.server import FakeTelegram
     from bot.fake_telegram.world import FakeChat
+
+# An album (media group) holds 2–10 items; photos and videos mix, documents and audio files
+# only go with their own kind (as the apps build them).
+ALBUM_SIZE = range(2, 11)
+ALBUM_KINDS = ({"photo", "video"}, {"document"}, {"audio"})
+CAPTION_LIMIT = 1024
+PREMIUM_CAPTION_LIMIT = 4096  # subscribers to Telegram Premium may send longer captions
 
 
 @dataclass(eq=False)
@@ -33,6 +40,7 @@ class FakeUser:
     language_code: str | None = None
     started: bool = True  # has opened the private chat with the bot
     blocked_bot: bool = False
+    is_premium: bool = False
 
     def as_dict(self) -> Json:
         return without_none(
@@ -43,6 +51,7 @@ class FakeUser:
                 "last_name": self.last_name,
                 "username": self.username,
                 "language_code": self.language_code,
+                "is_premium": self.is_premium or None,
             }
         )
 
@@ -81,8 +90,119 @@ class FakeUser:
         if image_size(data) is None:
             raise ValueError("send_photo needs PNG, GIF or JPEG bytes; tiny_png() makes some")
         photo = self.fake._files.store("photo", data, None, "image/jpeg")
-        content = {"photo": photo.as_photo(), **without_none({"caption": caption})}
+        content = {"photo": photo.as_photo(), **self._caption(caption)}
         return self._send(chat, content, reply_to, message_thread_id)
+
+    async def send_document(
+        self,
+        data: bytes,
+        file_name: str,
+        caption: str | None = None,
+        chat: FakeChat | None = None,
+        *,
+        reply_to: int | None = None,
+        message_thread_id: int | None = None,
+    ) -> Json:
+        content = {"document": self._file("document", data, file_name), **self._caption(caption)}
+        return self._send(chat, content, reply_to, message_thread_id)
+
+    async def send_voice(
+        self,
+        data: bytes,
+        duration: int = 3,
+        caption: str | None = None,
+        chat: FakeChat | None = None,
+        *,
+        reply_to: int | None = None,
+        message_thread_id: int | None = None,
+    ) -> Json:
+        """A voice message recorded in the app (OGG/Opus)."""
+        voice = self.fake._files.store("voice", data, None, "audio/ogg")
+        content = {"voice": voice.as_media("voice", duration), **self._caption(caption)}
+        return self._send(chat, content, reply_to, message_thread_id)
+
+    async def send_video(
+        self,
+        data: bytes,
+        duration: int = 5,
+        caption: str | None = None,
+        chat: FakeChat | None = None,
+        *,
+        reply_to: int | None = None,
+        message_thread_id: int | None = None,
+    ) -> Json:
+        video = self.fake._files.store("video", data, "video.mp4", "video/mp4")
+        content = {"video": video.as_media("video", duration), **self._caption(caption)}
+        return self._send(chat, content, reply_to, message_thread_id)
+
+    async def send_video_note(
+        self, data: bytes, duration: int = 5, chat: FakeChat | None = None
+    ) -> Json:
+        """A round video message recorded in the app: it never has a caption."""
+        note = self.fake._files.store("video_note", data, None, "video/mp4")
+        return self._send(chat, {"video_note": note.as_media("video_note", duration)}, None, None)
+
+    async def send_album(
+        self,
+        items: Sequence[tuple[str, bytes]],
+        caption: str | None = None,
+        chat: FakeChat | None = None,
+    ) -> list[Json]:
+        """Send several photos, videos, documents or audio files as one album: Telegram hands
+        the bot each item as a message of its own, in an update of its own, all with the same
+        media_group_id; a caption typed for the album goes with its first item."""
+        kinds = {kind for kind, _ in items}
+        if len(items) not in ALBUM_SIZE or not any(kinds <= allowed for allowed in ALBUM_KINDS):
+            raise ValueError(f"an album holds 2–10 items that go together, not {sorted(kinds)}")
+        group_id = str(10**17 + next(self.fake._media_groups))
+        sent = []
+        for number, (kind, data) in enumerate(items, start=1):
+            if kind == "photo":
+                if image_size(data) is None:
+                    raise ValueError("album photos need PNG, GIF or JPEG bytes")
+                media: Json = self.fake._files.store("photo", data, None, "image/jpeg").as_photo()
+            elif kind == "document":
+                media = self._file("document", data, f"file_{number}.pdf")
+            else:
+                stored = self.fake._files.store(kind, data, f"{kind}_{number}", None)
+                media = stored.as_media(kind, 5)
+            content = {kind: media, "media_group_id": group_id}
+            if number == 1:
+                content |= self._caption(caption)
+            sent.append(self._send(chat, content, None, None))
+        return sent
+
+    async def send_contact(
+        self,
+        phone_number: str,
+        first_name: str,
+        last_name: str | None = None,
+        user_id: int | None = None,
+        chat: FakeChat | None = None,
+    ) -> Json:
+        """Send a contact from the attachment menu: anyone's, with their user id if they use
+        Telegram."""
+        contact = {
+            "phone_number": phone_number,
+            "first_name": first_name,
+            "last_name": last_name,
+            "user_id": user_id,
+        }
+        return self._send(chat, {"contact": without_none(contact)}, None, None)
+
+    async def share_own_contact(self, phone_number: str) -> Json:
+        """Press the bot's keyboard button that asks for the user's phone number
+        (request_contact): the app sends the user's own contact to the private chat."""
+        chat = self.fake._chats[self.id]
+        shown = chat.reply_keyboard or {}
+        buttons = [button for row in shown.get("keyboard", []) for button in row]
+        if not any(isinstance(b, dict) and b.get("request_contact") for b in buttons):
+            raise ValueError(f"{self.first_name} sees no button that shares their phone number")
+        if shown.get("one_time_keyboard"):
+            chat.reply_keyboard = None  # hidden once used; the bot can't tell
+        contact = {"phone_number": phone_number, **self.as_dict()}
+        own = {k: contact[k] for k in ("phone_number", "first_name", "last_name") if k in contact}
+        return self._send(None, {"contact": {**own, "user_id": self.id}}, None, None)
 
     async def send_location(
         self,
@@ -175,6 +295,19 @@ class FakeUser:
             "pressed", chat.id, query_id=query_id, message_id=message_id, data=callback_data
         )
         return query_id
+
+    def _caption(self, caption: str | None) -> Json:
+        """A caption as the app lets this user type it: 1024 characters, 4096 with
+        Telegram Premium."""
+        if caption is None:
+            return {}
+        limit = PREMIUM_CAPTION_LIMIT if self.is_premium else CAPTION_LIMIT
+        if len(caption) > limit:
+            raise ValueError(f"the app takes captions of up to {limit} characters")
+        return {"caption": caption}
+
+    def _file(self, kind: str, data: bytes, file_name: str) -> Json:
+        return self.fake._files.store(kind, data, file_name, None).as_document()
 
     def block_bot(self) -> None:
         self._set_blocked(blocked=True)

@@ -38,6 +38,7 @@ from storage.models import TELEGRAM
 SEND_TIMEOUT = 15.0  # seconds one Bot API call may take before it counts as failed
 TEXT_LIMIT = 4096  # characters of a message after entity parsing, counted in UTF-16 units
 CAPTION_LIMIT = 1024  # … of a caption
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # bytes of the largest file a bot may download (getFile)
 CALLBACK_DATA_LIMIT = 64  # bytes of callback_data on an inline button
 BUTTONS_A_ROW = 4  # a card's eight buttons in two rows, readable on a phone
 
@@ -205,6 +206,7 @@ class TelegramChannel:
         source_chat, source_message = envelope.content.copy
         text = envelope.content.text
         fits = utf16_length(plain_text(text)) <= CAPTION_LIMIT
+        captioned = fits and bool(text)  # no text: the copy is as it was (a place, say)
         if envelope.replaces is not None and fits:
             try:
                 await self.bot.edit_message_caption(
@@ -235,8 +237,8 @@ class TelegramChannel:
                 chat_id=chat_id,
                 from_chat_id=int(source_chat),
                 message_id=int(source_message),
-                caption=text if fits else None,
-                parse_mode="HTML" if fits else None,
+                caption=text if captioned else None,
+                parse_mode="HTML" if captioned else None,
                 reply_markup=markup,
                 reply_parameters=_under(envelope.reply_to) if fits else None,
                 message_thread_id=int(thread) if thread else None,

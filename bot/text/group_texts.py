@@ -44,6 +44,14 @@ def addition(t: Texts, ticket: Ticket, text: str) -> str:
     return f"<b>{heading}</b>\n\n{escape(text)}" if text else f"<b>{heading}</b>"
 
 
+def attachment(t: Texts, ticket: Ticket, number: int, total: int, caption: str | None) -> str:
+    """The caption of a copy of something the resident sent with the ticket."""
+    heading = t.gettext("Attachment {number} of {total}, opinion or suggestion {ticket}").format(
+        number=number, total=total, ticket=ticket.number
+    )
+    return f"<b>{heading}</b>\n{escape(caption)}" if caption else f"<b>{heading}</b>"
+
+
 def hint(t: Texts, prefix: str) -> str:
     """To a message in a deputy group's chat the bot cannot relate to a ticket."""
     return t.gettext(

@@ -133,6 +133,8 @@ class CardFacts:
     raised_by: str
     holder: str | None = None
     category: str | None = None
+    phone: str | None = None  # shown only where the resident agreed
+    attachments: int = 0
 
 
 def ticket_card(t: Texts, ticket: Ticket, facts: CardFacts, timezone: str) -> str:
@@ -150,8 +152,12 @@ def ticket_card(t: Texts, ticket: Ticket, facts: CardFacts, timezone: str) -> st
     lines += [
         t.gettext("Area: {area}").format(area=escape(area_path_text(t, facts.path) or "—")),
         t.gettext("Raised by: {name}").format(name=escape(facts.raised_by or "—")),
-        t.gettext("Submitted: {time}").format(time=local_time(ticket.created_at, timezone)),
     ]
+    if facts.phone:
+        lines.append(t.gettext("Phone: {phone}").format(phone=escape(facts.phone)))
+    lines.append(
+        t.gettext("Submitted: {time}").format(time=local_time(ticket.created_at, timezone))
+    )
     waiting = ticket.status in (TicketStatus.ASSIGNED, TicketStatus.REOPENED)
     if waiting and ticket.acknowledge_due:
         due = local_date(ticket.acknowledge_due, timezone)
@@ -168,12 +174,16 @@ def ticket_card(t: Texts, ticket: Ticket, facts: CardFacts, timezone: str) -> st
             if ticket.department_expected
             else t.gettext("Forwarded to: {department}").format(department=department)
         )
-    lines += [
-        "",
-        escape(ticket.text),
-        "",
-        "<i>" + t.gettext("Reply to this message to answer the resident.") + "</i>",
-    ]
+    lines += ["", escape(ticket.text)]
+    if facts.attachments:
+        lines.append(
+            t.ngettext(
+                "With {count} attachment (below).",
+                "With {count} attachments (below).",
+                facts.attachments,
+            ).format(count=facts.attachments)
+        )
+    lines += ["", "<i>" + t.gettext("Reply to this message to answer the resident.") + "</i>"]
     return "\n".join(lines)
 
 

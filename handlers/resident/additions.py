@@ -12,6 +12,7 @@ from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.additions import add_to_ticket
+from bot.core.attachments import media_of
 from bot.core.drafts import DraftBook
 from bot.core.residents import ticket_of
 from bot.core.tickets import TicketDesk
@@ -84,7 +85,7 @@ async def belongs_to(
         return
     ticket = await ticket_of(session, resident, callback_data.ticket_id)
     if ticket is None or not await add_to_ticket(
-        session, desk, ticket, resident, draft_text(draft)
+        session, desk, ticket, resident, draft_text(draft), media_of(draft["parts"])
     ):
         refusal = t.gettext("This cannot be added to: it is not yours, or no longer open.")
         after_commit(lambda: answer(query.answer(refusal, show_alert=True)))

@@ -2,6 +2,7 @@
 answer goes out once the update's transaction is committed (`after_commit`)."""
 
 import unicodedata
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.types import Message
@@ -26,6 +27,7 @@ from handlers.resident.drafts import (
     draft_length,
     part_of,
     prompt_to_submit,
+    too_long,
 )
 from storage.models import Resident
 
@@ -93,15 +95,41 @@ async def collect_opinion(
         return
     # A first message is always taken (no Telegram message is longer than the limit).
     if draft["parts"] and draft_length(draft) + len(message.text) > DRAFT_LIMIT:
-        refusal = t.gettext(
-            "That would make it longer than {limit} characters. Please submit what you "
-            "have written so far first, then send the rest as a new opinion or suggestion."
-        ).format(limit=DRAFT_LIMIT)
+        refusal = too_long(t)
         after_commit(lambda: answer(message.answer(refusal, reply_markup=draft_keyboard(t))))
         return
+    await add_part(
+        message,
+        bot,
+        drafts,
+        session,
+        after_commit,
+        resident,
+        desk,
+        t,
+        draft,
+        {"message_id": message.message_id, "text": message.text},
+    )
+
+
+async def add_part(
+    message: Message,
+    bot: Bot,
+    drafts: DraftBook,
+    session: AsyncSession,
+    after_commit: AfterCommit,
+    resident: Resident,
+    desk: TicketDesk,
+    t: Texts,
+    draft: Draft,
+    part: dict[str, Any],
+) -> None:
+    """Add a message (words or an attachment) to the draft and answer: the prompt to submit,
+    or first the question the draft's state asks (which ticket it belongs to, whether to go
+    on with a draft left alone, which area)."""
     left_alone = drafts.left_alone(draft)
     first = not draft["parts"]
-    draft["parts"].append({"message_id": message.message_id, "text": message.text})
+    draft["parts"].append(part)
     if (
         first
         and resident.area_id is not None
@@ -166,21 +194,24 @@ async def take_edit(
     resident: Resident,
     t: Texts,
 ) -> None:
-    """A resident edited a message of their draft: the draft takes the new text."""
-    assert message.text is not None
+    """A resident edited a message of their draft (its text, or an attachment's caption): the
+    draft takes the new words."""
+    words = message.text if message.text is not None else message.caption or ""
     draft = await drafts.load(session, resident.id)
     part = part_of(draft, message.message_id)
     if part is None:
         after_commit(lambda: answer(message.reply(edit_not_taken_text(t))))
         return
-    if draft_length(draft) - len(part["text"]) + len(message.text) > DRAFT_LIMIT:
+    if draft_length(draft) - len(part["text"]) + len(words) > DRAFT_LIMIT:
         refusal = t.gettext(
             "With this change it would be longer than {limit} characters, so the change was "
             "not taken in."
         ).format(limit=DRAFT_LIMIT)
         after_commit(lambda: answer(message.reply(refusal)))
         return
-    part["text"] = message.text
+    part["text"] = words
+    if part.get("media"):
+        part["media"]["caption"] = words or None
     parts, length = len(draft["parts"]), draft_length(draft)
     if resident.area_id is None:
 
@@ -213,7 +244,8 @@ async def edit_not_taken(message: Message, after_commit: AfterCommit, t: Texts) 
 
 async def unsupported(message: Message, after_commit: AfterCommit, t: Texts) -> None:
     text = t.gettext(
-        "For now only text can be accepted. Please describe your opinion or suggestion in words."
+        "Stickers, polls, dice and games cannot be kept. Please describe your opinion or "
+        "suggestion in words; you may add photos, files, voice messages, videos or a place."
     )
     after_commit(lambda: answer(message.answer(text)))
 
@@ -222,6 +254,6 @@ def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(collect_opinion, F.text)
     router.message.register(unsupported)
-    router.edited_message.register(take_edit, F.text)
+    router.edited_message.register(take_edit, F.text | F.caption)
     router.edited_message.register(edit_not_taken)
     return router

@@ -38,8 +38,20 @@ def draft_keyboard(t: Texts) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+def too_long(t: Texts) -> str:
+    """Why a part that would make the draft too long was not added, and what to do."""
+    return t.gettext(
+        "That would make it longer than {limit} characters. Please submit what you "
+        "have written so far first, then send the rest as a new opinion or suggestion."
+    ).format(limit=DRAFT_LIMIT)
+
+
 def draft_text(draft: Draft) -> str:
-    return "\n\n".join(part["text"] for part in draft["parts"])
+    return "\n\n".join(part["text"] for part in draft["parts"] if part["text"])
+
+
+def attachment_count(draft: Draft) -> int:
+    return sum(1 for part in draft["parts"] if part.get("media"))
 
 
 def draft_length(draft: Draft) -> int:
@@ -48,6 +60,27 @@ def draft_length(draft: Draft) -> int:
 
 def part_of(draft: Draft, message_id: int) -> dict[str, Any] | None:
     return next((p for p in draft["parts"] if p["message_id"] == message_id), None)
+
+
+def prompt_text(t: Texts, draft: Draft) -> str:
+    parts, length = len(draft["parts"]), draft_length(draft)
+    text = t.ngettext(
+        "Noted ({count} message, {length} characters). Add more, or press “Submit”.",
+        "Noted ({count} messages, {length} characters). Add more, or press “Submit”.",
+        parts,
+    ).format(count=parts, length=length)
+    if attached := attachment_count(draft):
+        text += "\n" + t.ngettext(
+            "With {count} attachment (photos, files, voice messages, videos, places).",
+            "With {count} attachments (photos, files, voice messages, videos, places).",
+            attached,
+        ).format(count=attached)
+    return text
+
+
+def album_of(part: dict[str, Any]) -> str | None:
+    media = part.get("media")
+    return media.get("album") if media else None
 
 
 async def prompt_to_submit(
@@ -61,19 +94,13 @@ async def prompt_to_submit(
 ) -> None:
     """Say what the draft holds, with Submit and Cancel, then save it. Only the newest prompt
     keeps the buttons: the old one loses them once the new one is out."""
-    parts, length = len(draft["parts"]), draft_length(draft)
-    text = (
-        lead
-        if lead is not None
-        else t.ngettext(
-            "Noted ({count} message, {length} characters). Add more, or press “Submit”.",
-            "Noted ({count} messages, {length} characters). Add more, or press “Submit”.",
-            parts,
-        ).format(count=parts, length=length)
-    )
+    text = prompt_text(t, draft) if lead is None else lead
     prompt = await answer(message.answer(text, reply_markup=draft_keyboard(t)))
     old_prompt = draft.get("prompt_id")
     draft["prompt_id"] = prompt.message_id
+    album = draft.get("album")
+    if album and album["prompt"] is None and album_of(draft["parts"][-1]) == album["id"]:
+        album["prompt"] = prompt.message_id  # the album's answer: its later items update it
     await drafts.save(resident_id, draft)
     if old_prompt is not None:
         try:
@@ -83,3 +110,23 @@ async def prompt_to_submit(
         except TelegramAPIError as error:
             # Both prompts submit the same draft, so an old button left is harmless.
             log.info("the old prompt %s keeps its buttons: %s", old_prompt, error)
+
+
+async def update_album_prompt(
+    bot: Bot, chat_id: int, drafts: DraftBook, resident_id: int, t: Texts, draft: Draft
+) -> None:
+    """A later item of an album already answered: its prompt shows the new count, and the
+    draft is saved; no new message."""
+    album = draft.get("album")
+    if album and album["prompt"] is not None and album["prompt"] == draft.get("prompt_id"):
+        try:
+            await bot.edit_message_text(
+                chat_id=chat_id,
+                message_id=album["prompt"],
+                text=prompt_text(t, draft),
+                reply_markup=draft_keyboard(t),
+            )
+        except TelegramAPIError as error:
+            # The prompt counts one item fewer; Submit takes the whole draft all the same.
+            log.info("the album's prompt %s was not updated: %s", album["prompt"], error)
+    await drafts.save(resident_id, draft)

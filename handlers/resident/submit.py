@@ -12,13 +12,19 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.attachments import media_of
 from bot.core.drafts import DraftBook
 from bot.core.tickets import Submission, TicketDesk
 from bot.text.catalogs import Texts
 from bot.text.render import a_resident_of, locale_date, name_in
 from handlers.answers import acknowledge, answer, edit
 from handlers.middlewares.transaction import AfterCommit
-from handlers.resident.drafts import DraftAction, draft_text, prompt_to_submit
+from handlers.resident.drafts import (
+    DraftAction,
+    attachment_count,
+    draft_text,
+    prompt_to_submit,
+)
 from storage.models import Category, Resident
 from storage.queries.areas import area_path
 from storage.queries.categories import OTHER, active_categories
@@ -164,8 +170,15 @@ async def submit_draft(
         draft["key"],
         category.id if category else None,
         resident_named=callback_data.named,
+        attachments=media_of(draft["parts"]),
     )
     text = confirmation(t, desk, submission)
+    if attached := attachment_count(draft):
+        text += "\n" + t.ngettext(
+            "Your {count} attachment is passed on with it.",
+            "Your {count} attachments are passed on with it.",
+            attached,
+        ).format(count=attached)
     text += "\n" + (
         t.gettext("The deputies see your name.")
         if submission.ticket.resident_named

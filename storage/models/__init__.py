@@ -1,6 +1,7 @@
-"""SQLAlchemy models, one module per concern: the directory, residents, drafts, tickets,
-receptions, delivery and staff."""
+"""SQLAlchemy models, one module per concern: the directory, residents, drafts, tickets and
+their attachments, receptions, delivery and staff."""
 
+from storage.models.attachments import Attachment
 from storage.models.base import Base, UTCDateTime
 from storage.models.delivery import (
     TELEGRAM,
@@ -76,6 +77,7 @@ __all__ = [
     "Actor",
     "Area",
     "AreaKind",
+    "Attachment",
     "AuditEntry",
     "Base",
     "BindCode",

@@ -65,6 +65,7 @@ class OutboxPurpose(enum.StrEnum):
     PROMPT = "prompt"  # a card button asks its deputy for words (a reason, an answer)
     QUESTION = "question"  # a deputy asks the resident for more information (需补充)
     ADDITION = "addition"  # the resident's answer to that question, into the group's thread
+    ATTACHMENT = "attachment"  # a copy of a photo, file, … the resident sent with a ticket
     CHAT_NOTICE = "chat_notice"  # staff told that the bot was removed from a group, or is back
     RECEPTION = "reception"  # a reception announced, changed or cancelled; a place freed
     RECEPTION_REMINDER = "reception_reminder"  # before a reception: a resident, the group

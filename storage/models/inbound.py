@@ -36,3 +36,6 @@ class InboundUpdate(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     processed_at: Mapped[datetime | None]
+    # Who sent it (the channel's user id), so that a person's updates can be deleted with
+    # their personal data (/forget) before they would be pruned.
+    sender: Mapped[int | None] = mapped_column(BigInteger, index=True)

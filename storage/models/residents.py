@@ -18,6 +18,9 @@ class Resident(Base):
     display_name: Mapped[str] = mapped_column(String(200), default="")
     locale: Mapped[str] = mapped_column(String(16))
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    # Shared by the resident with the channel's contact button (their own number only); the
+    # deputies see it only on tickets where the resident chose to show their name.
+    phone: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
 
     area: Mapped[Area | None] = relationship()

@@ -14,6 +14,14 @@ from storage.models import InboundStatus, InboundUpdate
 ERROR_CHARS = 2000  # enough for the exception and its message; the log has the traceback
 
 
+def sender_of(payload: dict[str, Any]) -> int | None:
+    """Who sent the update: the user id of its message, button press or chat change."""
+    for value in payload.values():
+        if isinstance(value, dict) and isinstance(value.get("from"), dict):
+            return int(value["from"]["id"])
+    return None
+
+
 def _insert(session: AsyncSession) -> Any:
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     return dialect.insert(InboundUpdate)
@@ -33,6 +41,7 @@ async def record_updates(
                     "bot_id": bot_id,
                     "update_id": update_id,
                     "payload": payload,
+                    "sender": sender_of(payload),
                     "received_at": now,
                     "status": InboundStatus.PENDING,
                     "attempts": 0,
@@ -83,6 +92,7 @@ async def claim_update(
             bot_id=bot_id,
             update_id=update_id,
             payload=payload,
+            sender=sender_of(payload),
             received_at=now,
             status=InboundStatus.DONE,
             attempts=1,
@@ -112,6 +122,7 @@ async def note_failure(
             bot_id=bot_id,
             update_id=update_id,
             payload=payload,
+            sender=sender_of(payload),
             received_at=now,
             status=InboundStatus.FAILED if max_attempts <= 1 else InboundStatus.PENDING,
             attempts=1,
@@ -168,4 +179,10 @@ async def prune_processed(session: AsyncSession, before: datetime) -> int:
             InboundUpdate.status == InboundStatus.DONE, InboundUpdate.processed_at < before
         )
     )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def forget_sender(session: AsyncSession, sender: int) -> int:
+    """Deletes every update the person sent, whatever its status; how many."""
+    result = await session.execute(delete(InboundUpdate).where(InboundUpdate.sender == sender))
     return int(result.rowcount)  # type: ignore[attr-defined]

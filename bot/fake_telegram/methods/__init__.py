@@ -27,6 +27,7 @@ HANDLERS: dict[str, Handler] = {
     "getWebhookInfo": updates.get_webhook_info,
     "sendMessage": messages.send_message,
     "copyMessage": messages.copy_message,
+    "copyMessages": messages.copy_messages,
     "forwardMessage": messages.forward_message,
     "editMessageText": messages.edit_message_text,
     "editMessageCaption": messages.edit_message_caption,

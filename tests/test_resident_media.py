@@ -1,0 +1,201 @@
+"""Media in an opinion: a resident adds photos (an album among them), a document and a voice
+message to a draft; the album is answered once; the deputy group sees the card followed by
+copies of every attachment, never forwards. Too large a file, too long a caption and one
+attachment too many are refused politely, and the draft keeps what it had. A deputy's voice
+message or document in reply reaches the resident as a copy."""
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.fake_telegram import tiny_png
+from storage.models import (
+    Attachment,
+    Contact,
+    Draft,
+    OutboxMessage,
+    OutboxPurpose,
+    RecipientKind,
+    Ticket,
+)
+from tests.support.harness import Harness
+from tests.support.stories import (
+    HAIDE_GROUP_1,
+    OPINION,
+    WANG_JIANGUO,
+    card_in_group,
+    press_submit,
+    register_in_haide,
+)
+
+NUMBER = "A-2026-000001"
+TOO_LARGE = b"\0" * (20 * 1024 * 1024 + 1)  # a byte over what a bot may download
+
+
+def after(harness: Harness, chat_id: int, message_id: int) -> list[dict[str, Any]]:
+    """The bot's messages in the chat sent after that message."""
+    return [m for m in harness.fake.bot_messages(chat_id) if m["message_id"] > message_id]
+
+
+async def test_an_album_a_document_and_a_voice_message_reach_the_deputies_as_copies(
+    harness: Harness,
+):
+    fake = harness.fake
+    resident = fake.user(user_id=5801, first_name="小红", language_code="zh-hans")
+    await register_in_haide(harness, resident)
+    await resident.send_text(OPINION)
+    await harness.bot_says(resident.id, "已记下（共1条，")
+
+    album = await resident.send_album([("photo", tiny_png())] * 3, caption="路灯的照片")
+    prompt = await harness.bot_says(resident.id, "已记下（共4条，", after=album[0]["message_id"])
+    assert "含附件3个" in prompt["text"]
+    await harness.fake.wait_for(lambda: harness.fake.pending_updates() == [])
+    # The album was answered once: one prompt, updated as its items came in.
+    assert [m["message_id"] for m in after(harness, resident.id, album[0]["message_id"])] == [
+        prompt["message_id"]
+    ]
+
+    await resident.send_document(b"%PDF-1.4 notice", "物业通知.pdf")
+    await harness.bot_says(resident.id, "含附件4个")
+    await resident.send_voice(b"OggS voice", duration=6)
+    prompt = await harness.bot_says(resident.id, "已记下（共6条，")
+    assert "含附件5个" in prompt["text"]
+    await press_submit(harness, resident, prompt)
+    confirmation = await harness.bot_says(resident.id, "已收到。")
+    assert "您的5个附件已一并转交。" in confirmation["text"]
+
+    card = await card_in_group(harness, HAIDE_GROUP_1, NUMBER)
+    assert "附件5个（见下方）。" in card["text"]
+    assert OPINION in card["text"] and "路灯的照片" in card["text"]
+    copies = after(harness, HAIDE_GROUP_1, card["message_id"])
+    assert [next(k for k in ("photo", "document", "voice") if k in m) for m in copies] == [
+        "photo",
+        "photo",
+        "photo",
+        "document",
+        "voice",
+    ]
+    for number, copy in enumerate(copies, start=1):
+        assert copy["caption"].startswith(f"意见建议（{NUMBER}）附件{number}/5")
+        assert copy["reply_to_message"]["message_id"] == card["message_id"]
+        assert "forward_origin" not in copy
+    assert copies[0]["caption"].endswith("路灯的照片")
+    assert copies[3]["document"]["file_name"] == "物业通知.pdf"
+    assert not any(r.method == "forwardMessage" for r in fake.requests)
+    async with harness.app.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket))
+        assert ticket is not None
+        kept = list(await session.scalars(select(Attachment).order_by(Attachment.id)))
+        assert [a.kind for a in kept] == ["photo", "photo", "photo", "document", "voice"]
+        assert {a.ticket_id for a in kept} == {ticket.id}
+        assert len({a.album for a in kept[:3]}) == 1 and kept[3].album is None
+        assert await session.scalar(select(Draft)) is None
+
+    # A deputy replies to one of the copies: it is the ticket's thread.
+    group = harness.groups[HAIDE_GROUP_1]
+    wang = group.members[WANG_JIANGUO]
+    await wang.send_text("照片收到，已派人查看。", chat=group, reply_to=copies[1]["message_id"])
+    await harness.bot_says(resident.id, "照片收到，已派人查看。")
+
+
+async def test_a_deputys_voice_message_and_document_reach_the_resident_as_copies(
+    harness: Harness,
+):
+    group = harness.groups[HAIDE_GROUP_1]
+    wang = group.members[WANG_JIANGUO]
+    resident = harness.fake.user(user_id=5802, first_name="小红", language_code="zh-hans")
+    await register_in_haide(harness, resident)
+    await resident.send_text(OPINION)
+    await press_submit(harness, resident, await harness.bot_says(resident.id, "已记下（共1条"))
+    card = await card_in_group(harness, group.id, NUMBER)
+
+    await wang.send_voice(b"OggS answer", duration=9, chat=group, reply_to=card["message_id"])
+    await harness.bot_says(group.id, f"已转达反映人（{NUMBER}）")
+    await wang.send_document(
+        b"%PDF reply", "答复函.pdf", caption="正式答复", chat=group, reply_to=card["message_id"]
+    )
+    await harness.fake.wait_for(
+        lambda: any("document" in m for m in harness.fake.bot_messages(resident.id))
+    )
+    voice = next(m for m in harness.fake.bot_messages(resident.id) if "voice" in m)
+    document = next(m for m in harness.fake.bot_messages(resident.id) if "document" in m)
+    assert voice["voice"]["duration"] == 9 and "forward_origin" not in voice
+    assert voice["caption"].startswith(f"王建国代表对您的意见建议（{NUMBER}）答复如下：")
+    assert document["document"]["file_name"] == "答复函.pdf" and "forward_origin" not in document
+    assert "正式答复" in document["caption"]
+    await harness.outbox_settled()
+    async with harness.app.sessionmaker() as session:
+        replies = list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.purpose == OutboxPurpose.REPLY)
+            )
+        )
+    assert len(replies) == 2 and all(r.payload.get("copy") for r in replies)
+
+
+async def test_too_large_a_file_and_too_long_a_caption_are_refused_and_nothing_is_lost(
+    harness: Harness,
+):
+    # The English-speaking resident has not chosen an area yet: the draft is kept meanwhile.
+    for user_id, code, large, long_words, kept in (
+        (5803, "zh-hans", "此文件超过20MB", "超过1024字", "已记下（共2条，"),
+        (5804, "en", "larger than 20 MB", "longer than 1024 characters", "What you wrote is kept"),
+    ):
+        resident = harness.fake.user(user_id=user_id, first_name="小红", language_code=code)
+        resident.is_premium = True  # may send captions over 1024 characters
+        if code == "zh-hans":
+            await register_in_haide(harness, resident)
+        first = await resident.send_text(OPINION)
+        await harness.bot_says(resident.id, "", after=first["message_id"])
+        sent = await resident.send_document(TOO_LARGE, "监控录像.mp4")
+        refusal = await harness.bot_says(resident.id, large)
+        assert refusal["reply_to_message"]["message_id"] == sent["message_id"]
+        sent = await resident.send_photo(tiny_png(), caption="很" * 1025)
+        refusal = await harness.bot_says(resident.id, long_words)
+        assert refusal["reply_to_message"]["message_id"] == sent["message_id"]
+        sent = await resident.send_photo(tiny_png(), caption="门口")
+        await harness.bot_says(resident.id, kept, after=sent["message_id"])
+        draft = await saved_draft(harness, user_id, parts=2)
+        assert [p["text"] for p in draft.parts] == [OPINION, "门口"]
+        assert draft.parts[1]["media"]["kind"] == "photo"
+
+
+async def test_one_attachment_too_many_is_refused_once_for_an_album(harness: Harness):
+    resident = harness.fake.user(user_id=5805, first_name="小红", language_code="zh-hans")
+    await register_in_haide(harness, resident)
+    await resident.send_text(OPINION)
+    await resident.send_album([("photo", tiny_png())] * 8)
+    await harness.bot_says(resident.id, "含附件8个")
+    album = await resident.send_album([("photo", tiny_png())] * 4)
+    refusal = await harness.bot_says(resident.id, "最多可附10个附件")
+    assert refusal["reply_to_message"]["message_id"] == album[2]["message_id"]
+    await resident.send_text("其余的情况：灯杆也歪了。")  # answered once the album is done
+    await harness.bot_says(resident.id, "已记下（共12条，")
+    refusals = [
+        m
+        for m in after(harness, resident.id, album[0]["message_id"])
+        if "最多可附10个附件" in m["text"]
+    ]
+    assert len(refusals) == 1
+    draft = await saved_draft(harness, resident.id, parts=12)
+    assert sum(1 for part in draft.parts if part.get("media")) == 10
+
+
+async def saved_draft(harness: Harness, user_id: int, parts: int) -> Draft:
+    """The resident's draft once it holds that many parts (it is saved just after the
+    resident is answered)."""
+    async with asyncio.timeout(10):
+        while True:
+            async with harness.app.sessionmaker() as session:
+                draft = await session.scalar(
+                    select(Draft)
+                    .join(Contact, Contact.recipient_id == Draft.resident_id)
+                    .where(
+                        Contact.address == str(user_id),
+                        Contact.recipient_kind == RecipientKind.RESIDENT,
+                    )
+                )
+            if draft is not None and len(draft.parts) == parts:
+                return draft
+            await asyncio.sleep(0.05)
