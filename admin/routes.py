@@ -9,7 +9,17 @@ from aiohttp import web
 
 from admin.access import Access
 from admin.keys import ACCESS
-from admin.views import auth, directory, inbox, reports, staff, suggestions, templates, tickets
+from admin.views import (
+    auth,
+    directory,
+    exports,
+    inbox,
+    reports,
+    staff,
+    suggestions,
+    templates,
+    tickets,
+)
 
 STATIC = Path(__file__).parent / "static"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -43,6 +53,26 @@ ROUTES: tuple[Route, ...] = (
         "duty_record",
         reports.duty_record_page,
         Access.SIGNED_IN,
+    ),
+    *(
+        Route("GET", f"{path}.{kind}", f"{name}_{kind}", exports.handler(export, kind), access)
+        for path, name, export, access in (
+            ("/export/tickets", "export_tickets", exports.export_tickets, Access.TICKETS),
+            ("/export/report", "export_report", exports.export_report, Access.SIGNED_IN),
+            (
+                "/export/duty-records",
+                "export_duty_records",
+                exports.export_duty_records,
+                Access.SIGNED_IN,
+            ),
+            (
+                "/export/deputies/{deputy_id:\\d{1,9}}/record",
+                "export_duty_record",
+                exports.export_duty_record,
+                Access.SIGNED_IN,
+            ),
+        )
+        for kind in exports.WRITERS
     ),
     Route("GET", "/inbox", "inbox", inbox.inbox_page, Access.TICKETS),
     Route("POST", "/inbox/filters", "filter_save", inbox.save_filter, Access.TICKETS),

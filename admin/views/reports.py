@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from aiohttp_jinja2 import render_template
 from aiohttp_session import get_session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin import i18n
 from admin.keys import CLOCK, SESSIONS, TIMEZONE
@@ -79,18 +80,23 @@ def charts(report: reports.Dashboard) -> str:
     return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
 
 
+async def dashboard_of(request: web.Request, db: AsyncSession) -> reports.Dashboard:
+    """The dashboard the request names, within the staff member's streets (404 otherwise)."""
+    scope = report_scope(request)
+    try:
+        place = await reports.place_of(db, scope, request.query)
+    except reports.UnknownPlace:
+        raise web.HTTPNotFound(text=i18n.gettext("No such area or station.")) from None
+    return await reports.dashboard(
+        db, scope, place, period_of(request), request.app[CLOCK].now(), request.app[TIMEZONE]
+    )
+
+
 async def dashboard_page(request: web.Request) -> web.StreamResponse:
     session = await get_session(request)
-    scope = report_scope(request)
-    period = period_of(request)
     async with request.app[SESSIONS]() as db:
-        try:
-            place = await reports.place_of(db, scope, request.query)
-        except reports.UnknownPlace:
-            raise web.HTTPNotFound(text=i18n.gettext("No such area or station.")) from None
-        report = await reports.dashboard(
-            db, scope, place, period, request.app[CLOCK].now(), request.app[TIMEZONE]
-        )
+        report = await dashboard_of(request, db)
+        place, period = report.place, report.period
         values = context(
             request,
             session,
@@ -99,7 +105,7 @@ async def dashboard_page(request: web.Request) -> web.StreamResponse:
             duration=duration,
             percent=percent,
             query=f"{place.param}&{period.params()}".lstrip("&"),
-            **await reports.places(db, scope),
+            **await reports.places(db, report_scope(request)),
         )
     return render_template("dashboard.html", request, values)
 

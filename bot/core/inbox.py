@@ -112,9 +112,10 @@ def _priority_order() -> ColumnElement[int]:
     return case({Priority.URGENT: 0, Priority.HIGH: 1}, value=Ticket.priority, else_=2)
 
 
-async def inbox(
+def filtered(
     session: AsyncSession, scope: Scope, wanted: InboxFilter, now: datetime
-) -> InboxPage:
+) -> ColumnElement[bool]:
+    """The tickets of the scope that the filter selects (the inbox's, and its export's)."""
     conditions: list[ColumnElement[bool]] = [scope.tickets()]
     if wanted.status:
         conditions.append(Ticket.status == wanted.status)
@@ -129,13 +130,23 @@ async def inbox(
         conditions.append(flag_condition(wanted.flag, now))
     if wanted.search:
         conditions.append(text_matches(session, wanted.search))
-    order = {
+    return and_(*conditions)
+
+
+def ordering(wanted: InboxFilter) -> list[ColumnElement]:
+    return {
         "oldest": [Ticket.created_at, Ticket.id],
         "newest": [Ticket.created_at.desc(), Ticket.id.desc()],
         "due": [Ticket.answer_due.is_(None), Ticket.answer_due, Ticket.id],
         "priority": [_priority_order(), Ticket.created_at, Ticket.id],
     }[wanted.sort]
-    where = and_(*conditions)
+
+
+async def inbox(
+    session: AsyncSession, scope: Scope, wanted: InboxFilter, now: datetime
+) -> InboxPage:
+    where = filtered(session, scope, wanted, now)
+    order = ordering(wanted)
     total = await session.scalar(select(capped_count(where, TOTAL_CAP))) or 0
     tickets = list(
         await session.scalars(

@@ -28,7 +28,7 @@ class Browser:
 
     async def get(self, path: str, **kwargs: Any) -> ClientResponse:
         response = await self.client.get(path, allow_redirects=kwargs.pop("follow", True), **kwargs)
-        found = CSRF.search(await response.text())
+        found = response.content_type == "text/html" and CSRF.search(await response.text())
         if found:
             self.token = found.group(1)
         return response
