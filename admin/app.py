@@ -12,11 +12,21 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin import i18n
-from admin.keys import CATALOGS, CLOCK, SESSIONS, SETTINGS, STAFF_DESK, THROTTLE, TIMEZONE
+from admin.keys import (
+    CATALOGS,
+    CLOCK,
+    RECEPTIONS,
+    SESSIONS,
+    SETTINGS,
+    STAFF_DESK,
+    THROTTLE,
+    TIMEZONE,
+)
 from admin.routes import setup_routes
 from admin.security import authorize, csrf, security_headers
 from admin.sessions import session_storage
 from admin.throttle import LoginThrottle, throttle_storage
+from bot.core.receptions import ReceptionDesk
 from bot.core.staff_desk import StaffDesk
 from bot.core.tickets import TicketDesk
 from bot.settings import AdminSettings
@@ -44,6 +54,7 @@ def create_app(
     )
     app[SESSIONS] = sessions
     app[STAFF_DESK] = StaffDesk(desk)
+    app[RECEPTIONS] = ReceptionDesk(desk.clock, desk.catalogs, desk.timezone)
     app[CATALOGS] = desk.catalogs
     app[CLOCK] = desk.clock
     app[SETTINGS] = settings

@@ -6,12 +6,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from admin.access import Access
 from admin.throttle import LoginThrottle
 from bot.clock import Clock
+from bot.core.receptions import ReceptionDesk
 from bot.core.staff_desk import StaffDesk
 from bot.settings import AdminSettings
 from bot.text.catalogs import Catalogs
 
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 STAFF_DESK = web.AppKey("staff_desk", StaffDesk)
+RECEPTIONS = web.AppKey("receptions", ReceptionDesk)
 CATALOGS = web.AppKey("catalogs", Catalogs)
 CLOCK = web.AppKey("clock", Clock)
 SETTINGS = web.AppKey("settings", AdminSettings)

@@ -2,9 +2,9 @@
 for the catalogs here and translated where shown (`label` in the templates)."""
 
 from admin import i18n
-from bot.text import render
+from bot.text import receptions, render
 from bot.text.catalogs import N_
-from storage.models import Escalation
+from storage.models import Escalation, ReceptionKind
 
 LABELS: dict[str, dict[str, str]] = {
     "flag": {
@@ -57,11 +57,14 @@ LABELS: dict[str, dict[str, str]] = {
         "staff_chat": N_("Staff chat"),
     },
     "delivery": {"pending": N_("pending"), "sent": N_("delivered"), "failed": N_("failed")},
+    "reception_status": {"scheduled": N_("Scheduled"), "cancelled": N_("Cancelled")},
 }
 
 
 def label(kind: str, value: object) -> str:
     if kind == "escalation":
         return render.escalation_label(i18n.current.get(), Escalation(str(value)))
+    if kind == "reception_kind":
+        return receptions.kind_label(i18n.current.get(), ReceptionKind(str(value)))
     text = LABELS[kind].get(str(value))
     return i18n.gettext(text) if text else str(value)

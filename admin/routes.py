@@ -14,6 +14,7 @@ from admin.views import (
     directory,
     exports,
     inbox,
+    receptions,
     reports,
     staff,
     suggestions,
@@ -138,7 +139,18 @@ def _directory_routes() -> tuple[Route, ...]:
     """Each section of the directory: its list and form (read by every signed-in staff
     member), and its changes (administrators); a deputy group's bind code (staff of its
     street too)."""
-    found = [Route("GET", "/directory", "directory", directory.directory_page, Access.SIGNED_IN)]
+    found = [
+        Route("GET", "/directory", "directory", directory.directory_page, Access.SIGNED_IN),
+        Route("GET", "/directory/export", "directory_export", directory.export, Access.ADMIN),
+        Route("GET", "/directory/import", "directory_import", directory.import_page, Access.ADMIN),
+        Route(
+            "POST",
+            "/directory/import",
+            "directory_import_file",
+            directory.import_file,
+            Access.ADMIN,
+        ),
+    ]
     for s in directory.SECTIONS:
         base, name, key = f"/directory/{s.slug}", f"directory_{s.slug}", directory.KEY
         found += [
@@ -179,6 +191,24 @@ def _directory_routes() -> tuple[Route, ...]:
 
 
 ROUTES += _directory_routes()
+ROUTES += (
+    Route("GET", "/receptions", "receptions", receptions.receptions_page, Access.TICKETS),
+    Route("GET", "/receptions/new", "reception_new", receptions.new_page, Access.TICKETS),
+    Route("POST", "/receptions", "reception_create", receptions.create, Access.TICKETS),
+    Route(
+        "GET", "/receptions/{id:\\d{1,9}}", "reception", receptions.reception_page, Access.TICKETS
+    ),
+    *(
+        Route(
+            "POST",
+            f"/receptions/{{id:\\d{{1,9}}}}/{name}",
+            f"reception_{name}",
+            receptions.action_handler(name),
+            Access.TICKETS,
+        )
+        for name in receptions.ACTIONS
+    ),
+)
 
 
 def setup_routes(app: web.Application) -> None:

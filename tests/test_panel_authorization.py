@@ -3,6 +3,7 @@ street staff of the ticket's street and of another) → allowed, or refused (403
 added to the table is checked here without anyone writing a test for it."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from aiohttp import web
@@ -12,7 +13,18 @@ from admin.access import Access
 from admin.keys import ACCESS
 from admin.routes import ROUTES, Route
 from bot.core import staff
-from storage.models import Deputy, SavedFilter, StaffMember, StaffRole, Suggestion, Ticket
+from bot.core.receptions import ReceptionDesk, ReceptionPlan
+from storage.models import (
+    Deputy,
+    DeputyGroup,
+    ReceptionKind,
+    SavedFilter,
+    StaffMember,
+    StaffRole,
+    Station,
+    Suggestion,
+    Ticket,
+)
 from tests.support.panel import Browser, browser, make_staff, make_ticket
 
 
@@ -109,6 +121,19 @@ async def test_the_matrix(panel_app: web.Application, panel_sessions, clock, des
             tickets=[ticket],
         )
         session.add(suggestion)
+        station = await session.scalar(select(Station).where(Station.code == "st-hd"))
+        reception = await ReceptionDesk(clock, desk.catalogs, desk.timezone).create(
+            session,
+            ReceptionPlan(
+                kind=ReceptionKind.NIGHT,
+                station=station,
+                group=await session.scalar(select(DeputyGroup).where(DeputyGroup.code == "g-hd-1")),
+                starts_at=clock.now() + timedelta(days=5),
+                ends_at=clock.now() + timedelta(days=5, hours=2),
+                capacity=10,
+                place="海德路88号",
+            ),
+        )
         filters = {}
         for who in PEOPLE[1:]:
             member = await session.scalar(select(StaffMember).where(StaffMember.login == who.name))
@@ -132,7 +157,8 @@ async def test_the_matrix(panel_app: web.Application, panel_sessions, clock, des
                 client = browsers[who.name]
                 path = route.path.replace("{filter_id:\\d{1,9}}", str(filters.get(who.name, 1)))
                 path = path.replace("{staff_id:\\d{1,9}}", values["staff_id"])
-                path = path.replace("{id:\\d{1,9}}", str(suggestion.id))
+                sample = reception.reception if path.startswith("/receptions/") else suggestion
+                path = path.replace("{id:\\d{1,9}}", str(sample.id))
                 path = path.replace("{deputy_id:\\d{1,9}}", str(deputy))
                 path = directory_key(path).format(**values)
                 if route.method == "GET":

@@ -274,3 +274,73 @@ async def test_observers_read_the_directory_but_change_nothing(panel_app, panel_
     response = await observer.post("/directory/groups/g-hd-1/bind-code")
     assert response.status == 403
     await observer.close()
+
+
+BROKEN = """\
+areas:
+  - code: jb
+    name: 江滨区
+    kind: district
+stations:
+  - code: st-new
+    name: 新站
+    area: jb-nowhere
+  - code: st-two
+    kind: station
+"""
+
+
+async def test_a_broken_file_changes_nothing_and_every_problem_is_listed_with_its_line(
+    panel_app, panel_sessions, clock
+):
+    admin = await signed_in(panel_app, panel_sessions, clock)
+    await admin.get("/directory/import")
+    response = await admin.post("/directory/import", {"file": BROKEN})
+    assert response.status == 400
+    page = await response.text()
+    problems = re.findall(r"<li>(.*?)</li>", page.split('id="problems"')[1].split("</ul>")[0])
+    assert problems == [
+        "第9行 · <code>stations[1].name</code>：必须填写",
+        "第9行 · <code>stations[1].area</code>：必须填写",
+        "第10行 · <code>stations[1].kind</code>：该条目没有这一项",
+    ]
+    broken = BROKEN.replace("    kind: station\n", "    name: 第二站\n    area: jb\n")
+    response = await admin.post("/directory/import", {"file": broken})
+    problems = re.findall(r"<li>(.*?)</li>", (await response.text()).split('id="problems"')[1])
+    assert problems[0] == "第8行 · <code>stations[0].area</code>：没有代码为“jb-nowhere”的区域"
+    async with panel_sessions() as session:
+        assert await session.scalar(select(func.count(Station.id))) == 4
+        assert await session.scalar(select(func.count(Station.id)).where(Station.active)) == 4
+    assert await audit_actions(panel_sessions) == []
+    await admin.close()
+
+
+async def test_the_exported_file_loads_back_unchanged_and_an_import_is_audited(
+    panel_app, panel_sessions, clock
+):
+    admin = await signed_in(panel_app, panel_sessions, clock)
+    response = await admin.get("/directory/export")
+    assert response.headers["Content-Disposition"] == 'attachment; filename="directory.yaml"'
+    exported = await response.text()
+    assert "海德街道第一代表小组" in exported and "chat_id: -1001000000101" in exported
+
+    await admin.get("/directory/import")
+    response = await admin.post("/directory/import", {"file": exported})
+    assert response.status == 303
+    page = await (await admin.get(response.headers["Location"])).text()
+    assert "文件已导入：没有任何变化。" in page
+
+    renamed = exported.replace("name: 海德街道代表联络站", "name: 海德街道人大代表联络站")
+    await admin.post("/directory/import", {"file": renamed})
+    page = await (await admin.get("/directory/import")).text()
+    assert "文件已导入：代表联络站：新增0，变更1。" in page
+    async with panel_sessions() as session:
+        station = await session.scalar(select(Station).where(Station.code == "st-hd"))
+        assert station.name == "海德街道人大代表联络站"
+        entry = await session.scalar(
+            select(AuditEntry)
+            .where(AuditEntry.action == "directory.import")
+            .order_by(AuditEntry.id.desc())
+        )
+        assert entry.after["updated"] == {"stations": 1}
+    await admin.close()

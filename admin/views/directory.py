@@ -10,16 +10,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_request import FileField
 from aiohttp_jinja2 import render_template
 from aiohttp_session import get_session
 from multidict import MultiDictProxy
 
 from admin import i18n
-from admin.keys import CLOCK, SESSIONS
+from admin.keys import CLOCK, RECEPTIONS, SESSIONS
 from admin.outline import drawing
 from admin.security import MEMBER, SCOPE, context, flash
-from bot.core.directory import editing
-from bot.core.directory.file import Problem
+from bot.core.directory import LoadReport, editing
+from bot.core.directory.file import DirectoryError, Problem
 from bot.text.catalogs import N_
 from storage.models import AreaKind, StaffRole
 
@@ -362,7 +363,7 @@ def remove_handler(section: Section) -> Handler:
         except editing.Refused as refused:
             errors, general = _shown_problems(refused, section)
             reasons = general + [text for texts in errors.values() for text in texts]
-            flash(session, i18n.gettext("Not removed:") + " " + "；".join(reasons))
+            flash(session, i18n.gettext("Not removed: {reasons}", reasons="；".join(reasons)))
             location = request.app.router[f"directory_{section.slug}_entry"].url_for(key=key)
             raise web.HTTPSeeOther(location) from None
         flash(session, i18n.gettext("Removed."))
@@ -386,3 +387,76 @@ async def bind_code(request: web.Request) -> web.StreamResponse:
     session["bind_code"] = code
     location = request.app.router["directory_groups_entry"].url_for(key=group.code)
     raise web.HTTPSeeOther(location)
+
+
+# The loader's counts are by table; each is named as the panel names its section.
+TABLES = {s.name: s.title for s in SECTIONS} | {
+    "routing_rules": N_("Routing rules"),
+    "deadline_policies": N_("Deadlines"),
+    "calendar_days": N_("Holidays and working days"),
+}
+
+
+def _summary(report: LoadReport) -> str:
+    return "；".join(
+        i18n.gettext(
+            "{what}: {new} new, {changed} changed",
+            what=i18n.gettext(TABLES.get(kind, kind)),
+            new=report.created.get(kind, 0),
+            changed=report.updated.get(kind, 0),
+        )
+        for kind in sorted(set(report.created) | set(report.updated))
+    )
+
+
+async def import_page(request: web.Request) -> web.StreamResponse:
+    session = await get_session(request)
+    values = context(request, session, sections=SECTIONS, problems=[], source="")
+    return render_template("directory_import.html", request, values)
+
+
+async def export(request: web.Request) -> web.StreamResponse:
+    """The stored directory as a file `load-directory` and the import read."""
+    async with request.app[SESSIONS]() as db:
+        text = editing.export_yaml(await editing.stored_directory(db))
+    return web.Response(
+        text=text,
+        content_type="application/yaml",
+        headers={"Content-Disposition": 'attachment; filename="directory.yaml"'},
+    )
+
+
+async def import_file(request: web.Request) -> web.StreamResponse:
+    """A whole directory file, checked as `load-directory` checks it: a broken file changes
+    nothing, and every problem is listed with its line."""
+    session = await get_session(request)
+    form = await request.post()
+    upload = form.get("file")
+    source = "directory.yaml"
+    if isinstance(upload, FileField):
+        source = upload.filename or source
+        raw = upload.file.read()
+    else:
+        raw = str(upload or "").encode()
+    try:
+        text = raw.decode("utf-8-sig")
+        async with request.app[SESSIONS].begin() as db:
+            report, receptions = await editing.import_file(
+                db, request[MEMBER], request.app[RECEPTIONS], text, source
+            )
+    except UnicodeDecodeError:
+        problems = [Problem((), N_("the file is not UTF-8 text"), {}, 1)]
+    except DirectoryError as error:
+        problems = error.found
+    else:
+        changed = _summary(report) if report.changed else i18n.gettext("nothing had changed")
+        flash(session, i18n.gettext("The file was loaded: {what}.", what=changed))
+        if receptions.scheduled:
+            flash(session, i18n.gettext("New receptions: {n}.", n=receptions.scheduled))
+        for skipped in receptions.skipped:
+            flash(session, i18n.gettext("Reception not scheduled: {why}", why=skipped))
+        raise web.HTTPSeeOther(request.app.router["directory_import"].url_for())
+    values = context(request, session, sections=SECTIONS, problems=problems, source=source)
+    response = render_template("directory_import.html", request, values)
+    response.set_status(400)
+    return response

@@ -181,6 +181,19 @@ class Signups:
     ) -> tuple[list[tuple[ReceptionSignup, str]], int]:
         """Who has a place (with their name, shown only where they agreed), and how many
         wait."""
+        confirmed: list[tuple[ReceptionSignup, str]] = []
+        waiting = 0
+        for signup, name in await self.listed(session, reception):
+            if signup.status == SignupStatus.CONFIRMED:
+                confirmed.append((signup, name))
+            else:
+                waiting += 1
+        return confirmed, waiting
+
+    async def listed(
+        self, session: AsyncSession, reception: Reception
+    ) -> list[tuple[ReceptionSignup, str]]:
+        """Every sign-up not cancelled, with the resident's name, in the order they asked."""
         rows = await session.execute(
             select(ReceptionSignup, Resident.display_name)
             .join(Resident, Resident.id == ReceptionSignup.resident_id)
@@ -190,14 +203,7 @@ class Signups:
             )
             .order_by(ReceptionSignup.queued_at, ReceptionSignup.id)
         )
-        confirmed: list[tuple[ReceptionSignup, str]] = []
-        waiting = 0
-        for signup, name in rows:
-            if signup.status == SignupStatus.CONFIRMED:
-                confirmed.append((signup, name))
-            else:
-                waiting += 1
-        return confirmed, waiting
+        return [(signup, name) for signup, name in rows]
 
     async def current_for_group(
         self, session: AsyncSession, group_id: int, now: datetime
