@@ -2,6 +2,8 @@
 once, and nothing already accepted is lost; names and texts with markup, right-to-left or
 zero-width characters are shown literally."""
 
+import re
+
 from limits import parse
 from sqlalchemy import select
 
@@ -30,6 +32,9 @@ async def test_a_flooding_resident_is_slowed_down_once_and_keeps_what_was_accept
         await resident.send_text(f"第{n}段。")
     refusal = await harness.bot_says(resident.id, "您发送消息过快")
     assert refusal["reply_to_message"]["text"] == "第5段。"
+    # The wait it names is the window's: at most the minute, since the first kept message.
+    wait = re.search(r"请等待(\d+)秒后重新发送", refusal["text"])
+    assert wait is not None and 1 <= int(wait.group(1)) <= 60
     await harness.fake.wait_for(lambda: harness.fake.pending_updates() == [])
     await harness.outbox_settled()
     said = [m["text"] for m in harness.fake.bot_messages(resident.id)]

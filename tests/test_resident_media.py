@@ -7,6 +7,7 @@ message or document in reply reaches the resident as a copy."""
 import asyncio
 from typing import Any
 
+from limits import parse
 from sqlalchemy import select
 
 from bot.fake_telegram import tiny_png
@@ -199,3 +200,15 @@ async def saved_draft(harness: Harness, user_id: int, parts: int) -> Draft:
             if draft is not None and len(draft.parts) == parts:
                 return draft
             await asyncio.sleep(0.05)
+
+
+async def test_an_album_counts_once_against_the_flood_limit(harness: Harness):
+    resident = harness.fake.user(user_id=5806, first_name="小红", language_code="zh-hans")
+    await register_in_haide(harness, resident)
+    flood = harness.app.dispatcher["flood"]
+    flood.item = parse("3/minute")  # a low limit, counted from here on
+    await resident.send_text(OPINION)
+    await resident.send_album([("photo", tiny_png())] * 5)
+    sent = await resident.send_text("灯杆也歪了。")
+    await harness.bot_says(resident.id, "已记下（共7条", after=sent["message_id"])
+    assert not any("您发送消息过快" in m["text"] for m in harness.fake.bot_messages(resident.id))

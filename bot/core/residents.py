@@ -72,3 +72,9 @@ async def timeline_of(session: AsyncSession, ticket: Ticket) -> list[TicketEvent
             .order_by(TicketEvent.at, TicketEvent.id)
         )
     )
+
+
+def keep_phone(resident: Resident, phone: str) -> None:
+    """The phone number the resident shared (their own: the front door checks it); shown to
+    deputies only on tickets where the resident chose to show their name."""
+    resident.phone = phone.strip()[:32]

@@ -10,6 +10,7 @@ from handlers.resident import (
     flood,
     media,
     my_tickets,
+    phone,
     privacy,
     questions,
     rating,
@@ -28,6 +29,7 @@ def build_router() -> Router:
     # Order matters: commands before the catch-all that collects a draft's text.
     router.include_routers(
         flood.build_router(),
+        phone.build_router(),
         rating.build_router(),
         questions.build_router(),
         media.build_router(),

@@ -48,6 +48,10 @@ async def show_privacy(
                 "days.",
                 days,
             ).format(days=days),
+            t.gettext(
+                "<b>Phone number</b>: kept only if you share it with the “Share my phone "
+                "number” button; the deputies see it only where you chose to show your name."
+            ),
             t.gettext("Send /forget to have your personal data deleted."),
         )
     )
@@ -56,9 +60,11 @@ async def show_privacy(
 
 async def ask_to_forget(message: Message, after_commit: AfterCommit, t: Texts) -> None:
     question = t.gettext(
-        "This deletes your name, area and account number, and the texts of your opinions, "
-        "suggestions and ratings. Your opinions and suggestions are kept without them, for "
-        "statistics, and you will no longer hear about them here. Delete your data?"
+        "This deletes your name, phone number, area and account number, your messages as "
+        "Telegram delivered them, and the texts of your opinions, suggestions and ratings "
+        "(with the words and places sent with them). Your opinions and suggestions are kept "
+        "without them, for statistics, and you will no longer hear about them here. Delete "
+        "your data?"
     )
     builder = InlineKeyboardBuilder()
     builder.button(text=t.gettext("Delete my data"), callback_data=Forget(answer="yes"))

@@ -25,6 +25,7 @@ from handlers.resident.drafts import (
     draft_text,
     prompt_to_submit,
 )
+from handlers.resident.phone import phone_offer
 from storage.models import Category, Resident
 from storage.queries.areas import area_path
 from storage.queries.categories import OTHER, active_categories
@@ -124,6 +125,11 @@ async def ask_name_shown(
     question = t.gettext("May the deputies see your name? If not, they see “{anonymous}”.").format(
         anonymous=escape(a_resident_of(t, path))
     )
+    if resident.phone:
+        question += "\n" + t.gettext("Your phone number {phone} is shown with your name.").format(
+            phone=escape(resident.phone)
+        )
+    offer = None if resident.phone else phone_offer(t)
     builder = InlineKeyboardBuilder()
     chosen = callback_data.category_id
     builder.button(
@@ -137,7 +143,8 @@ async def ask_name_shown(
     keyboard = builder.as_markup()
 
     async def ask() -> None:
-        await edit(message, question, keyboard)
+        if await edit(message, question, keyboard) and offer is not None:
+            await answer(message.answer(offer[0], reply_markup=offer[1]))
         await acknowledge(query)
 
     after_commit(ask)
@@ -179,11 +186,12 @@ async def submit_draft(
             "Your {count} attachments are passed on with it.",
             attached,
         ).format(count=attached)
-    text += "\n" + (
-        t.gettext("The deputies see your name.")
-        if submission.ticket.resident_named
-        else t.gettext("The deputies do not see your name.")
-    )
+    if not submission.ticket.resident_named:
+        text += "\n" + t.gettext("The deputies do not see your name.")
+    elif resident.phone:
+        text += "\n" + t.gettext("The deputies see your name and phone number.")
+    else:
+        text += "\n" + t.gettext("The deputies see your name.")
     message = query.message
 
     async def confirm() -> None:
