@@ -29,6 +29,7 @@ from tests.support.stories import (
     press_submit,
     register_in_haide,
 )
+from tests.test_group_topics import a_forum
 
 NUMBER = "A-2026-000001"
 TOO_LARGE = b"\0" * (20 * 1024 * 1024 + 1)  # a byte over what a bot may download
@@ -49,8 +50,9 @@ async def test_an_album_a_document_and_a_voice_message_reach_the_deputies_as_cop
     await harness.bot_says(resident.id, "已记下（共1条，")
 
     album = await resident.send_album([("photo", tiny_png())] * 3, caption="路灯的照片")
-    prompt = await harness.bot_says(resident.id, "已记下（共4条，", after=album[0]["message_id"])
-    assert "含附件3个" in prompt["text"]
+    # The album is one message of the draft: its prompt counts its items as they come.
+    prompt = await harness.bot_says(resident.id, "含附件3个", after=album[0]["message_id"])
+    assert "已记下（共2条，" in prompt["text"]
     await harness.fake.wait_for(lambda: harness.fake.pending_updates() == [])
     # The album was answered once: one prompt, updated as its items came in.
     assert [m["message_id"] for m in after(harness, resident.id, album[0]["message_id"])] == [
@@ -60,7 +62,7 @@ async def test_an_album_a_document_and_a_voice_message_reach_the_deputies_as_cop
     await resident.send_document(b"%PDF-1.4 notice", "物业通知.pdf")
     await harness.bot_says(resident.id, "含附件4个")
     await resident.send_voice(b"OggS voice", duration=6)
-    prompt = await harness.bot_says(resident.id, "已记下（共6条，")
+    prompt = await harness.bot_says(resident.id, "已记下（共4条，")
     assert "含附件5个" in prompt["text"]
     await press_submit(harness, resident, prompt)
     confirmation = await harness.bot_says(resident.id, "已收到。")
@@ -98,6 +100,51 @@ async def test_an_album_a_document_and_a_voice_message_reach_the_deputies_as_cop
     wang = group.members[WANG_JIANGUO]
     await wang.send_text("照片收到，已派人查看。", chat=group, reply_to=copies[1]["message_id"])
     await harness.bot_says(resident.id, "照片收到，已派人查看。")
+
+
+async def test_a_later_addition_with_a_photo_reaches_the_group_the_same_way(harness: Harness):
+    resident = harness.fake.user(user_id=5807, first_name="小红", language_code="zh-hans")
+    await register_in_haide(harness, resident)
+    await resident.send_text(OPINION)
+    await press_submit(harness, resident, await harness.bot_says(resident.id, "已记下（共1条"))
+    card = await card_in_group(harness, HAIDE_GROUP_1, NUMBER)
+
+    await resident.send_photo(tiny_png(), caption="今晚又黑了一整夜")
+    asked = await harness.bot_says(resident.id, "还是新的意见建议？")
+    await harness.press(resident, asked, f"补充到{NUMBER}")
+    await harness.bot_says(resident.id, f"已补充到意见建议（{NUMBER}）")
+    await harness.fake.wait_for(
+        lambda: any("photo" in m for m in harness.fake.bot_messages(HAIDE_GROUP_1))
+    )
+    notice, copy = after(harness, HAIDE_GROUP_1, card["message_id"])
+    assert notice["text"].startswith(f"反映人对意见建议（{NUMBER}）补充如下：")
+    assert "今晚又黑了一整夜" in notice["text"]
+    assert copy["caption"] == f"意见建议（{NUMBER}）附件1/1\n今晚又黑了一整夜"
+    assert copy["reply_to_message"]["message_id"] == card["message_id"]
+    assert "forward_origin" not in copy
+    async with harness.app.sessionmaker() as session:
+        kept = await session.scalar(select(Attachment))
+        assert kept is not None and kept.kind == "photo"
+
+
+async def test_in_a_group_with_a_topic_per_ticket_the_copies_go_to_its_topic(harness: Harness):
+    chat, _, _ = await a_forum(harness)
+    resident = harness.fake.user(user_id=5808, first_name="小红", language_code="zh-hans")
+    await register_in_haide(harness, resident)
+    await resident.send_text(OPINION)
+    await harness.bot_says(resident.id, "已记下（共1条")
+    await resident.send_album([("photo", tiny_png()), ("video", b"\0\0\0 ftypmp4")])
+    prompt = await harness.bot_says(resident.id, "含附件2个")
+    await press_submit(harness, resident, prompt)
+    card = await harness.bot_says(chat.id, f"意见建议（{NUMBER}）")
+    await harness.fake.wait_for(
+        lambda: any("video" in m for m in harness.fake.bot_messages(chat.id))
+    )
+    photo, video = after(harness, chat.id, card["message_id"])
+    assert "photo" in photo and "video" in video
+    thread = card["message_thread_id"]
+    assert photo["message_thread_id"] == thread and video["message_thread_id"] == thread
+    assert video["caption"] == f"意见建议（{NUMBER}）附件2/2"
 
 
 async def test_a_deputys_voice_message_and_document_reach_the_resident_as_copies(
@@ -172,7 +219,7 @@ async def test_one_attachment_too_many_is_refused_once_for_an_album(harness: Har
     refusal = await harness.bot_says(resident.id, "最多可附10个附件")
     assert refusal["reply_to_message"]["message_id"] == album[2]["message_id"]
     await resident.send_text("其余的情况：灯杆也歪了。")  # answered once the album is done
-    await harness.bot_says(resident.id, "已记下（共12条，")
+    await harness.bot_says(resident.id, "已记下（共4条，")
     refusals = [
         m
         for m in after(harness, resident.id, album[0]["message_id"])
@@ -210,5 +257,5 @@ async def test_an_album_counts_once_against_the_flood_limit(harness: Harness):
     await resident.send_text(OPINION)
     await resident.send_album([("photo", tiny_png())] * 5)
     sent = await resident.send_text("灯杆也歪了。")
-    await harness.bot_says(resident.id, "已记下（共7条", after=sent["message_id"])
+    await harness.bot_says(resident.id, "已记下（共3条", after=sent["message_id"])
     assert not any("您发送消息过快" in m["text"] for m in harness.fake.bot_messages(resident.id))

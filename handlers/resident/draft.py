@@ -25,6 +25,7 @@ from handlers.resident.drafts import (
     DraftAction,
     draft_keyboard,
     draft_length,
+    message_count,
     part_of,
     prompt_to_submit,
     too_long,
@@ -212,7 +213,7 @@ async def take_edit(
     part["text"] = words
     if part.get("media"):
         part["media"]["caption"] = words or None
-    parts, length = len(draft["parts"]), draft_length(draft)
+    parts, length = message_count(draft), draft_length(draft)
     if resident.area_id is None:
 
         async def keep() -> None:

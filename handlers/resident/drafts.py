@@ -62,8 +62,13 @@ def part_of(draft: Draft, message_id: int) -> dict[str, Any] | None:
     return next((p for p in draft["parts"] if p["message_id"] == message_id), None)
 
 
+def message_count(draft: Draft) -> int:
+    """How many messages the draft holds, as the resident sent them: an album is one."""
+    return len({album_of(part) or f"#{part['message_id']}" for part in draft["parts"]})
+
+
 def prompt_text(t: Texts, draft: Draft) -> str:
-    parts, length = len(draft["parts"]), draft_length(draft)
+    parts, length = message_count(draft), draft_length(draft)
     text = t.ngettext(
         "Noted ({count} message, {length} characters). Add more, or press “Submit”.",
         "Noted ({count} messages, {length} characters). Add more, or press “Submit”.",
