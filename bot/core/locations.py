@@ -1,7 +1,6 @@
 """A shared location → the area whose boundary contains it (shapely), the innermost one when
 boundaries nest (a community inside its street)."""
 
-from shapely.geometry import Point, shape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +12,9 @@ DEPTH = {AreaKind.DISTRICT: 0, AreaKind.STREET: 1, AreaKind.COMMUNITY: 2, AreaKi
 async def area_at(session: AsyncSession, longitude: float, latitude: float) -> Area | None:
     """The innermost active area whose boundary holds the point; None outside every one (the
     sea, another city)."""
+    # shapely brings numpy (about 15 MB a process): imported only when a location is shared.
+    from shapely.geometry import Point, shape
+
     point = Point(longitude, latitude)
     areas = await session.scalars(
         select(Area).where(Area.active.is_(True), Area.boundary.is_not(None))

@@ -4,10 +4,6 @@ with shapely, so that a shared location can be matched to the area that contains
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from shapely.errors import GEOSException
-from shapely.geometry import shape
-from shapely.validation import explain_validity
-
 from bot.text.catalogs import N_
 
 POLYGONS = ("Polygon", "MultiPolygon")
@@ -16,6 +12,11 @@ POLYGONS = ("Polygon", "MultiPolygon")
 def boundary_problems(
     boundaries: Mapping[str, dict[str, Any]], area_codes: set[str]
 ) -> Iterator[tuple[tuple[str | int, ...], str, dict[str, object]]]:
+    # shapely brings numpy (about 15 MB a process): imported only when a file is checked.
+    from shapely.errors import GEOSException
+    from shapely.geometry import shape
+    from shapely.validation import explain_validity
+
     for code, geometry in boundaries.items():
         loc = ("boundaries", code)
         if code not in area_codes:
