@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -21,6 +22,7 @@ from admin.keys import (
     STAFF_DESK,
     THROTTLE,
     TIMEZONE,
+    WAKE_SENDER,
 )
 from admin.routes import setup_routes
 from admin.security import authorize, csrf, security_headers
@@ -41,6 +43,7 @@ def create_app(
     desk: TicketDesk,
     redis_url: str | None = None,
     key_prefix: str = "panel",
+    wake_sender: Callable[[], None] = lambda: None,
 ) -> web.Application:
     redis = Redis.from_url(redis_url) if redis_url else None
     app = web.Application(
@@ -53,6 +56,7 @@ def create_app(
         client_max_size=256 * 1024,
     )
     app[SESSIONS] = sessions
+    app[WAKE_SENDER] = wake_sender
     app[STAFF_DESK] = StaffDesk(desk)
     app[RECEPTIONS] = ReceptionDesk(desk.clock, desk.catalogs, desk.timezone)
     app[CATALOGS] = desk.catalogs

@@ -1,5 +1,7 @@
 """Typed keys of the panel's application and of its requests."""
 
+from collections.abc import Callable
+
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,4 +21,5 @@ CLOCK = web.AppKey("clock", Clock)
 SETTINGS = web.AppKey("settings", AdminSettings)
 THROTTLE = web.AppKey("throttle", LoginThrottle)
 TIMEZONE = web.AppKey("timezone", str)
+WAKE_SENDER = web.AppKey("wake_sender", Callable[[], None])  # after a commit that queued
 ACCESS = web.AppKey("access", dict[str, Access])  # route name → who may open it

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from aiogram import Bot, Dispatcher
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from admin.app import PanelService, create_app
@@ -151,13 +152,7 @@ def build_application(
         wake_sender=wakeup.publish,
     )
     dispatcher.include_router(build_router())
-    services: list[BackgroundService] = [sender, wakeup, supervisor]
-    if settings.admin.admin_bind:
-        panel = create_app(
-            settings.admin, sessionmaker, desk, settings.storage.redis_url, f"{redis_prefix}:panel"
-        )
-        services.append(PanelService(panel, settings.admin))
-    return Application(
+    application = Application(
         settings,
         clock,
         engine,
@@ -168,7 +163,25 @@ def build_application(
         dispatcher,
         sender,
         inbound,
-        services=services,
+        services=[sender, wakeup, supervisor],
         wakeup=wakeup,
         supervisor=supervisor,
+    )
+    if settings.admin.admin_bind:
+        panel = build_panel(application, f"{redis_prefix}:panel")
+        application.services.append(PanelService(panel, settings.admin))
+    return application
+
+
+def build_panel(app: Application, redis_prefix: str) -> web.Application:
+    """The staff panel over the application's database and core; a staff member's commit
+    wakes the senders as a handler's does."""
+    assert app.wakeup is not None
+    return create_app(
+        app.settings.admin,
+        app.sessionmaker,
+        app.desk,
+        app.settings.storage.redis_url,
+        redis_prefix,
+        wake_sender=app.wakeup.publish,
     )

@@ -241,6 +241,7 @@ async def _triage(settings: Settings) -> int:
 async def _assign(settings: Settings, number: str, group_code: str) -> int:
     """The command line's staff member assigns a ticket, as the staff panel will."""
     from bot.app import build_desk
+    from bot.delivery.wakeup import notify_senders
 
     desk = build_desk(settings)
     async with (
@@ -258,6 +259,8 @@ async def _assign(settings: Settings, number: str, group_code: str) -> int:
         except TransitionError as error:
             print(f"Not assigned: {error}.", file=sys.stderr)
             return 1
+        await session.commit()
+        await notify_senders(session.bind)
     print(f"{number} → {group.name}; its card is on its way to the group.")
     return 0
 
@@ -294,6 +297,7 @@ def _admin(settings: Settings) -> int:
     from admin.app import create_app
     from bot.clock import SystemClock
     from bot.core.tickets import TicketDesk
+    from bot.delivery.wakeup import OutboxWakeup
     from bot.text.catalogs import Catalogs
     from storage.db import create_engine, create_sessionmaker
 
@@ -306,7 +310,15 @@ def _admin(settings: Settings) -> int:
     text = settings.text
     # The desk without the bot (bot.app would load aiogram): the same core, the same catalogs.
     desk = TicketDesk(SystemClock(), Catalogs(text.locales_dir, text.default_locale), text.timezone)
-    app = create_app(settings.admin, create_sessionmaker(engine), desk, settings.storage.redis_url)
+    # No sender here: a staff member's commit wakes the senders of other processes (NOTIFY).
+    wakeup = OutboxWakeup(engine, wake=lambda: None)
+    app = create_app(
+        settings.admin,
+        create_sessionmaker(engine),
+        desk,
+        settings.storage.redis_url,
+        wake_sender=wakeup.publish,
+    )
 
     async def dispose(_: web.Application) -> None:
         await engine.dispose()

@@ -215,12 +215,19 @@ def desk(clock: FrozenClock) -> TicketDesk:
 
 
 @pytest.fixture
+def outbox_poll_seconds() -> float:
+    """The senders' poll; a test that must see them woken by a commit makes it an hour."""
+    return 0.2
+
+
+@pytest.fixture
 async def harness(
     database_url: str,
     redis_url: str | None,
     redis_prefix: str,
     directory_loaded: None,
     clock: FrozenClock,
+    outbox_poll_seconds: float,
 ) -> AsyncIterator[Harness]:
     fake = FakeTelegram()
     fake.add_bot(token=BOT_TOKEN, username="liaison_test_bot", first_name="代表联络站")
@@ -229,7 +236,7 @@ async def harness(
     settings = Settings(
         telegram=TelegramSettings(bot_token=BOT_TOKEN, telegram_api_url=base_url),
         storage=StorageSettings(database_url=database_url, redis_url=redis_url, auto_migrate=False),
-        delivery=DeliverySettings(outbox_poll_seconds=0.2),
+        delivery=DeliverySettings(outbox_poll_seconds=outbox_poll_seconds),
         inbound=InboundSettings(inbound_retry_seconds=0.05),  # a failing handler fails fast
         admin=AdminSettings(
             admin_bind=""

@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,8 @@ from bot.settings import PACKAGED_LOCALES_DIR, PROJECT_ROOT, Settings
 from bot.text.catalogs import Catalogs
 from storage import migrate
 from storage.db import open_database
-from tests.support.harness import START
+from tests.support.harness import START, Harness
+from tests.support.stories import HAIDE_GROUP_1
 
 DEMO_DIRECTORY = PROJECT_ROOT / "bot" / "data" / "demo-directory.yaml"
 
@@ -262,3 +264,30 @@ def test_a_wrong_panel_address_is_one_line(tmp_path: Path):
     result = bot("triage", cwd=tmp_path, ADMIN_BIND="localhost")
     assert result.returncode == 2
     assert result.stderr.startswith("Invalid setting ADMIN_BIND: 'localhost' is not an address")
+
+
+@pytest.mark.parametrize("outbox_poll_seconds", [3600.0])
+async def test_an_assignment_at_the_command_line_wakes_the_running_bots_sender(
+    backend: str, database_url: str, harness: Harness, tmp_path: Path
+):
+    """The bot's sender would look by itself only after an hour: the command's commit has to
+    wake it (PostgreSQL's NOTIFY), so the group's card arrives at once."""
+    if backend != "postgres":
+        pytest.skip("only PostgreSQL carries a wake-up between processes")
+    assert harness.app.wakeup is not None
+    async with asyncio.timeout(10):
+        await harness.app.wakeup.listening.wait()
+    async with harness.app.sessionmaker.begin() as session:
+        resident = await register_resident(session, "telegram", "5003", "小红", "zh_Hans", START)
+        submitted = await harness.app.desk.submit_opinion(session, resident, "全区公交太少", "k1")
+        assert submitted.group is None  # nobody covers a resident without an area
+        number = submitted.ticket.number
+    # The command stamps its row with the real time: the bot's clock must have reached it.
+    clock = harness.app.clock
+    assert isinstance(clock, FrozenClock)
+    clock.advance(datetime.now(UTC) - clock.now() + timedelta(minutes=1))
+    assigned = await asyncio.to_thread(
+        bot, "assign", number, "g-hd-1", cwd=tmp_path, DATABASE_URL=database_url
+    )
+    assert assigned.returncode == 0, assigned.stderr
+    await harness.bot_says(HAIDE_GROUP_1, f"意见建议（{number}）")

@@ -241,13 +241,14 @@ async def test_with_telegrams_limits_enforced_a_backlog_meets_no_429(
 async def test_a_send_longer_than_the_lease_keeps_its_row_from_other_senders(
     database_url: str, fake: FakeTelegram
 ):
-    """Telegram takes 2.5 s; the lease is 1 s: the sender renews it while it waits, so a
-    second sender looking meanwhile never takes the row and sends it again."""
+    """Telegram takes 6 s; the lease is 3 s: the sender renews it while it waits, so a
+    second sender looking meanwhile never takes the row and sends it again. (Real time: a
+    lease short enough for a test is one a loaded machine can outrun, so it is not shorter.)"""
     url = url_of(fake)
-    slow = Process(database_url, url, SystemClock(), lease=timedelta(seconds=1))
+    slow = Process(database_url, url, SystemClock(), lease=timedelta(seconds=3))
     slow.channel.send_timeout = 10
     other = Process(database_url, url, SystemClock())
-    fake.slow_down("sendMessage", 2.5, chat_id=1, times=1)
+    fake.slow_down("sendMessage", 6, chat_id=1, times=1)
     try:
         async with slow.sessions() as session:
             await set_address(session, RecipientKind.RESIDENT, 1, TELEGRAM, "1")

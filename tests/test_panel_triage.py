@@ -7,8 +7,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from admin.app import create_app
-from bot.settings import AdminSettings
+from bot.app import build_panel
 from storage.models import DeputyGroup, StaffRole, Ticket
 from tests.support.harness import Harness
 from tests.support.panel import Browser, browser, make_staff
@@ -16,9 +15,8 @@ from tests.support.stories import HAIDE_GROUP_2, OPINION, register_in_haide, sub
 
 
 @pytest.fixture
-def panel(harness: Harness, redis_url: str | None, redis_prefix: str) -> web.Application:
-    app = harness.app
-    return create_app(AdminSettings(), app.sessionmaker, app.desk, redis_url, f"{redis_prefix}:p")
+def panel(harness: Harness, redis_prefix: str) -> web.Application:
+    return build_panel(harness.app, f"{redis_prefix}:p")
 
 
 async def street_staff(harness: Harness, panel: web.Application) -> Browser:
@@ -165,4 +163,21 @@ async def test_merged_residents_hear_the_outcome_of_the_surviving_ticket(
     await harness.bot_says(first.id, reason)
     heard = await harness.bot_says(second.id, reason)
     assert f"您的意见建议（{numbers[1]}）与意见建议（{numbers[0]}）合并办理" in heard["text"]
+    await staff.close()
+
+
+@pytest.mark.parametrize("outbox_poll_seconds", [3600.0])
+async def test_a_staff_answer_wakes_the_senders_instead_of_waiting_for_their_poll(
+    harness: Harness, panel: web.Application
+):
+    """With the senders polling once an hour, only the panel's commit can wake them."""
+    resident = harness.fake.user(user_id=5302, first_name="小红", language_code="zh-hans")
+    await register_in_haide(harness, resident)
+    number = number_in(await submit(harness, resident, OPINION))
+    staff = await street_staff(harness, panel)
+
+    await staff.get(f"/tickets/{number}")
+    await staff.post(f"/tickets/{number}/reply", {"text": "已联系社区，本周内修复。"})
+    heard = await harness.bot_says(resident.id, "代表联络站对您的意见建议")
+    assert "已联系社区，本周内修复。" in heard["text"]
     await staff.close()

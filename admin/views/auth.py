@@ -7,6 +7,7 @@ from aiohttp_session import get_session, new_session
 from admin import i18n
 from admin.keys import CLOCK, SESSIONS, THROTTLE
 from admin.security import MEMBER, context, csrf_token, flash
+from admin.transactions import transaction
 from bot.core import staff
 from bot.text.catalogs import LOCALES
 from storage.models import StaffRole
@@ -31,7 +32,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         error = i18n.gettext("Too many failed attempts. Please wait a few minutes and try again.")
         page = context(request, session, error=error, login=login_name)
         return render_template("login.html", request, page, status=429)
-    async with request.app[SESSIONS].begin() as db:
+    async with transaction(request) as db:
         member = await staff.authenticate(db, login_name, password)
     if member is None:
         await throttle.failed(login_name, address)
@@ -82,7 +83,7 @@ async def accept_invitation(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     session = await get_session(request)
     try:
-        async with request.app[SESSIONS].begin() as db:
+        async with transaction(request) as db:
             await staff.accept_invitation(
                 db,
                 request.match_info["token"],

@@ -12,6 +12,7 @@ from multidict import MultiDictProxy
 from admin import i18n
 from admin.keys import CLOCK, SESSIONS, STAFF_DESK
 from admin.security import MEMBER, SCOPE, context, flash
+from admin.transactions import transaction
 from admin.views.tickets import refused
 from bot.core import saved_filters, suggestions
 from bot.core.deadlines import DeadlineError
@@ -54,14 +55,14 @@ async def inbox_page(request: web.Request) -> web.StreamResponse:
 async def save_filter(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     query = InboxFilter.from_params({k: str(v) for k, v in form.items()}).params(page=1)
-    async with request.app[SESSIONS].begin() as db:
+    async with transaction(request) as db:
         await saved_filters.save(db, request[MEMBER], str(form.get("name", "")), query)
     raise web.HTTPSeeOther(f"{request.app.router['inbox'].url_for()}?{query}")
 
 
 async def forget_filter(request: web.Request) -> web.StreamResponse:
     filter_id = request.match_info["filter_id"]
-    async with request.app[SESSIONS].begin() as db:
+    async with transaction(request) as db:
         await saved_filters.forget(db, request[MEMBER], int(filter_id))
     raise web.HTTPSeeOther(request.app.router["inbox"].url_for())
 
@@ -79,7 +80,7 @@ async def bulk(request: web.Request) -> web.StreamResponse:
     done, failed = 0, []
     for number in numbers:
         try:
-            async with request.app[SESSIONS].begin() as db:
+            async with transaction(request) as db:
                 ticket = await desk.ticket(db, scope, number)
                 if action == "assign":
                     group = str(form.get("group", ""))
@@ -121,7 +122,7 @@ async def _suggest(
     session = await get_session(request)
     try:
         due = date.fromisoformat(str(form.get("due", "")))
-        async with request.app[SESSIONS].begin() as db:
+        async with transaction(request) as db:
             suggestion = await suggestions.gather(
                 db,
                 request.app[STAFF_DESK],

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admin import i18n
 from admin.keys import CLOCK, SESSIONS
 from admin.security import MEMBER, SCOPE, context, flash
+from admin.transactions import transaction
 from bot.core import audit, staff
 from bot.core.statistics import statistics
 from bot.text.catalogs import N_
@@ -37,7 +38,7 @@ async def invite(request: web.Request) -> web.StreamResponse:
     try:
         if role not in set(StaffRole):
             raise staff.StaffError(N_("Choose a role."))
-        async with request.app[SESSIONS].begin() as db:
+        async with transaction(request) as db:
             token = await staff.invite(
                 db, request[MEMBER], StaffRole(role), streets, request.app[CLOCK].now()
             )
@@ -61,7 +62,7 @@ def set_active(active: bool):
     async def handle(request: web.Request) -> web.StreamResponse:
         session = await get_session(request)
         try:
-            async with request.app[SESSIONS].begin() as db:
+            async with transaction(request) as db:
                 member = await _member(db, request)
                 await staff.set_active(
                     db, request[MEMBER], member, active, request.app[CLOCK].now()

@@ -8,6 +8,7 @@ from aiohttp_session import get_session
 from admin import i18n
 from admin.keys import SESSIONS, STAFF_DESK
 from admin.security import MEMBER, SCOPE, context, flash
+from admin.transactions import transaction
 from admin.views.tickets import refused
 from bot.core import suggestions
 from bot.core.staff_desk import NotVisible
@@ -43,7 +44,7 @@ async def answer(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     suggestion_id = int(request.match_info["id"])
     try:
-        async with request.app[SESSIONS].begin() as db:
+        async with transaction(request) as db:
             try:
                 suggestion = await suggestions.visible(db, request[SCOPE], suggestion_id)
             except NotVisible:

@@ -7,6 +7,7 @@ from aiohttp_session import get_session
 from admin import i18n
 from admin.keys import CLOCK, SESSIONS
 from admin.security import MEMBER, context, flash
+from admin.transactions import transaction
 from admin.views.tickets import refused
 from bot.core import response_templates
 from bot.core.workflow import TransitionError
@@ -31,7 +32,7 @@ async def save(request: web.Request) -> web.StreamResponse:
     session = await get_session(request)
     form = {key: str(value) for key, value in (await request.post()).items()}
     try:
-        async with request.app[SESSIONS].begin() as db:
+        async with transaction(request) as db:
             await response_templates.save(
                 db,
                 request[MEMBER],
@@ -50,7 +51,7 @@ async def save(request: web.Request) -> web.StreamResponse:
 
 async def forget(request: web.Request) -> web.StreamResponse:
     form = await request.post()
-    async with request.app[SESSIONS].begin() as db:
+    async with transaction(request) as db:
         name = str(form.get("name", ""))
         await response_templates.forget(db, request[MEMBER], name, request.app[CLOCK].now())
     raise web.HTTPSeeOther(request.app.router["templates"].url_for())

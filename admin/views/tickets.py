@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admin import i18n
 from admin.keys import SESSIONS, STAFF_DESK
 from admin.security import MEMBER, SCOPE, context, flash
+from admin.transactions import transaction
 from bot.core.deadlines import DeadlineError
 from bot.core.duplicates import similar_open_tickets
 from bot.core.response_templates import names_for, templates
@@ -163,7 +164,7 @@ def action_handler(name: str) -> Callable[[web.Request], Awaitable[web.StreamRes
         desk = request.app[STAFF_DESK]
         number = request.match_info["number"]
         try:
-            async with request.app[SESSIONS].begin() as db:
+            async with transaction(request) as db:
                 try:
                     ticket = await desk.ticket(db, scope, number)
                 except NotVisible:

@@ -298,7 +298,8 @@ class Sender:
         """Renew the row's lease while its send goes on (a long message in parts, a group's
         pacing, a move to a new chat), so no other sender takes it meanwhile."""
         while True:
-            await asyncio.sleep(self.lease.total_seconds() / 2)
+            # A third of the lease: a renewal delayed by a busy machine still has a second try.
+            await asyncio.sleep(self.lease.total_seconds() / 3)
             try:
                 async with self.sessionmaker() as session:
                     await renew_lease(session, row, self.clock.now() + self.lease)

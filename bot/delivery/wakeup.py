@@ -41,12 +41,7 @@ class OutboxWakeup:
             task.add_done_callback(self._publishing.discard)
 
     async def _notify(self) -> None:
-        try:
-            async with self.engine.connect() as connection:
-                await connection.execute(text(f"NOTIFY {CHANNEL}"))
-                await connection.commit()
-        except Exception:
-            log.warning("could not notify other senders; they find the row at their next poll")
+        await notify_senders(self.engine)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -83,3 +78,16 @@ class OutboxWakeup:
             self.listening.clear()
             if not connection.is_closed():
                 await connection.close(timeout=5)
+
+
+async def notify_senders(engine: AsyncEngine) -> None:
+    """Wake the senders of every process (PostgreSQL); what has no sender of its own, the
+    command line, calls it after a commit that queued a message."""
+    if engine.dialect.name != "postgresql":
+        return
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(f"NOTIFY {CHANNEL}"))
+            await connection.commit()
+    except Exception:
+        log.warning("could not notify other senders; they find the row at their next poll")
