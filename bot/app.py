@@ -3,13 +3,11 @@ the one module that knows the core, the delivery, the Telegram channel and the h
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from aiogram import Bot, Dispatcher
-from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from admin.app import PanelService, create_app
 from bot.clock import Clock, SystemClock
 from bot.core.delivery_failures import DeliveryFailures
 from bot.core.drafts import DraftBook
@@ -29,6 +27,9 @@ from bot.text.catalogs import Catalogs
 from handlers import build_router
 from handlers.middlewares import install_middlewares
 from storage.db import create_engine, create_sessionmaker
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 RESERVED_CONNECTIONS = 4
 
@@ -168,14 +169,19 @@ def build_application(
         supervisor=supervisor,
     )
     if settings.admin.admin_bind:
+        from admin.app import PanelService
+
         panel = build_panel(application, f"{redis_prefix}:panel")
         application.services.append(PanelService(panel, settings.admin))
     return application
 
 
-def build_panel(app: Application, redis_prefix: str) -> web.Application:
+def build_panel(app: Application, redis_prefix: str) -> "web.Application":
     """The staff panel over the application's database and core; a staff member's commit
-    wakes the senders as a handler's does."""
+    wakes the senders as a handler's does. Imported only where a panel is served: its
+    charts, exports and maps weigh on every process (about 20 MB)."""
+    from admin.app import create_app
+
     assert app.wakeup is not None
     return create_app(
         app.settings.admin,
