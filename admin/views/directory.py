@@ -19,6 +19,7 @@ from admin import i18n
 from admin.keys import CLOCK, RECEPTIONS, SESSIONS
 from admin.outline import drawing
 from admin.security import MEMBER, SCOPE, context, flash
+from admin.transactions import transaction
 from bot.core.directory import LoadReport, editing
 from bot.core.directory.file import DirectoryError, Problem
 from bot.text.catalogs import N_
@@ -330,7 +331,7 @@ def save_handler(section: Section, new: bool) -> Handler:
         try:
             if problems:  # the form's own (text that is not JSON): nothing to check further
                 raise editing.Refused(problems, ())
-            async with request.app[SESSIONS].begin() as db:
+            async with transaction(request) as db:
                 saved = await editing.save_entry(
                     db, request[MEMBER], request.app[CLOCK].now(), section.name, key, entry
                 )
@@ -354,7 +355,7 @@ def remove_handler(section: Section) -> Handler:
         session = await get_session(request)
         key = request.match_info["key"]
         try:
-            async with request.app[SESSIONS].begin() as db:
+            async with transaction(request) as db:
                 await editing.remove_entry(
                     db, request[MEMBER], request.app[CLOCK].now(), section.name, key
                 )
@@ -378,7 +379,7 @@ async def bind_code(request: web.Request) -> web.StreamResponse:
     session = await get_session(request)
     key = request.match_info["key"]
     try:
-        async with request.app[SESSIONS].begin() as db:
+        async with transaction(request) as db:
             group, code = await editing.bind_code_for(
                 db, request[MEMBER], request[SCOPE], key, request.app[CLOCK].now()
             )
@@ -440,7 +441,7 @@ async def import_file(request: web.Request) -> web.StreamResponse:
         raw = str(upload or "").encode()
     try:
         text = raw.decode("utf-8-sig")
-        async with request.app[SESSIONS].begin() as db:
+        async with transaction(request) as db:
             report, receptions = await editing.import_file(
                 db, request[MEMBER], request.app[RECEPTIONS], text, source
             )

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admin import i18n
 from admin.keys import CLOCK, RECEPTIONS, SESSIONS, STAFF_DESK
 from admin.security import MEMBER, SCOPE, context, flash
+from admin.transactions import transaction
 from bot.core import reception_staff
 from bot.core.reception_staff import PlanError, PlanForm, ReceptionStaff
 from bot.core.receptions import Outcome, ReceptionRefused, Refusal
@@ -173,7 +174,7 @@ async def create(request: web.Request) -> web.StreamResponse:
     desk = request.app[RECEPTIONS]
     errors: dict[str, str] = {}
     try:
-        async with request.app[SESSIONS].begin() as db:
+        async with transaction(request) as db:
             outcome = await _staff(request).create(
                 db, request[MEMBER], request[SCOPE], _plan_form(form, desk.timezone)
             )
@@ -323,7 +324,7 @@ def action_handler(name: str) -> Handler:
         form = await request.post()
         errors: dict[str, str] = {}
         try:
-            async with request.app[SESSIONS].begin() as db:
+            async with transaction(request) as db:
                 reception = await _visible(request, db)
                 reception_id = reception.id
                 await action(_staff(request), db, request, reception, form)
