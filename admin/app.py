@@ -13,9 +13,11 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin import i18n
+from admin.cache import PublicCache
 from admin.keys import (
     CATALOGS,
     CLOCK,
+    PUBLIC_CACHE,
     RECEPTIONS,
     SESSIONS,
     SETTINGS,
@@ -63,6 +65,7 @@ def create_app(
     app[CLOCK] = desk.clock
     app[SETTINGS] = settings
     app[TIMEZONE] = desk.timezone
+    app[PUBLIC_CACHE] = PublicCache()
     app[THROTTLE] = LoginThrottle(throttle_storage(redis_url, f"{key_prefix}:login"))
     env = aiohttp_jinja2.setup(
         app,

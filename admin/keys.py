@@ -6,6 +6,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin.access import Access
+from admin.cache import PublicCache
 from admin.throttle import LoginThrottle
 from bot.clock import Clock
 from bot.core.receptions import ReceptionDesk
@@ -23,3 +24,4 @@ THROTTLE = web.AppKey("throttle", LoginThrottle)
 TIMEZONE = web.AppKey("timezone", str)
 WAKE_SENDER = web.AppKey("wake_sender", Callable[[], None])  # after a commit that queued
 ACCESS = web.AppKey("access", dict[str, Access])  # route name → who may open it
+PUBLIC_CACHE = web.AppKey("public_cache", PublicCache)

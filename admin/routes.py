@@ -14,6 +14,7 @@ from admin.views import (
     directory,
     exports,
     inbox,
+    public,
     receptions,
     reports,
     staff,
@@ -43,6 +44,14 @@ ROUTES: tuple[Route, ...] = (
         "POST", "/invitation/{token}", "invitation_accept", auth.accept_invitation, Access.PUBLIC
     ),
     Route("POST", "/language", "language", auth.language, Access.PUBLIC),
+    Route("GET", "/public/", "public", public.stations_page, Access.PUBLIC),
+    Route(
+        "GET",
+        "/public/{code:[A-Za-z0-9_.-]{1,64}}",
+        "public_station",
+        public.station_page,
+        Access.PUBLIC,
+    ),
     Route("POST", "/logout", "logout", auth.logout, Access.SIGNED_IN),
     Route("GET", "/", "home", auth.home, Access.SIGNED_IN),
     Route("GET", "/stats", "stats", staff.stats_page, Access.SIGNED_IN),

@@ -40,7 +40,11 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         response = exception
         response.headers.update(HEADERS)
         raise
+    # A page that says how it may be cached (the public ones) keeps its word on it.
+    cache = response.headers.get("Cache-Control")
     response.headers.update(HEADERS)
+    if cache:
+        response.headers["Cache-Control"] = cache
     return response
 
 

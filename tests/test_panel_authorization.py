@@ -160,6 +160,7 @@ async def test_the_matrix(panel_app: web.Application, panel_sessions, clock, des
                 sample = reception.reception if path.startswith("/receptions/") else suggestion
                 path = path.replace("{id:\\d{1,9}}", str(sample.id))
                 path = path.replace("{deputy_id:\\d{1,9}}", str(deputy))
+                path = path.replace("{code:[A-Za-z0-9_.-]{1,64}}", "st-hd")
                 path = directory_key(path).format(**values)
                 if route.method == "GET":
                     response = await client.get(path, follow=False)
@@ -196,3 +197,17 @@ async def test_a_refused_action_changes_nothing(panel_app, panel_sessions, clock
     async with panel_sessions() as session:
         ticket = await session.scalar(select(Ticket).where(Ticket.number == number))
         assert ticket.status == "assigned"
+
+
+def test_the_public_routes_are_exactly_these():
+    """Opening a route to anyone is a decision made here, not by accident in the table."""
+    public = {route.name for route in ROUTES if route.access == Access.PUBLIC}
+    assert public == {
+        "login",
+        "login_submit",
+        "invitation",
+        "invitation_accept",
+        "language",
+        "public",  # 五公开: the list of stations
+        "public_station",  # 五公开: a station's results, no personal data
+    }

@@ -100,6 +100,7 @@ SECTIONS = (
             CODE,
             NAME,
             Field("level", N_("Level")),
+            Field("public_profile", N_("Published with their consent (public page)"), listed=False),
             Field("telegram_user_id", N_("Telegram user id"), "number", contact=True),
             Field("groups", N_("Deputy groups"), "multi", "deputy_groups"),
         ),

@@ -88,6 +88,10 @@ async def _priority(d: StaffDesk, s: AsyncSession, m: StaffMember, sc: Scope, t:
     await d.set_priority(s, m, t, Priority(value))
 
 
+async def _publish(d: StaffDesk, s: AsyncSession, m: StaffMember, sc: Scope, t: Ticket, f: Form):
+    await d.set_publishable(s, m, t, f.get("publishable") == "yes")
+
+
 async def _extend(d: StaffDesk, s: AsyncSession, m: StaffMember, sc: Scope, t: Ticket, f: Form):
     await d.extend(s, m, t, f.get("reason", ""), _date(f.get("until", "")))
 
@@ -132,6 +136,7 @@ ACTIONS: dict[str, Action] = {
     "assign": _assign,
     "category": _category,
     "priority": _priority,
+    "publish": _publish,
     "extend": _extend,
     "note": _note,
     "reply": _reply,
@@ -144,6 +149,7 @@ DONE = {
     "assign": N_("The deputy group has been changed."),
     "category": N_("The category has been changed."),
     "priority": N_("The priority has been set."),
+    "publish": N_("The mark for the public results page has been set."),
     "extend": N_("The deadline has been extended."),
     "note": N_("The note has been added."),
     "reply": N_("The reply is on its way to the resident."),

@@ -44,9 +44,9 @@ TICKET_COLUMNS = [
     Column(N_("Priority"), "priority"),
     Column(N_("Answer due"), "moment"),
     Column(N_("Overdue since"), "moment"),
-    Column(N_("First response"), "moment"),
-    Column(N_("Answered"), "moment"),
-    Column(N_("Concluded"), "moment"),
+    Column(N_("First response at"), "moment"),
+    Column(N_("Answered at"), "moment"),
+    Column(N_("Concluded at"), "moment"),
     Column(N_("Satisfaction"), "rating"),
     Column(N_("Content")),
 ]
@@ -122,7 +122,7 @@ def dashboard_export(report: reports.Dashboard) -> list[Table]:
         Column(N_("Resolved"), "number"),
     ]
     shares = [
-        Column(N_("Name")),
+        Column(N_("Item")),
         Column(N_("Received"), "number"),
         Column(N_("Resolved"), "number"),
     ]

@@ -130,6 +130,17 @@ class StaffDesk:
         )
         self._audit(session, member, "ticket.priority", ticket, before)
 
+    async def set_publishable(
+        self, session: AsyncSession, member: StaffMember, ticket: Ticket, publishable: bool
+    ) -> None:
+        """Mark an answered ticket for the public results page (五公开), where it shows only as
+        its category, community, month and outcome; or take the mark away."""
+        if publishable and ticket.answered_at is None:
+            raise TransitionError("only an answered opinion can be published")
+        before = snapshot(ticket) | {"publishable": ticket.publishable}
+        ticket.publishable = publishable
+        self._audit(session, member, "ticket.publishable", ticket, before, publishable=publishable)
+
     async def note(
         self, session: AsyncSession, member: StaffMember, ticket: Ticket, text: str
     ) -> None:

@@ -109,6 +109,9 @@ class Deputy(Base):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     level: Mapped[str | None] = mapped_column(String(50))
+    # What the deputy agreed to publish about themselves (e.g. their work, the themes they
+    # follow): shown as given on the public results page (五公开); nothing else of theirs is.
+    public_profile: Mapped[str | None] = mapped_column(String(300))
     # Entries removed from the directory file stay, inactive: history keeps its names.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

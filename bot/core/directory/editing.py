@@ -150,6 +150,7 @@ async def stored_directory(session: AsyncSession) -> Data:
                 key: value
                 for key, value in (
                     ("level", d.level),
+                    ("public_profile", d.public_profile),
                     ("telegram_user_id", deputy_accounts.get(d.id)),
                     ("groups", [g.code for g in d.groups if g.active]),
                 )

@@ -48,6 +48,8 @@ class DeputyGroupEntry(_Entry):
 
 class DeputyEntry(_Entry):
     level: str | None = None
+    # What the deputy agreed to publish (五公开), shown as given on the public page.
+    public_profile: str | None = Field(default=None, max_length=300)
     telegram_user_id: int | None = None
     groups: list[Code] = []
 

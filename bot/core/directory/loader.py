@@ -97,6 +97,7 @@ async def load_directory(session: AsyncSession, directory: DirectoryFile) -> Loa
             entry.code,
             name=entry.name,
             level=entry.level,
+            public_profile=entry.public_profile,
             contact=_Contact(RecipientKind.DEPUTY, entry.telegram_user_id),
             groups=[groups[code] for code in entry.groups],
         )
