@@ -15,7 +15,7 @@ from bot.text.receptions import kind_label
 
 OUTCOMES = {
     "in_progress": N_("In progress"),
-    "answered": N_("Answered"),
+    "answered": N_("Answered, not yet concluded"),
     "resolved": N_("Resolved"),
     "unresolvable": N_("Not resolvable now"),
 }
