@@ -182,6 +182,30 @@ async def test_a_deputys_voice_message_and_document_reach_the_resident_as_copies
     assert len(replies) == 2 and all(r.payload.get("copy") for r in replies)
 
 
+async def test_a_voice_message_answering_a_deputys_question_reaches_the_group(harness: Harness):
+    group = harness.groups[HAIDE_GROUP_1]
+    wang = group.members[WANG_JIANGUO]
+    resident = harness.fake.user(user_id=5809, first_name="小红", language_code="zh-hans")
+    await register_in_haide(harness, resident)
+    await resident.send_text(OPINION)
+    await press_submit(harness, resident, await harness.bot_says(resident.id, "已记下（共1条"))
+    card = await card_in_group(harness, group.id, NUMBER)
+    await harness.press(wang, card, "需补充")
+    prompt = await harness.bot_says(group.id, "写下需要反映人补充的内容")
+    await harness.outbox_settled()
+    await wang.send_text("路灯的具体位置？", chat=group, reply_to=prompt["message_id"])
+    question = await harness.bot_says(resident.id, "路灯的具体位置？")
+    await harness.outbox_settled()
+    await resident.send_voice(b"OggS where", duration=8, reply_to=question["message_id"])
+    await harness.bot_says(resident.id, "感谢您的补充")
+    await harness.fake.wait_for(
+        lambda: any("voice" in m for m in harness.fake.bot_messages(group.id))
+    )
+    voice = next(m for m in harness.fake.bot_messages(group.id) if "voice" in m)
+    assert voice["voice"]["duration"] == 8 and "forward_origin" not in voice
+    assert voice["reply_to_message"]["message_id"] == card["message_id"]
+
+
 async def test_too_large_a_file_and_too_long_a_caption_are_refused_and_nothing_is_lost(
     harness: Harness,
 ):

@@ -1,6 +1,6 @@
-"""The resident answers a deputy's question (需补充) by replying to it, in words, a photo or a
-document; the answer goes to the deputy group, under the ticket's card, and an edit of it
-follows as an edit."""
+"""The resident answers a deputy's question (需补充) by replying to it, in words, a photo, a
+file, a voice message or a video; the answer goes to the deputy group, under the ticket's
+card, and an edit of it follows as an edit."""
 
 from aiogram import F, Router
 from aiogram.filters import Filter
@@ -8,11 +8,13 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import relays
+from bot.core.attachments import CAPTIONED
 from bot.core.group_work import GroupWork
 from bot.core.tickets import TicketDesk
 from bot.text.catalogs import Texts
 from handlers.answers import answer, reported
 from handlers.middlewares.transaction import AfterCommit
+from handlers.resident.media import media_in
 from storage.models import RelayedMessage, Resident, Ticket
 
 
@@ -47,11 +49,13 @@ async def resident_answers(
     t: Texts,
     ticket: Ticket,
 ) -> None:
-    media = message.photo is not None or message.document is not None
+    attached = media_in(message)
+    media = attached is not None and attached.kind in CAPTIONED
     words = message.text or message.caption or ""
     if not words and not media:
         refusal = t.gettext(
-            "Please answer the deputy's question in words, or with a photo or a document."
+            "Please answer the deputy's question in words, or with a photo, a file, a voice "
+            "message or a video."
         )
         after_commit(lambda: answer(message.reply(refusal)))
         return
