@@ -30,7 +30,7 @@ from bot.delivery.sender import Sender
 from bot.fake_telegram import FakeTelegram
 from bot.fake_telegram.flood import Limits as FakeLimits
 from bot.telegram.channel import TelegramChannel
-from bot.telegram.limits import Limits, TelegramLimits, limits_storage
+from bot.telegram.limits import Limits, TelegramLimits, send_slots
 from storage.db import open_database
 from storage.migrate import upgrade_async
 from storage.models import TELEGRAM, Contact, OutboxMessage, OutboxPurpose, OutboxStatus
@@ -81,7 +81,7 @@ async def deliver(args: argparse.Namespace, database: Database) -> dict[str, Any
     flood = fake.enforce_limits(FakeLimits())
     url = await fake.start()
     bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(url)))
-    limiter = limits_storage(database.redis_url, key_prefix=f"bench-backlog-{time.time_ns()}")
+    limiter = send_slots(database.redis_url, key_prefix=f"bench-backlog-{time.time_ns()}")
     limits = TelegramLimits(Limits(), limiter)
     async with open_database(database.url) as sessions:
         await queue(sessions, args.messages, args.residents, args.groups)
@@ -108,6 +108,7 @@ async def deliver(args: argparse.Namespace, database: Database) -> dict[str, Any
                 .where(OutboxMessage.status == OutboxStatus.FAILED)
             )
     await bot.session.close()
+    await limits.close()
     await fake.stop()
     await database.drop()
 
@@ -117,7 +118,7 @@ async def deliver(args: argparse.Namespace, database: Database) -> dict[str, Any
     residents_done = max(t for chat, ts in flood.accepted.items() if chat > 0 for t in ts)
     first = min(everything)
     early = sum(1 for t in everything if t <= residents_done)
-    overall = limits.overall.amount / limits.overall.get_expiry()
+    overall = limits.overall.amount / limits.overall.seconds
     busy_rate = early / (residents_done - first)
     return {
         "backend": database.label,

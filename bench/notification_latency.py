@@ -36,7 +36,7 @@ from bot.delivery.wakeup import OutboxWakeup
 from bot.fake_telegram.flood import Limits as FakeLimits
 from bot.settings import DeliverySettings, Settings, StorageSettings, TelegramSettings
 from bot.telegram.channel import TelegramChannel
-from bot.telegram.limits import Limits, TelegramLimits, limits_storage
+from bot.telegram.limits import Limits, TelegramLimits, send_slots
 from storage.db import open_database
 from storage.models import TELEGRAM, Area, Deputy, Resident, Ticket, deputy_group_members
 from storage.models import RecipientKind as Kind
@@ -104,7 +104,7 @@ async def measure(args: argparse.Namespace, database: Database, way: str) -> dic
         bot = sender = None
         if way == "same process":
             api = Bot(fake.bot.token, session=AiohttpSession(api=TelegramAPIServer.from_base(url)))
-            limiter = limits_storage(database.redis_url, key_prefix=f"bench-{time.time_ns()}")
+            limiter = send_slots(database.redis_url, key_prefix=f"bench-{time.time_ns()}")
             channel = TelegramChannel(api, TelegramLimits(Limits(), limiter))
             sender = Sender(sessions, channel, SystemClock(), poll)
             wakeup = OutboxWakeup(engine, sender.wake)
@@ -131,6 +131,7 @@ async def measure(args: argparse.Namespace, database: Database, way: str) -> dic
                 service.stop()
             await asyncio.gather(*running)
             await api.session.close()
+            await limiter.close()
         if bot is not None:
             await bot.stop()
     await fake.stop()

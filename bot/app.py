@@ -22,7 +22,7 @@ from bot.telegram.channel import TelegramChannel
 from bot.telegram.dispatcher import build_bot, build_dispatcher
 from bot.telegram.flood import ResidentFlood
 from bot.telegram.inbound import Inbound
-from bot.telegram.limits import Limits, TelegramLimits, limits_storage
+from bot.telegram.limits import Limits, TelegramLimits, limits_storage, send_slots
 from bot.text.catalogs import Catalogs
 from handlers import build_router
 from handlers.middlewares import install_middlewares
@@ -59,6 +59,7 @@ class Application:
     services: list[BackgroundService] = field(default_factory=list)
     wakeup: OutboxWakeup | None = None
     supervisor: Supervisor | None = None
+    limits: TelegramLimits | None = None
 
     def role_services(self, role: str) -> list[BackgroundService]:
         """The background services of a process in `role`: `all` (run), `sender` (with the
@@ -75,6 +76,8 @@ class Application:
     async def close(self) -> None:
         await self.dispatcher.fsm.close()
         await self.bot.session.close()
+        if self.limits is not None:
+            await self.limits.close()
         await self.engine.dispose()
 
 
@@ -103,7 +106,7 @@ def build_application(
             settings.telegram.telegram_limit_private_chat,
             settings.telegram.telegram_limit_group,
         ),
-        limits_storage(settings.storage.redis_url, key_prefix=f"{redis_prefix}:limits"),
+        send_slots(settings.storage.redis_url, key_prefix=f"{redis_prefix}:limits"),
     )
     channel = TelegramChannel(bot, limits, settings.telegram.telegram_send_timeout)
     sender = Sender(
@@ -167,6 +170,7 @@ def build_application(
         services=[sender, wakeup, supervisor],
         wakeup=wakeup,
         supervisor=supervisor,
+        limits=limits,
     )
     if settings.admin.admin_bind:
         from admin.app import PanelService

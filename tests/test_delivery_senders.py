@@ -1,7 +1,8 @@
 """Several senders, as several processes would run them (each with its own engine): a shared
 backlog is delivered exactly once and in order per recipient; a commit in one wakes the
 sender of another; a dead sender's rows are taken over once its short lease runs out; and
-with Telegram's limits enforced (scaled down), a backlog meets no 429 at all."""
+with Telegram's limits enforced (scaled down), a backlog meets no 429 at all, and a message
+that arrives late keeps the next ones, of any sender, from crowding in behind it."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -16,12 +17,12 @@ from sqlalchemy import func, select
 
 from bot.clock import FrozenClock, SystemClock
 from bot.delivery.outbox import Content, Recipient, enqueue
-from bot.delivery.sender import Sender
+from bot.delivery.sender import Envelope, Sender
 from bot.delivery.wakeup import OutboxWakeup
 from bot.fake_telegram import FakeTelegram
 from bot.fake_telegram.flood import Limits as FakeLimits
 from bot.telegram.channel import TelegramChannel
-from bot.telegram.limits import Limits, TelegramLimits, limits_storage
+from bot.telegram.limits import Limits, TelegramLimits, send_slots
 from storage.db import create_engine, create_sessionmaker
 from storage.models import TELEGRAM, OutboxMessage, OutboxPurpose, OutboxStatus, RecipientKind
 from storage.queries.contacts import set_address
@@ -68,6 +69,8 @@ class Process:
         await asyncio.gather(*self.tasks)
         await self.bot.session.close()
         await self.engine.dispose()
+        if self.channel.limits is not None:
+            await self.channel.limits.close()
 
 
 @pytest.fixture
@@ -219,7 +222,7 @@ async def test_with_telegrams_limits_enforced_a_backlog_meets_no_429(
     flood = fake.enforce_limits(FakeLimits(overall=(40, 1.0), group=(4, 2.0)))
     limits = TelegramLimits(
         Limits("40/second", "1/second", "4 per 2 seconds"),
-        limits_storage(redis_url, key_prefix=f"{redis_prefix}:limits"),
+        send_slots(redis_url, key_prefix=f"{redis_prefix}:limits"),
     )
     process = Process(
         database_url, url_of(fake), SystemClock(), limits, poll_seconds=0.05, concurrency=16
@@ -271,3 +274,51 @@ async def test_a_send_longer_than_the_lease_keeps_its_row_from_other_senders(
     finally:
         await slow.close()
         await other.close()
+
+
+def busiest(times: list[float], window: float) -> int:
+    """The most arrivals within any `window` seconds."""
+    times = sorted(times)
+    return max(
+        (sum(1 for t in times[i:] if t - start < window) for i, start in enumerate(times)),
+        default=0,
+    )
+
+
+async def test_a_late_arrival_keeps_its_slot_from_the_other_senders(
+    redis_url: str | None, redis_prefix: str, fake: FakeTelegram
+):
+    """Scaled: 3 a second in all. Sender A's message to 居民1 takes 0.9 s to arrive; a second
+    after A let it go, sender B has three messages for others. Counted when let go, B's three
+    would arrive within the same second as A's late one; counted as Telegram counts them,
+    B's third waits until A's message is a second old."""
+    flood = fake.enforce_limits(FakeLimits(overall=(3, 1.0)))
+    fake.slow_down("sendMessage", 0.9, chat_id=1, times=1)
+    store = send_slots(redis_url, key_prefix=f"{redis_prefix}:limits")
+    shared = Limits("3/second", "1/second", "20/minute")
+    a_limits = TelegramLimits(shared, store)
+    # Two processes share Redis; without it, the one process's senders share its memory.
+    b_limits = TelegramLimits(
+        shared, send_slots(redis_url, f"{redis_prefix}:limits") if redis_url else store
+    )
+    bot = Bot(BOT_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(url_of(fake))))
+    a, b = TelegramChannel(bot, a_limits), TelegramChannel(bot, b_limits)
+
+    async def send(channel: TelegramChannel, chat: int, text: str) -> None:
+        while (wait := await channel.ready(str(chat))) > 0:
+            await asyncio.sleep(wait)
+        await channel.deliver(Envelope(str(chat), Content(text)))
+
+    try:
+        late = asyncio.create_task(send(a, 1, "迟到的消息"))
+        await asyncio.sleep(1.05)
+        await asyncio.gather(*(send(b, chat, "随后的消息") for chat in (2, 3, 4)))
+        await late
+    finally:
+        await bot.session.close()
+        await a_limits.close()
+        await b_limits.close()
+    assert flood.refusals == []
+    arrivals = [t for times in flood.accepted.values() for t in times]
+    assert len(arrivals) == 4
+    assert busiest(arrivals, 1.0) == 3

@@ -96,12 +96,6 @@ async def unsettled(sessions: Any, fake: FakeTelegram) -> dict[str, Any]:
     }
 
 
-@pytest.mark.xfail(
-    reason="known defect, open in #14: two senders sharing the Redis limit were seen to put 5"
-    " messages into one second of the fake's arrivals against an overall limit of 3 (the senders"
-    " count a message when they send it, Telegram counts it when it arrives)",
-    strict=False,
-)
 async def test_two_webhooks_two_senders_two_supervisors(
     backend: str, database_url: str, redis_url: str | None, directory_loaded: None, tmp_path: Path
 ):
@@ -384,9 +378,9 @@ async def test_two_webhooks_two_senders_two_supervisors(
     assert set(confirmations) == set(numbers) and figures["confirmations more than once"] == 0
     assert all(n == 1 for n in numbers.values())
     assert figures["tickets without a card"] == 0 and figures["cards sent twice"] == 0
-    # The senders count a message when it is let go, Telegram when it arrives: under a loaded
-    # machine one message's delay can put one more into an arrival second (seen once: 4 of 3).
-    assert figures["busiest second of the senders"] <= OVERALL_PER_SECOND + 1
+    # As Telegram counts them, when they arrive: a slot is held from a message being let go
+    # until its answer (bot.telegram.limits), so a late arrival never bunches with the next.
+    assert figures["busiest second of the senders"] <= OVERALL_PER_SECOND
     assert figures["busiest group minute"] <= GROUP_PER_MINUTE
     assert figures["429s met in group chats (the senders')"] == 0
     assert figures["supervisors active before the kill"] == 1

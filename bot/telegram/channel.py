@@ -143,14 +143,13 @@ class TelegramChannel:
         """In a group with a topic per ticket: into the ticket's topic, made when its first
         message comes; a topic someone deleted is made anew, and says so first. A card keeps
         the topic's name (its status) and its being open or closed as the ticket is."""
-        topics = ForumTopics(self.bot, chat_id, self.send_timeout, self._answered)
+        topics = ForumTopics(self.bot, chat_id, self.send_timeout)
         thread = envelope.thread or await topics.create(topic.name)
         try:
             receipt = await self._place(chat_id, envelope, thread)
         except TelegramBadRequest as error:
             if not topic_gone(error.message):
                 raise
-            await self._paced(chat_id)
             thread = await topics.create(topic.name)
             await self._paced(chat_id)
             await self._send(chat_id, topic.recreated, "HTML", None, thread=thread)
@@ -225,7 +224,7 @@ class TelegramChannel:
                     raise
                 await self._paced(chat_id)
             finally:
-                self._answered(chat_id)
+                await self._answered(chat_id)
         parts: list[str] = []
         if not fits:
             parts.append(
@@ -245,7 +244,7 @@ class TelegramChannel:
                 request_timeout=self.send_timeout,
             )
         finally:
-            self._answered(chat_id)
+            await self._answered(chat_id)
         return Receipt(str(copied.message_id), tuple(parts))
 
     async def _paced(self, chat_id: int) -> None:
@@ -273,7 +272,7 @@ class TelegramChannel:
                     request_timeout=self.send_timeout,
                 )
             finally:
-                self._answered(chat_id)
+                await self._answered(chat_id)
         except TelegramBadRequest as error:
             if "message to edit not found" in error.message:
                 # Deleted in the chat: the new version arrives as a message of its own.
@@ -305,9 +304,11 @@ class TelegramChannel:
                 request_timeout=self.send_timeout,
             )
         finally:
-            self._answered(chat_id)
+            await self._answered(chat_id)
         return sent.message_id
 
-    def _answered(self, chat_id: int) -> None:
+    async def _answered(self, chat_id: int) -> None:
+        """A message call was answered: the slot it took counts from now, not any longer
+        as arriving any moment."""
         if self.limits is not None:
-            self.limits.sent(chat_id)
+            await self.limits.sent(chat_id)

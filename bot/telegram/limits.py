@@ -2,52 +2,42 @@
 one a second to a private chat and 20 a minute to a group (Telegram's bot FAQ). The sender asks
 before each message and waits (or puts the message back) instead of meeting a 429.
 
-The counters are moving windows of the `limits` library: in memory for one process, in Redis
-(`REDIS_URL`) so that several sender processes share them. This process also keeps its own
-account, per chat and in all, in which a message counts from when Telegram answered it (it
-arrived no later): a message that took long to arrive must not let the next ones arrive too
-close behind it. (A recipient's messages are sent one after another, whichever process sends
-them, so the process that sends the next one has seen the last one answered.)
+Telegram counts a message when it arrives, and a message may arrive any time between being let
+go and being answered. So a message holds a slot of its limits from the moment it is let go:
+until its answer it counts as arriving any moment, afterwards as having arrived when it was
+answered (no later than that). A new message is let go only when fewer than the limit's amount
+of messages count within the window before it; then no window of arrivals, as Telegram
+measures them, ever holds more than the limit, however late any one message arrives. (Counting
+a message when it is let go, as a plain moving window or an even spacing of sends does, lets a
+late arrival bunch up with the next ones.)
+
+The slots live in Redis (`REDIS_URL`), so that every sender process shares them: one Lua script
+looks at both windows and takes both slots at once, on Redis's clock; without Redis, in this
+process's memory. A message let go and never answered (its process died) stops counting after
+`UNANSWERED_SECONDS`.
 """
 
+import itertools
+import logging
 import time
+import uuid
 from collections import deque
 from dataclasses import dataclass
+from typing import Protocol
 
-from limits import RateLimitItem, parse
+import redis.asyncio as aioredis
+from limits import parse
 from limits.aio.storage import MemoryStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
+
+log = logging.getLogger(__name__)
 
 OVERALL = "30/second"
 PRIVATE_CHAT = "1/second"
 GROUP = "20/minute"
 # The shortest wait worth reporting: a window that is about to free a slot.
 MIN_WAIT = 0.01
-UNANSWERED_SECONDS = 60.0  # a call let go this long ago and not answered is not waited for
-
-
-@dataclass
-class _Sent:
-    let_go: float  # monotonic seconds
-    answered: float | None = None
-
-    def counts_at(self, now: float) -> float:
-        """When it counts: from Telegram's answer; until then as if it arrived just now (a
-        slow call may arrive any moment), unless it was let go so long ago it never will."""
-        if self.answered is not None:
-            return self.answered
-        return now if now - self.let_go < UNANSWERED_SECONDS else self.let_go
-
-
-def _local_wait(messages: deque[_Sent], item: RateLimitItem) -> float:
-    """Seconds until the window has room for one more, by this process's own account."""
-    now = time.monotonic()
-    window = item.get_expiry()
-    recent = sorted(t for m in messages if (t := m.counts_at(now)) > now - window)
-    if len(recent) < item.amount:
-        return 0.0
-    return max(recent[len(recent) - item.amount] + window - now, MIN_WAIT)
+UNANSWERED_SECONDS = 60.0  # a message let go this long ago and not answered never arrives
 
 
 @dataclass(frozen=True)
@@ -59,7 +49,21 @@ class Limits:
     group: str = GROUP
 
 
+@dataclass(frozen=True)
+class Window:
+    """At most `amount` messages within any `seconds`."""
+
+    amount: int
+    seconds: float
+
+    @classmethod
+    def of(cls, limit: str) -> "Window":
+        item = parse(limit)
+        return cls(item.amount, float(item.get_expiry()))
+
+
 def limits_storage(redis_url: str | None, key_prefix: str = "limits") -> Storage:
+    """A store of the `limits` library's counters (the residents' flood limit)."""
     if redis_url is None:
         return MemoryStorage()
     scheme, rest = redis_url.split("://", 1)
@@ -68,60 +72,177 @@ def limits_storage(redis_url: str | None, key_prefix: str = "limits") -> Storage
     return storage
 
 
-class TelegramLimits:
-    """How long a chat must wait before the next message to it; 0 means send now, and that
-    message is counted."""
+class SendSlots(Protocol):
+    async def take(self, slot: str, windows: list[tuple[str, Window]]) -> float:
+        """Take a slot named `slot` in every window (key, limit) at once, or none: 0 if taken,
+        else the seconds until one of them may have room."""
+        ...
 
-    def __init__(self, limits: Limits, storage: Storage) -> None:
-        self.overall: RateLimitItem = parse(limits.overall)
-        self.private_chat: RateLimitItem = parse(limits.private_chat)
-        self.group: RateLimitItem = parse(limits.group)
-        self.storage = storage
-        self.limiter = MovingWindowRateLimiter(storage)
-        # This process's own account, as Telegram sees it: each message counts from when it
-        # was let go until Telegram answered, then from the answer (it arrived no later).
-        self._chats: dict[int, deque[_Sent]] = {}
-        self._all: deque[_Sent] = deque(maxlen=2 * self.overall.amount)
-        self._unanswered: dict[int, deque[_Sent]] = {}
+    async def answered(self, slot: str, keys: list[str]) -> None:
+        """The slot's message was answered: it counts from now on as having arrived now."""
+        ...
 
-    def sent(self, chat_id: int) -> None:
-        """Telegram has answered (or given up on) a message to the chat."""
-        waiting = self._unanswered.get(chat_id)
-        if waiting:
-            waiting.popleft().answered = time.monotonic()
-        if len(self._chats) > 10_000:  # forget chats whose windows have passed
-            horizon = time.monotonic() - self.group.get_expiry() - self.private_chat.get_expiry()
-            self._chats = {c: d for c, d in self._chats.items() if d and d[-1].let_go > horizon}
-            self._unanswered = {c: d for c, d in self._unanswered.items() if c in self._chats}
+    async def close(self) -> None: ...
 
-    def _item(self, chat_id: int) -> RateLimitItem:
-        return self.private_chat if chat_id > 0 else self.group
 
-    async def wait(self, chat_id: int) -> float:
-        chat = self._item(chat_id)
-        key = str(chat_id)
-        own = self._chats.setdefault(chat_id, deque(maxlen=2 * chat.amount))
-        local = max(_local_wait(own, chat), _local_wait(self._all, self.overall))
-        if local > 0:
-            return local
-        # The chat first, only looked at: a chat that must wait takes no overall slot.
-        if not await self.limiter.test(chat, "chat", key):
-            return await self._until_free(chat, "chat", key)
-        if not await self.limiter.hit(self.overall, "overall"):
-            return await self._until_free(self.overall, "overall")
-        if not await self.limiter.hit(chat, "chat", key):  # another process was quicker
-            return await self._until_free(chat, "chat", key)
-        # Looked at again with nothing awaited before the message is counted: other sends of
-        # this process may have been let go meanwhile (their shared slots are spent either way).
-        local = max(_local_wait(own, chat), _local_wait(self._all, self.overall))
-        if local > 0:
-            return local
-        message = _Sent(time.monotonic())
-        own.append(message)
-        self._all.append(message)
-        self._unanswered.setdefault(chat_id, deque(maxlen=4)).append(message)
+def _wait(counted: list[float], window: Window, now: float) -> float:
+    """Seconds until the window, whose messages count at `counted`, has room; 0 if it has."""
+    recent = sorted(t for t in counted if t > now - window.seconds)
+    if len(recent) < window.amount:
+        return 0.0
+    # A message not yet answered (counted in the future) frees its slot a window after its
+    # answer, which comes no sooner than now.
+    frees = max(recent[len(recent) - window.amount], now) + window.seconds
+    return max(frees - now, MIN_WAIT)
+
+
+class MemorySlots:
+    """The slots of one process, on its monotonic clock."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, dict[str, float]] = {}
+        self._longest = 0.0  # the longest window seen: a key quiet that long can go
+
+    async def take(self, slot: str, windows: list[tuple[str, Window]]) -> float:
+        now = time.monotonic()
+        self._longest = max([self._longest, *(window.seconds for _, window in windows)])
+        for key, window in windows:
+            counted = self._keys.setdefault(key, {})
+            for old in [s for s, t in counted.items() if t <= now - window.seconds]:
+                del counted[old]
+            if (wait := _wait(list(counted.values()), window, now)) > 0:
+                return wait
+        for key, _ in windows:
+            self._keys[key][slot] = now + UNANSWERED_SECONDS
         return 0.0
 
-    async def _until_free(self, item: RateLimitItem, *identifiers: str) -> float:
-        stats = await self.limiter.get_window_stats(item, *identifiers)
-        return max(stats.reset_time - time.time(), MIN_WAIT)
+    async def answered(self, slot: str, keys: list[str]) -> None:
+        now = time.monotonic()
+        for key in keys:
+            counted = self._keys.get(key, {})
+            if slot in counted:
+                counted[slot] = now
+        if len(self._keys) > 10_000:  # forget chats whose windows have passed
+            horizon = now - self._longest
+            self._keys = {
+                k: c for k, c in self._keys.items() if max(c.values(), default=0) > horizon
+            }
+
+    async def close(self) -> None:
+        self._keys.clear()
+
+
+# KEYS: one sorted set a window (slot → when it counts); ARGV: the slot, the seconds a slot
+# stays unanswered, then each window's amount and seconds. Returns "0" when the slot was taken
+# in every window, else the seconds to wait (as text: Lua's numbers come back as integers).
+_TAKE = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local unanswered = tonumber(ARGV[2])
+local wait = 0
+for i, key in ipairs(KEYS) do
+    local amount = tonumber(ARGV[1 + 2 * i])
+    local seconds = tonumber(ARGV[2 + 2 * i])
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - seconds)
+    local count = redis.call('ZCARD', key)
+    if count >= amount then
+        local nth = redis.call('ZRANGE', key, count - amount, count - amount, 'WITHSCORES')
+        local frees = math.max(tonumber(nth[2]), now) + seconds
+        wait = math.max(wait, frees - now, tonumber(ARGV[3 + 2 * #KEYS]))
+    end
+end
+if wait > 0 then
+    return tostring(wait)
+end
+for i, key in ipairs(KEYS) do
+    local seconds = tonumber(ARGV[2 + 2 * i])
+    redis.call('ZADD', key, now + unanswered, ARGV[1])
+    redis.call('PEXPIRE', key, math.ceil((unanswered + seconds) * 1000))
+end
+return '0'
+"""
+
+# KEYS: the slot's sorted sets; ARGV: the slot. It counts from now (Redis's clock) on.
+_ANSWERED = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+for _, key in ipairs(KEYS) do
+    redis.call('ZADD', key, 'XX', now, ARGV[1])
+end
+return 0
+"""
+
+
+class RedisSlots:
+    """The slots of every process sharing one Redis, on Redis's clock."""
+
+    def __init__(self, redis_url: str, key_prefix: str) -> None:
+        self.redis = aioredis.from_url(redis_url)
+        self.prefix = key_prefix
+        self._take = self.redis.register_script(_TAKE)
+        self._answered = self.redis.register_script(_ANSWERED)
+
+    async def take(self, slot: str, windows: list[tuple[str, Window]]) -> float:
+        args: list[str | float] = [slot, UNANSWERED_SECONDS]
+        for _, window in windows:
+            args += [window.amount, window.seconds]
+        args.append(MIN_WAIT)
+        keys = [f"{self.prefix}:{key}" for key, _ in windows]
+        return float(await self._take(keys=keys, args=args))
+
+    async def answered(self, slot: str, keys: list[str]) -> None:
+        await self._answered(keys=[f"{self.prefix}:{key}" for key in keys], args=[slot])
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
+def send_slots(redis_url: str | None, key_prefix: str = "limits") -> MemorySlots | RedisSlots:
+    return MemorySlots() if redis_url is None else RedisSlots(redis_url, key_prefix)
+
+
+OVERALL_KEY = "overall"
+
+
+class TelegramLimits:
+    """How long a chat must wait before the next message to it; 0 means send now, and that
+    message holds its slots until `sent` says Telegram answered it."""
+
+    def __init__(self, limits: Limits, slots: SendSlots) -> None:
+        self.overall = Window.of(limits.overall)
+        self.private_chat = Window.of(limits.private_chat)
+        self.group = Window.of(limits.group)
+        self.slots = slots
+        self._names = (f"{uuid.uuid4().hex[:12]}:{n}" for n in itertools.count())
+        # The slots of this process's messages to each chat that are not answered yet, oldest
+        # first. Which of a chat's messages an answer settles does not matter: each answer
+        # comes after its own message arrived, so the slots count no earlier than arrivals.
+        self._unanswered: dict[int, deque[str]] = {}
+
+    def _keys(self, chat_id: int) -> list[str]:
+        return [f"chat:{chat_id}", OVERALL_KEY]
+
+    async def wait(self, chat_id: int) -> float:
+        chat = self.private_chat if chat_id > 0 else self.group
+        slot = next(self._names)
+        chat_key, overall_key = self._keys(chat_id)
+        wait = await self.slots.take(slot, [(chat_key, chat), (overall_key, self.overall)])
+        if wait == 0:
+            self._unanswered.setdefault(chat_id, deque()).append(slot)
+        return wait
+
+    async def sent(self, chat_id: int) -> None:
+        """Telegram has answered (or refused, or given up on) a message to the chat."""
+        waiting = self._unanswered.get(chat_id)
+        if not waiting:
+            return
+        slot = waiting.popleft()
+        if not waiting:
+            del self._unanswered[chat_id]
+        try:
+            await self.slots.answered(slot, self._keys(chat_id))
+        except Exception:  # Redis is away: the slot counts until it is given up on
+            log.warning("could not record the answer of a message to %s", chat_id, exc_info=True)
+
+    async def close(self) -> None:
+        await self.slots.close()

@@ -1,8 +1,6 @@
 """Forum topics of a deputy group's chat, one per ticket: made with the ticket's first
 message, renamed with its status, closed and reopened with it."""
 
-from collections.abc import Callable
-
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 
@@ -22,23 +20,19 @@ def _unchanged(error: TelegramBadRequest) -> bool:
 
 
 class ForumTopics:
-    def __init__(
-        self, bot: Bot, chat_id: int, timeout: float, answered: Callable[[int], None]
-    ) -> None:
+    """Topic calls are no messages: they take no slot of the sending limits."""
+
+    def __init__(self, bot: Bot, chat_id: int, timeout: float) -> None:
         self.bot = bot
         self.chat_id = chat_id
         self.timeout = timeout
-        self.answered = answered  # each call posts a service message: it counts as one
 
     async def create(self, name: str) -> str:
-        try:
-            topic = await self.bot.create_forum_topic(
-                chat_id=self.chat_id,
-                name=name[:TOPIC_NAME_LIMIT],
-                request_timeout=self.timeout,
-            )
-        finally:
-            self.answered(self.chat_id)
+        topic = await self.bot.create_forum_topic(
+            chat_id=self.chat_id,
+            name=name[:TOPIC_NAME_LIMIT],
+            request_timeout=self.timeout,
+        )
         return str(topic.message_thread_id)
 
     async def keep(self, thread: str, topic: Topic) -> None:
@@ -53,8 +47,6 @@ class ForumTopics:
         except TelegramBadRequest as error:
             if not _unchanged(error):
                 raise
-        finally:
-            self.answered(self.chat_id)
         change = self.bot.close_forum_topic if topic.closed else self.bot.reopen_forum_topic
         try:
             await change(
@@ -63,5 +55,3 @@ class ForumTopics:
         except TelegramBadRequest as error:
             if not _unchanged(error):
                 raise
-        finally:
-            self.answered(self.chat_id)
