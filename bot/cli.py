@@ -359,9 +359,12 @@ async def _create_admin(settings: Settings, login: str, name: str) -> int:
 
 async def _purge(settings: Settings, older_than: timedelta) -> int:
     from bot.clock import SystemClock
-    from bot.core.retention import purge_concluded
+    from bot.core.retention import purge
 
     async with open_database(settings.storage.database_url) as sessions:
-        purged = await purge_concluded(sessions, SystemClock().now() - older_than)
-    print(f"{purged} ticket(s) concluded before {older_than.days} days ago anonymised")
+        purged = await purge(sessions, SystemClock().now() - older_than)
+    print(
+        f"{purged.tickets} ticket(s) concluded before {older_than.days} days ago anonymised, "
+        f"{purged.names} resident name(s) and {purged.signups} reception sign-up topic(s) removed"
+    )
     return 0
