@@ -19,6 +19,7 @@ from bot.logs import setup_logging
 from bot.runners.status import serve_status
 from bot.settings import LogSettings, Settings, StorageSettings, TelegramSettings
 from storage.models import (
+    Attachment,
     OutboxMessage,
     Reception,
     ReceptionSignup,
@@ -119,6 +120,7 @@ async def test_purge_anonymises_concluded_tickets_past_retention(harness: Harnes
         )
         for name, resident in residents.items():
             resident.display_name, resident.created_at = name, long_ago
+            resident.phone = "13800000000"
         for name, reception, topic in (("老李", past, "想问加装电梯"), ("老赵", coming, "停车难")):
             session.add(
                 ReceptionSignup(
@@ -145,6 +147,17 @@ async def test_purge_anonymises_concluded_tickets_past_retention(harness: Harnes
                         ticket_id=ticket.id, at=START, actor="deputy", action=action, detail=detail
                     )
                 )
+            session.add(
+                Attachment(
+                    ticket_id=ticket.id,
+                    kind="photo",
+                    file_id=f"photo-{ticket.id}",
+                    caption="路灯",
+                    address="7400002",
+                    receipt="9",
+                    created_at=START,
+                )
+            )
         await session.execute(
             update(Ticket)
             .where(Ticket.id == first.id)
@@ -171,7 +184,8 @@ async def test_purge_anonymises_concluded_tickets_past_retention(harness: Harnes
             m.ticket_id: m.payload["text"]
             for m in await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
         }
-        kept = {r.id: r.display_name for r in await session.scalars(select(Resident))}
+        kept = {r.id: (r.display_name, r.phone) for r in await session.scalars(select(Resident))}
+        photos = list(await session.scalars(select(Attachment.ticket_id)))
         topics = {
             s.reception_id: (s.topic, s.status)
             for s in await session.scalars(select(ReceptionSignup))
@@ -180,14 +194,15 @@ async def test_purge_anonymises_concluded_tickets_past_retention(harness: Harnes
     assert old.area_id is not None and old.deputy_group_id is not None
     assert details[old.id] == [{"by": "王建国"}, {}, {"to": "2025-12-01"}]
     assert messages[old.id] == ""
+    assert photos == [recent.id]
     assert recent.text == "第二条：公园的长椅坏了。"
     assert details[recent.id][1]["text"] == "补充：晚上十点以后最吵"
     assert "公园的长椅" in messages[recent.id]
     assert {name: kept[r.id] for name, r in residents.items()} == {
-        "小红": "",
-        "小明": "小明",
-        "老李": "",
-        "老赵": "老赵",
+        "小红": ("", None),
+        "小明": ("小明", "13800000000"),
+        "老李": ("", None),
+        "老赵": ("老赵", "13800000000"),
     }
     assert topics == {
         past: (None, SignupStatus.CONFIRMED),

@@ -2,10 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    Attachment,
     Draft,
     OutboxMessage,
     OutboxStatus,
@@ -46,7 +47,8 @@ async def concluded_before(
 async def anonymise(session: AsyncSession, ticket_ids: list[int]) -> None:
     """What a resident or deputy wrote goes: the ticket's text, the rating's comment, the
     reason given at its conclusion, what the timeline quotes, the topic of a micro reception
-    asked for with it and the messages sent about it. What counts (states, dates, area,
+    asked for with it, what was sent with it (photos, files, places) and the messages sent
+    about it. What counts (states, dates, area,
     group, category, rating) stays."""
     await session.execute(
         update(Ticket)
@@ -58,6 +60,7 @@ async def anonymise(session: AsyncSession, ticket_ids: list[int]) -> None:
     for event in events:
         if any(key in event.detail for key in WRITTEN):
             event.detail = {k: v for k, v in event.detail.items() if k not in WRITTEN}
+    await session.execute(delete(Attachment).where(Attachment.ticket_id.in_(ticket_ids)))
     await session.execute(
         update(ReceptionRequest)
         .where(ReceptionRequest.ticket_id.in_(ticket_ids))
@@ -75,7 +78,8 @@ async def anonymise(session: AsyncSession, ticket_ids: list[int]) -> None:
 
 
 async def forget_names(session: AsyncSession, before: datetime) -> int:
-    """Up to BATCH residents, known since before `before`, lose their name once nothing of
+    """Up to BATCH residents, known since before `before`, lose their name (and the phone
+    number they may have shared) once nothing of
     theirs still needs it: every ticket of theirs anonymised, no draft, no sign-up of a
     reception that ended since. How many. (Writing to the bot again brings the name back.)"""
     live_ticket = exists().where(Ticket.resident_id == Resident.id, Ticket.text != "")
@@ -89,7 +93,7 @@ async def forget_names(session: AsyncSession, before: datetime) -> int:
         await session.scalars(
             select(Resident.id)
             .where(
-                Resident.display_name != "",
+                or_(Resident.display_name != "", Resident.phone.is_not(None)),
                 Resident.created_at < before,
                 ~live_ticket,
                 ~draft,
@@ -104,7 +108,7 @@ async def forget_names(session: AsyncSession, before: datetime) -> int:
         await session.execute(
             update(Resident)
             .where(Resident.id.in_(rows))
-            .values(display_name="")
+            .values(display_name="", phone=None)
             .execution_options(synchronize_session=False)
         )
     return len(rows)
