@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin.app import create_app
-from bot.app import build_application
+from bot.app import build_application, build_panel
 from bot.clock import FrozenClock
 from bot.core.directory import load_directory, read_directory
 from bot.core.tickets import TicketDesk
@@ -46,6 +46,7 @@ from tests.support.harness import (
     Harness,
     deputy_group_chats,
 )
+from tests.support.panel import served
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -282,3 +283,16 @@ def panel_app(
 ) -> web.Application:
     """The staff panel on the test's database (and Redis, beside PostgreSQL)."""
     return create_app(AdminSettings(), panel_sessions, desk, redis_url, f"{redis_prefix}:panel")
+
+
+@pytest.fixture
+def panel(harness: Harness, redis_prefix: str) -> web.Application:
+    """The staff panel beside the running bot (its database, clock, desk and senders)."""
+    return build_panel(harness.app, f"{redis_prefix}:p")
+
+
+@pytest.fixture
+async def panel_url(panel: web.Application) -> AsyncIterator[str]:
+    """That panel served on a free port, for a real browser: its address."""
+    async with served(panel) as url:
+        yield url

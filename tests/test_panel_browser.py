@@ -5,12 +5,6 @@ in bulk. Each step leaves a screenshot under test-artifacts/panel/ (not committe
 
 import re
 
-import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
-
-from admin.app import create_app
-from bot.settings import AdminSettings
 from storage.models import StaffRole
 from tests.support.browser import ARTIFACTS, chromium_page, require_chromium
 from tests.support.harness import Harness
@@ -24,18 +18,6 @@ from playwright.async_api import Page, expect  # noqa: E402
 expect.set_options(timeout=15_000)
 SCREENSHOTS = ARTIFACTS / "panel"
 REASON = "该路段路灯改造已列入明年计划。"
-
-
-@pytest.fixture
-async def panel_url(harness: Harness, redis_url: str | None, redis_prefix: str):
-    app = harness.app
-    panel: web.Application = create_app(
-        AdminSettings(), app.sessionmaker, app.desk, redis_url, f"{redis_prefix}:p"
-    )
-    server = TestServer(panel, host="127.0.0.1")
-    await server.start_server()
-    yield str(server.make_url("")).rstrip("/")
-    await server.close()
 
 
 async def shot(page: Page, name: str) -> None:

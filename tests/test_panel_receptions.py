@@ -3,13 +3,10 @@ schedule, change or cancel is announced to residents (and flagged to the street'
 when late) exactly as from the command line; they see the sign-ups and the waitlist, check
 residents in, record attendance, and the issues raised become opinions and suggestions."""
 
-import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from admin.app import create_app
 from bot.core.reception_signups import Signups
-from bot.settings import AdminSettings
 from storage.models import (
     AuditEntry,
     Contact,
@@ -36,12 +33,6 @@ FORM = {
     "deputies": "d-wang-jianguo",
     "place": "海德路88号党群服务中心二楼",
 }
-
-
-@pytest.fixture
-def panel(harness: Harness, redis_url: str | None, redis_prefix: str) -> web.Application:
-    app = harness.app
-    return create_app(AdminSettings(), app.sessionmaker, app.desk, redis_url, f"{redis_prefix}:p")
 
 
 async def street_staff(harness: Harness, panel: web.Application) -> Browser:

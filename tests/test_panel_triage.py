@@ -7,16 +7,10 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.app import build_panel
 from storage.models import DeputyGroup, StaffRole, Ticket
 from tests.support.harness import Harness
 from tests.support.panel import Browser, browser, make_staff
 from tests.support.stories import HAIDE_GROUP_2, OPINION, register_in_haide, submit
-
-
-@pytest.fixture
-def panel(harness: Harness, redis_prefix: str) -> web.Application:
-    return build_panel(harness.app, f"{redis_prefix}:p")
 
 
 async def street_staff(harness: Harness, panel: web.Application) -> Browser:

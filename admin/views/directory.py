@@ -49,7 +49,7 @@ class Section:
 
 
 CODE = Field("code", N_("Code"))
-NAME = Field("name", N_("Name"))
+NAME = Field("name", N_("Official name"))
 NAME_EN = Field("name_en", N_("Name in English"))
 SECTIONS = (
     Section(
@@ -98,7 +98,7 @@ SECTIONS = (
         N_("Deputies"),
         (
             CODE,
-            NAME,
+            Field("name", N_("Name")),
             Field("level", N_("Level")),
             Field("public_profile", N_("Published with their consent (public page)"), listed=False),
             Field("telegram_user_id", N_("Telegram user id"), "number", contact=True),

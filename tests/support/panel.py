@@ -2,6 +2,8 @@
 like client that keeps cookies and sends the page's CSRF token, staff accounts and tickets."""
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiohttp import ClientResponse, CookieJar
@@ -96,3 +98,14 @@ async def make_ticket(
         key = f"test-{resident.id}"
         submission = await desk.submit_opinion(session, resident, text, key)
         return submission.ticket.number
+
+
+@asynccontextmanager
+async def served(app: Application) -> AsyncIterator[str]:
+    """The panel served on a free port of this machine, for a real browser; its address."""
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield str(server.make_url("")).rstrip("/")
+    finally:
+        await server.close()

@@ -30,7 +30,10 @@ def boundary_problems(
         except (GEOSException, ValueError, TypeError, IndexError, KeyError) as error:
             yield loc, N_("not a GeoJSON geometry: {error}"), {"error": str(error)}
             continue
-        if polygon.is_empty or not polygon.is_valid:
+        if polygon.is_empty:
+            yield loc, N_("the polygon has no points"), {}
+            continue
+        if not polygon.is_valid:
             why = explain_validity(polygon)
             yield loc, N_("not a valid polygon: {why}"), {"why": why}
             continue
