@@ -238,7 +238,8 @@ async def fill(db: asyncpg.Connection, tickets: int) -> dict[str, Any]:
                 "ticket_id": n,
                 "at": at,
                 "actor": actor,
-                "actor_id": None,
+                # The group's first deputy took the step: duty records read it.
+                "actor_id": group_id * 2 - 1 if actor == "deputy" and group_id else None,
                 "action": action,
                 "detail": json.dumps(detail),
             }

@@ -1,0 +1,166 @@
+"""Reports over a city's two years (the database `bench.panel_inbox` filled: 1,000,000 tickets,
+300 stations, their deputies and receptions), through the panel's HTTP interface:
+
+- the dashboard p50/p95 of the city and of a street (the default 90 days, and a year), and of
+  a station's year;
+- exports of about 100,000 tickets (one category of the two years) to CSV and to Excel: time,
+  bytes, and the growth of the process's peak memory (`VmHWM`, reset before each);
+- the public results page of a station p50/p95, each time built afresh (its cache emptied
+  before each request), and as served from its cache.
+
+    .venv/bin/python -m bench.panel_reports [POSTGRES_ADMIN_URL]
+
+It reuses `lsb_bench_panel` (never drops it; run `python -m bench.panel_inbox` first if it is
+missing) and migrates it to the newest revision. Prints figures as JSON; asserts nothing.
+Targets: dashboards p95 < 500 ms, the export's memory growth < 50 MB, public page p95 < 100 ms.
+"""
+
+import asyncio
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from aiohttp import CookieJar
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
+
+from admin.app import create_app
+from admin.keys import PUBLIC_CACHE
+from bench.panel_inbox import CSRF_MARK, NAME, NOW, percentiles
+from bot.clock import FrozenClock
+from bot.core.staff import create_account
+from bot.core.tickets import TicketDesk
+from bot.settings import PACKAGED_LOCALES_DIR, AdminSettings
+from bot.text.catalogs import Catalogs
+from storage.db import create_engine, create_sessionmaker
+from storage.migrate import upgrade
+from storage.models import StaffMember, StaffRole
+
+RUNS = 30
+STATUS = Path("/proc/self/status")
+
+
+def memory_kb(field: str) -> int:
+    for line in STATUS.read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise LookupError(field)
+
+
+def reset_peak() -> None:
+    """`VmHWM` starts again from the current resident size (Linux: clear_refs 5)."""
+    Path(f"/proc/{os.getpid()}/clear_refs").write_text("5")
+
+
+async def logged_in(app, login: str) -> TestClient:
+    client = TestClient(TestServer(app), cookie_jar=CookieJar(unsafe=True))
+    await client.start_server()
+    page = await (await client.get("/login")).text()
+    token = page.split(CSRF_MARK)[1].split('"')[0]
+    await client.post("/login", data={"login": login, "password": "bench password", "csrf": token})
+    return client
+
+
+async def timed(client: TestClient, path: str, runs: int, before=None) -> dict[str, float]:
+    samples = []
+    for _ in range(runs):
+        if before:
+            before()
+        started = time.perf_counter()
+        response = await client.get(path)
+        await response.read()
+        samples.append(time.perf_counter() - started)
+        assert response.status == 200, (path, response.status)
+    return percentiles(samples)
+
+
+async def export(client: TestClient, path: str) -> dict[str, Any]:
+    """Read the export in chunks (kept nowhere), with the peak memory growth of the process
+    (server and client both live in it; the client holds a chunk at a time)."""
+    baseline = memory_kb("VmRSS")
+    reset_peak()
+    started = time.perf_counter()
+    response = await client.get(path)
+    assert response.status == 200, (path, response.status)
+    size = lines = 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+    elapsed = time.perf_counter() - started
+    figures = {
+        "seconds": round(elapsed, 1),
+        "megabytes": round(size / 1e6, 1),
+        "peak_rss_growth_mb": round((memory_kb("VmHWM") - baseline) / 1024, 1),
+    }
+    if path.split("?")[0].endswith(".csv"):
+        figures["rows"] = lines - 1  # the header
+    return figures
+
+
+async def measure(url: str) -> dict[str, Any]:
+    engine = create_engine(url)
+    sessions = create_sessionmaker(engine)
+    desk = TicketDesk(FrozenClock(NOW), Catalogs(PACKAGED_LOCALES_DIR), "Asia/Shanghai")
+    async with sessions.begin() as session:
+        if not await session.scalar(select(StaffMember.id).where(StaffMember.login == "bench")):
+            await create_account(
+                session, "bench", "测评", "bench password", StaffRole.ADMINISTRATOR, NOW
+            )
+            await create_account(
+                session, "street", "街道", "bench password", StaffRole.STREET, NOW, [2]
+            )
+    app = create_app(AdminSettings(), sessions, desk)
+    rng = random.Random(5)
+    year = "from=2025-12-01&to=2026-11-30"
+    results: dict[str, Any] = {"dashboards": {}, "exports": {}, "public": {}}
+    admin = await logged_in(app, "bench")
+    # The exports first, while the process is small: each growth is measured from what the
+    # process holds when it starts (memory freed by one export stays with the process).
+    for kind in ("xlsx", "csv"):
+        results["exports"][f"tickets of one category ({kind})"] = await export(
+            admin, f"/export/tickets.{kind}?category=3"
+        )
+    pages = {
+        "city, 90 days": "/reports",
+        "city, a year": f"/reports?{year}",
+        "street, 90 days": "/reports?area=2",
+        "street, a year": f"/reports?area=2&{year}",
+        "station, a year": f"/reports?station={rng.randint(1, 300)}&{year}",
+        "a deputy's duty record, a year": f"/deputies/{rng.randint(1, 600)}/record?{year}",
+    }
+    for name, path in pages.items():
+        results["dashboards"][name] = await timed(admin, path, RUNS)
+    street = await logged_in(app, "street")
+    results["dashboards"]["street staff: own streets, 90 days"] = await timed(
+        street, "/reports", RUNS
+    )
+    await street.close()
+    visitor = TestClient(TestServer(app))
+    await visitor.start_server()
+    cache = app[PUBLIC_CACHE].pages
+    results["public"]["station page, built afresh"] = await timed(
+        visitor, "/public/st7", RUNS, before=cache.clear
+    )
+    results["public"]["station page, from the cache"] = await timed(visitor, "/public/st7", RUNS)
+    results["public"]["list of stations, built afresh"] = await timed(
+        visitor, "/public/", RUNS, before=cache.clear
+    )
+    await visitor.close()
+    await admin.close()
+    await engine.dispose()
+    return results
+
+
+def main(admin_url: str) -> None:
+    base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    url = f"{base}/{NAME}"
+    upgrade(url)
+    print(json.dumps(asyncio.run(measure(url)), ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "postgresql://postgres@127.0.0.1:5432/test")
