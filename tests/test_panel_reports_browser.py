@@ -1,6 +1,7 @@
 """The dashboard in a real browser (Debian's headless chromium, driven by Playwright): the
 charts are drawn by the vendored ECharts, served by the panel itself, and the figures beside
-them match the week counted by hand. The screenshot is the README's (docs/)."""
+them match the week counted by hand; then the public page of a station, without log-in. The
+screenshots are the README's (docs/)."""
 
 from aiohttp.test_utils import TestServer
 
@@ -15,6 +16,7 @@ require_chromium()
 from playwright.async_api import expect  # noqa: E402
 
 SCREENSHOT = PROJECT_ROOT / "docs" / "panel-dashboard.png"
+PUBLIC_SCREENSHOT = PROJECT_ROOT / "docs" / "panel-public.png"
 
 
 async def test_the_dashboard_draws_its_charts(panel_app, panel_sessions, desk, clock):
@@ -44,6 +46,13 @@ async def test_the_dashboard_draws_its_charts(panel_app, panel_sessions, desk, c
             await expect(page.locator("table.trend-weeks tbody tr")).to_have_count(1)
             SCREENSHOT.parent.mkdir(exist_ok=True)
             await page.screenshot(path=SCREENSHOT, full_page=True)
+
+            # The public results page of the same station, as anyone reads it.
+            await page.goto(f"{url}/public/")
+            await page.get_by_role("link", name="海德街道代表联络站").click()
+            await expect(page.get_by_role("heading", name="近一年办理情况")).to_be_visible()
+            await expect(page.locator('[data-figure="received"]')).to_have_text("3")
+            await page.screenshot(path=PUBLIC_SCREENSHOT, full_page=True)
     finally:
         await server.close()
     assert failures == []  # no script error, nothing from another address
