@@ -8,8 +8,11 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from admin.keys import PUBLIC_CACHE
+from bot.core.directory import load_directory
+from bot.core.directory.file import parse_directory
 from bot.core.tickets import as_deputy
-from storage.models import Reception, StaffRole, Ticket
+from storage.models import Deputy, Reception, StaffRole, Ticket
+from tests.support.harness import DEMO_DIRECTORY
 from tests.support.panel import browser, make_staff, make_ticket
 from tests.support.reports import a_week_of_the_loop, deputy
 
@@ -87,3 +90,16 @@ async def test_the_public_page_shows_results_and_no_personal_data(
     assert (await visitor.get("/public/no-such-station")).status == 404
     assert ("/public/st-hd", "zh_Hans") in panel_app[PUBLIC_CACHE].pages
     await visitor.close()
+
+
+async def test_what_a_deputy_agreed_to_publish_comes_from_the_directory_file(panel_sessions):
+    wang = "telegram_user_id: 7000000101,"
+    text = DEMO_DIRECTORY.read_text(encoding="utf-8").replace(
+        wang, f"public_profile: 社区医生，关注养老服务。, {wang}"
+    )
+    async with panel_sessions.begin() as session:
+        await load_directory(session, parse_directory(text))
+    async with panel_sessions() as session:
+        profiles = dict((await session.execute(select(Deputy.code, Deputy.public_profile))).all())
+    assert profiles["d-wang-jianguo"] == "社区医生，关注养老服务。"
+    assert profiles["d-chen-li"] is None  # nothing unless they agreed
