@@ -1,17 +1,23 @@
 """The Telegram channel through the real HTTP boundary: what each Bot API answer means for
 the outbox (sent, retry later, or undeliverable)."""
 
+import gc
+import weakref
 from collections.abc import AsyncIterator
 
 import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.methods import Response
+from aiogram.types import Message
 
 from bot.delivery.outbox import Action, Content
 from bot.delivery.sender import Envelope, RetryLater, Undeliverable
 from bot.fake_telegram import FakeTelegram
+from bot.settings import TelegramSettings
 from bot.telegram.channel import TEXT_LIMIT, TelegramChannel, split_plain
+from bot.telegram.dispatcher import build_bot
 from tests.support.harness import BOT_TOKEN
 
 
@@ -95,3 +101,21 @@ async def test_actions_become_buttons_and_a_replacement_edits_the_message_in_pla
     # Replacing with the same text is not an error: the message already says it.
     same = await channel.deliver(outgoing(42, "状态：已答复", replaces=int(receipt)))
     assert same.id == receipt
+
+
+async def test_the_bot_keeps_the_answer_types_it_has_read_built():
+    """pydantic holds `Response[T]` only weakly; the bot keeps each one it has used, so an
+    answer is not read by a model built again after every garbage collection."""
+    fake = FakeTelegram()
+    fake.add_bot(token=BOT_TOKEN, username="liaison_test_bot")
+    url = await fake.start()
+    bot = build_bot(TelegramSettings(bot_token=BOT_TOKEN, telegram_api_url=url))
+    try:
+        fake.user(user_id=43, first_name="小红")
+        await bot.send_message(43, "您好")
+        read = weakref.ref(Response[Message])
+        gc.collect()
+        assert read() is not None
+    finally:
+        await bot.session.close()
+        await fake.stop()
