@@ -19,7 +19,7 @@ from bot.delivery.sender import Sender
 from bot.delivery.wakeup import OutboxWakeup
 from bot.settings import Settings
 from bot.telegram.channel import TelegramChannel
-from bot.telegram.dispatcher import build_bot, build_dispatcher
+from bot.telegram.dispatcher import build_bot, build_dispatcher, filters_on_the_loop
 from bot.telegram.flood import ResidentFlood
 from bot.telegram.inbound import Inbound
 from bot.telegram.limits import Limits, TelegramLimits, limits_storage, send_slots
@@ -156,6 +156,7 @@ def build_application(
         wake_sender=wakeup.publish,
     )
     dispatcher.include_router(build_router())
+    filters_on_the_loop(dispatcher)
     application = Application(
         settings,
         clock,
