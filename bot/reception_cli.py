@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock, SystemClock
 from bot.core.reception_signups import Signups
 from bot.core.receptions import Outcome, ReceptionDesk, ReceptionPlan, ReceptionRefused, Refusal
+from bot.delivery.wakeup import notify_senders
 from bot.settings import Settings
 from bot.text import receptions as words
 from bot.text.catalogs import Catalogs
@@ -109,6 +110,9 @@ async def reception_command(
                     changes = await _changes(session, desk, args, reception)
                     outcome = await desk.change(session, reception, **changes)
                     print(f"Reception {reception.id} changed: {_line(desk, outcome)}")
+            # The announcements are queued: the running bot's senders hear of them at once.
+            await session.commit()
+            await notify_senders(session.bind)
             _report(outcome)
     except Usage as problem:
         print(problem, file=sys.stderr)
