@@ -1,8 +1,11 @@
-"""`python -m bot reception create | change | cancel | list`: staff schedule receptions from
-the command line, through the same core functions the staff panel will use. Times are local
-(`TIMEZONE`), written `2026-12-01 19:00`; an end may be just `21:00` (the same day)."""
+"""`python -m bot reception create | change | cancel | checkin | raise | list`: staff schedule
+receptions from the command line, through the same core functions as the staff panel. Times
+are local (`TIMEZONE`), written `2026-12-01 19:00`; an end may be just `21:00` (the same day).
+Each change is kept in the reception's history (`list --history ID`) with who made it: `--by`,
+or the login of whoever runs the command."""
 
 import argparse
+import getpass
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -13,8 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock, SystemClock
+from bot.core.reception_outcomes import ReceptionOutcomes
 from bot.core.reception_signups import Signups
-from bot.core.receptions import Outcome, ReceptionDesk, ReceptionPlan, ReceptionRefused, Refusal
+from bot.core.receptions import (
+    Outcome,
+    ReceptionDesk,
+    ReceptionPlan,
+    ReceptionRefused,
+    Refusal,
+    history,
+)
+from bot.core.tickets import TicketDesk
 from bot.delivery.wakeup import notify_senders
 from bot.settings import Settings
 from bot.text import receptions as words
@@ -27,7 +39,6 @@ REFUSALS = {
     Refusal.IN_THE_PAST: "it would begin in the past",
     Refusal.ENDS_BEFORE_START: "it would end before it begins",
     Refusal.NO_CAPACITY: "its capacity must be at least 1",
-    Refusal.BELOW_SIGNUPS: "more residents ({detail}) have a place than that capacity",
     Refusal.NO_PLACE: "it needs a place (--place) or, online, how to join (--online)",
     Refusal.DEPUTY_BUSY: "on duty at another reception at that time: {detail}",
     Refusal.CANCELLED: "it is cancelled",
@@ -38,6 +49,8 @@ REFUSALS = {
     Refusal.ALREADY_CHECKED_IN: "that resident has checked in already",
     Refusal.CHECK_IN_NOT_OPEN: "check-in opens one day before it begins",
     Refusal.OVER: "it is over",
+    Refusal.NOT_BEGUN: "it has not begun yet: what was raised is recorded from its start",
+    Refusal.RECORD_CLOSED: "its record is closed",
 }
 
 
@@ -47,6 +60,9 @@ class Usage(Exception):
 
 def add_parser(commands: Any) -> None:
     reception = commands.add_parser("reception", help="staff: schedule receptions (接待)")
+    reception.add_argument(
+        "--by", default=None, help="who makes the change, for its history (default: your login)"
+    )
     actions = reception.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="schedule a reception")
     _plan_options(create, required=True)
@@ -59,8 +75,19 @@ def add_parser(commands: Any) -> None:
     check_in = actions.add_parser("checkin", help="check a resident in by their code")
     check_in.add_argument("id", type=int)
     check_in.add_argument("code")
+    raising = actions.add_parser(
+        "raise", help="record what was raised at a reception: an opinion or suggestion"
+    )
+    raising.add_argument("id", type=int)
+    raising.add_argument("text")
+    who = raising.add_mutually_exclusive_group(required=True)
+    who.add_argument("--code", help="the check-in code of the resident who raised it")
+    who.add_argument(
+        "--walk-in", action="store_true", help="raised by someone who came without signing up"
+    )
     listing = actions.add_parser("list", help="coming receptions, with their sign-ups")
     listing.add_argument("--station", help="a station's code")
+    listing.add_argument("--history", type=int, metavar="ID", help="what was done to reception ID")
 
 
 def _plan_options(parser: argparse.ArgumentParser, required: bool) -> None:
@@ -89,11 +116,14 @@ async def reception_command(
             open_database(settings.storage.database_url) as sessions,
             sessions.begin() as session,
         ):
+            by = args.by or _login()
+            if args.action == "list" and args.history is not None:
+                return await _history(session, args.history)
             if args.action == "list":
                 return await _list(session, desk, args.station)
             if args.action == "create":
                 plan = await _plan(session, desk, args)
-                outcome = await desk.create(session, plan)
+                outcome = await desk.create(session, plan, by=by)
                 print(f"Reception {outcome.reception.id} scheduled: {_line(desk, outcome)}")
             else:
                 reception = await session.get(Reception, args.id)
@@ -103,12 +133,17 @@ async def reception_command(
                     signup = await Signups(desk).check_in(session, reception, args.code)
                     print(f"Checked in: {signup.code} at reception {reception.id}.")
                     return 0
+                if args.action == "raise":
+                    await _raise(session, desk, reception, args)
+                    await session.commit()  # its card and the resident's notice are queued
+                    await notify_senders(session.bind)
+                    return 0
                 if args.action == "cancel":
-                    outcome = await desk.cancel(session, reception, args.reason)
+                    outcome = await desk.cancel(session, reception, args.reason, by=by)
                     print(f"Reception {reception.id} cancelled.")
                 else:
                     changes = await _changes(session, desk, args, reception)
-                    outcome = await desk.change(session, reception, **changes)
+                    outcome = await desk.change(session, reception, by=by, **changes)
                     print(f"Reception {reception.id} changed: {_line(desk, outcome)}")
             # The announcements are queued: the running bot's senders hear of them at once.
             await session.commit()
@@ -131,6 +166,8 @@ def _line(desk: ReceptionDesk, outcome: Outcome) -> str:
 
 def _report(outcome: Outcome) -> None:
     print(f"Residents told (signed up or following the station): {outcome.told}.")
+    for signup in outcome.moved_to_waitlist:
+        print(f"Moved to the head of the waitlist: sign-up {signup.code} (told, with an apology).")
     for signup in outcome.promoted:
         print(f"A place went to the waitlist: sign-up {signup.code} (told).")
     if outcome.late:
@@ -160,6 +197,46 @@ async def _list(session: AsyncSession, desk: ReceptionDesk, station_code: str | 
         print(f"{reception.id}\t{reception.kind}\t{line}\t{len(taken)}+{waiting} waiting")
     print(f"{len(receptions)} coming", file=sys.stderr)
     return 0
+
+
+def _login() -> str:
+    try:
+        return f"command line ({getpass.getuser()})"
+    except (KeyError, OSError):  # no login name in a container
+        return "command line"
+
+
+async def _history(session: AsyncSession, reception_id: int) -> int:
+    """One line a step: when (UTC), who, what, and the fields as they were and became."""
+    if await session.get(Reception, reception_id) is None:
+        raise Usage(f"No reception {reception_id}.")
+    for change in await history(session, reception_id):
+        before, after = change.before or {}, change.after or {}
+        fields = "; ".join(
+            f"{key}: {before[key]!r} → {after.get(key)!r}"
+            if key in before
+            else f"{key}: {after[key]!r}"
+            for key in dict.fromkeys([*before, *after])
+        )
+        print(f"{change.at:%Y-%m-%d %H:%M}\t{change.by or '-'}\t{change.action}\t{fields}")
+    return 0
+
+
+async def _raise(
+    session: AsyncSession, desk: ReceptionDesk, reception: Reception, args: argparse.Namespace
+) -> None:
+    outcomes = ReceptionOutcomes(desk, TicketDesk(desk.clock, desk.catalogs, desk.timezone))
+    key = f"cli:{desk.clock.now().isoformat()}"
+    if args.walk_in:
+        walk_in = await outcomes.raise_walk_in(session, reception, args.text, key)
+        print(
+            f"Recorded as {walk_in.ticket.number}. Give the person who raised it the claim code "
+            f"{walk_in.claim_code}: sent to the bot as /follow {walk_in.claim_code}, it lets them "
+            "follow it."
+        )
+        return
+    raised = await outcomes.raise_issue(session, reception, args.code, args.text, key)
+    print(f"Recorded as {raised.ticket.number}; the resident ({raised.signup.code}) is told.")
 
 
 async def _plan(

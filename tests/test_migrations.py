@@ -60,6 +60,7 @@ TABLES = {
     "reception_duties",
     "reception_signups",
     "reception_subscriptions",
+    "reception_changes",
     "reception_reminders",
     "reception_tickets",
     "reception_requests",

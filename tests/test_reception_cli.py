@@ -141,7 +141,16 @@ def test_staff_schedule_change_and_cancel_a_reception(tmp_path: Path):
     assert early.stderr.endswith("Nothing was changed: check-in opens one day before it begins.\n")
 
     tomorrow = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)
-    late = bot("reception", "change", number, "--start", local_text(tomorrow), cwd=tmp_path)
+    late = bot(
+        "reception",
+        "--by",
+        "张科长",
+        "change",
+        number,
+        "--start",
+        local_text(tomorrow),
+        cwd=tmp_path,
+    )
     assert late.returncode == 0, late.stderr
     assert "Residents told (signed up or following the station): 1." in late.stdout
     assert "Less than three days' notice, as the rules ask for: allowed, and flagged" in (
@@ -164,3 +173,16 @@ def test_staff_schedule_change_and_cancel_a_reception(tmp_path: Path):
     assert bot("reception", "cancel", "999", cwd=tmp_path).stderr.endswith("No reception 999.\n")
     listed = bot("reception", "list", cwd=tmp_path).stdout.splitlines()
     assert not [line for line in listed if line.startswith(f"{number}\t")]
+
+    # Its history: what was done, by whom, when (UTC), the fields as they were and became.
+    steps = bot("reception", "list", "--history", number, cwd=tmp_path).stdout.splitlines()
+    assert [line.split("\t")[2] for line in steps] == ["created", "changed", "cancelled"]
+    created_line, changed_line, cancelled_line = (line.split("\t") for line in steps)
+    assert created_line[1].startswith("command line") and "'capacity': 20" not in created_line[3]
+    assert "capacity: 20" in created_line[3] and "deputies: ['周明']" in created_line[3]
+    assert changed_line[1] == "张科长"
+    assert changed_line[3].startswith("starts_at: '") and " → '" in changed_line[3]
+    assert "capacity" not in changed_line[3]
+    assert cancelled_line[3] == "status: 'scheduled' → 'cancelled'; reason: '场地维修'"
+    unknown = bot("reception", "list", "--history", "999", cwd=tmp_path)
+    assert unknown.stderr.endswith("No reception 999.\n")

@@ -33,7 +33,6 @@ REFUSED: dict[Refusal, tuple[str, str]] = {
     Refusal.IN_THE_PAST: ("starts_at", N_("It would begin in the past.")),
     Refusal.ENDS_BEFORE_START: ("ends_at", N_("It would end before it begins.")),
     Refusal.NO_CAPACITY: ("capacity", N_("It must receive at least one resident.")),
-    Refusal.BELOW_SIGNUPS: ("capacity", N_("{detail} residents already have a place.")),
     Refusal.NO_PLACE: ("place", N_("Give a place, or (online) how to join.")),
     Refusal.DEPUTY_BUSY: ("deputies", N_("On duty at another reception then: {detail}")),
     Refusal.CANCELLED: ("", N_("This reception has been cancelled.")),

@@ -16,6 +16,7 @@ from bot.text.catalogs import N_, Catalogs
 from storage.models import OutboxMessage, OutboxPurpose, RecipientKind, Ticket
 from storage.queries.contacts import reachable
 from storage.queries.outbox import latest_message
+from storage.queries.receptions import unclaimed_walk_in
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,11 @@ WHY = {
     REFUSED: N_("The message was refused."),
     GAVE_UP: N_("The message could not be sent after repeated attempts."),
 }
+# Raised at a reception by someone who had not signed up, and not claimed in the bot (yet).
+WALK_IN = N_(
+    "It was raised at a reception by someone who does not follow it in this bot. Please tell "
+    "them the answer in person or by phone."
+)
 
 
 class DeliveryFailures:
@@ -58,8 +64,9 @@ class DeliveryFailures:
                 log.warning("ticket %s: its group cannot be told either", ticket.number)
                 continue
             t = self.catalogs.get(None)  # the group's language: the station's
+            why = WALK_IN if await unclaimed_walk_in(session, ticket.id) else WHY.get(cause)
             text = t.gettext("Could not reach the resident ({number}): {why}").format(
-                number=ticket.number, why=t.gettext(WHY.get(cause, WHY[REFUSED]))
+                number=ticket.number, why=t.gettext(why or WHY[REFUSED])
             )
             enqueue(
                 session,

@@ -108,6 +108,14 @@ class ReceptionMessages:
         text = words.promoted(t, reception, signup, self.timezone)
         self._queue(session, resident, Content(text, (self.cancel_action(t, signup),)))
 
+    async def tell_moved_to_waitlist(
+        self, session: AsyncSession, reception: Reception, signup: ReceptionSignup
+    ) -> None:
+        resident = await session.get_one(Resident, signup.resident_id)
+        t = self.catalogs.get(resident.locale)
+        text = words.moved_to_waitlist(t, reception, self.timezone)
+        self._queue(session, resident, Content(text, (self.cancel_action(t, signup),)))
+
     async def flag_late(self, session: AsyncSession, reception: Reception, what: str) -> bool:
         """Tell the staff chat of the station's street; False when the directory names none
         (the log says so, and the command line tells the staff member who made the change)."""

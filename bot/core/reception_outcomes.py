@@ -1,14 +1,18 @@
 """After a reception: the deputies on duty record which of them came (attendance, 代表进站)
 and what residents raised there; each issue becomes a ticket of the normal loop, linked to the
-reception and to the resident who signed up, who follows it like any other. Closing the record
-asks the residents who checked in to rate the reception (满意度测评)."""
+reception and to the resident who signed up, who follows it like any other. Someone who came
+without signing up (现场群众) gets a claim code with their issue's number: sent to the bot, it
+makes the ticket theirs to follow. Closing the record asks the residents who checked in to rate
+the reception (满意度测评)."""
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.reception_signups import CODE_ALPHABET
 from bot.core.receptions import ReceptionDesk, ReceptionRefused, Refusal
 from bot.core.tickets import TicketDesk
 from bot.delivery.outbox import Action, Content, Recipient, enqueue
@@ -30,12 +34,22 @@ from storage.models import (
 
 RECORD_WINDOW = timedelta(days=7)  # a reception's record stays open this long after its end
 RATE = "rrate"  # the action of the question: rrate_<rating>:<sign-up id>
+# Longer than a check-in code: a claim code guessed would hand someone else's issue over.
+CLAIM_CODE_LENGTH = 6
 
 
 @dataclass
 class Raised:
     ticket: Ticket
     signup: ReceptionSignup
+
+
+@dataclass
+class WalkIn:
+    """An issue raised by someone who had not signed up, and the code that lets them claim it."""
+
+    ticket: Ticket
+    claim_code: str
 
 
 class ReceptionOutcomes:
@@ -119,6 +133,75 @@ class ReceptionOutcomes:
                 ticket_id=ticket.id,
             )
         return Raised(ticket, signup)
+
+    async def raise_walk_in(
+        self, session: AsyncSession, reception: Reception, text: str, key: str
+    ) -> WalkIn:
+        """An issue raised by someone who came without signing up: a ticket of the normal
+        loop, routed by the station's area, raised by a resident the bot cannot reach yet.
+        The deputies give them the claim code; until it is claimed, an answer that cannot be
+        delivered makes the group hear that it is theirs to pass on in person."""
+        self._open(reception)
+        intake_key = f"reception:{reception.id}:{key}"
+        made = await session.scalar(
+            select(ReceptionTicket)
+            .join(Ticket, Ticket.id == ReceptionTicket.ticket_id)
+            .where(Ticket.intake_key == intake_key)
+        )
+        if made is not None and made.claim_code is not None:  # the same command again
+            return WalkIn(await session.get_one(Ticket, made.ticket_id), made.claim_code)
+        now = self.clock.now()
+        person = Resident(
+            display_name="",
+            locale=self.receptions.catalogs.default_locale,
+            area_id=reception.station.area_id,
+            created_at=now,
+        )
+        session.add(person)
+        await session.flush()
+        submission = await self.tickets.submit_opinion(session, person, text.strip(), intake_key)
+        code = await self._claim_code(session)
+        session.add(
+            ReceptionTicket(
+                reception_id=reception.id,
+                ticket_id=submission.ticket.id,
+                claim_code=code,
+                created_at=now,
+            )
+        )
+        return WalkIn(submission.ticket, code)
+
+    async def claim(self, session: AsyncSession, resident: Resident, code: str) -> Ticket:
+        """Someone who raised an issue at a reception sends its claim code: the ticket is
+        theirs from now on, to follow like any other (its further news comes to them)."""
+        link = await session.scalar(
+            select(ReceptionTicket)
+            .where(ReceptionTicket.claim_code == code.strip().upper())
+            .with_for_update()
+        )
+        if link is None or link.claimed_at is not None:
+            raise ReceptionRefused(Refusal.UNKNOWN_CLAIM)
+        ticket = await session.get_one(Ticket, link.ticket_id)
+        ticket.resident_id = resident.id
+        link.claimed_at = self.clock.now()
+        return ticket
+
+    async def reception_of(self, session: AsyncSession, ticket: Ticket) -> Reception | None:
+        """The reception a ticket was raised at, if any."""
+        return await session.scalar(
+            select(Reception)
+            .join(ReceptionTicket, ReceptionTicket.reception_id == Reception.id)
+            .where(ReceptionTicket.ticket_id == ticket.id)
+        )
+
+    async def _claim_code(self, session: AsyncSession) -> str:
+        while True:
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CLAIM_CODE_LENGTH))
+            taken = await session.scalar(
+                select(ReceptionTicket.id).where(ReceptionTicket.claim_code == code)
+            )
+            if taken is None:
+                return code
 
     async def close_record(self, session: AsyncSession, reception: Reception) -> int:
         """Attendance and outcomes are recorded: the residents who checked in are asked to

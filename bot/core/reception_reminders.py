@@ -47,13 +47,25 @@ class Due:
         return (self.reception_id, str(recipient.kind), recipient.id, self.kind, self.starts_at)
 
 
-def kind_due(signed_up_at: datetime, starts_at: datetime, now: datetime) -> str | None:
-    """The most urgent reminder due now for a place taken at `signed_up_at`; none if the
-    resident signed up after it was due (their confirmation said it all)."""
+def kind_due(placed_at: datetime, starts_at: datetime, now: datetime) -> str | None:
+    """The most urgent reminder due now for a place given at `placed_at` (signed up with
+    one, or moved up from the waitlist); none if the place came after it was due (the
+    confirmation, or the news of the place, said it all)."""
     for kind, ahead in (("two_hours", TWO_HOURS), ("day_before", DAY_BEFORE)):
         if now >= starts_at - ahead:
-            return kind if signed_up_at < starts_at - ahead else None
+            return kind if placed_at < starts_at - ahead else None
     return None
+
+
+def list_due(reception: Reception, now: datetime, signed_up: int) -> bool:
+    """Whether the group's sign-up list is due. The day before, when the reception was set
+    (made, or last changed) earlier than that; set later, two hours before, so residents have
+    had time to sign up after its announcement. An empty list is not sent: "nobody signed up
+    yet" tells the deputies on duty nothing they can act on (/reception shows the list at any
+    time); it goes as soon as someone is on it, from its due time on."""
+    settled_early = reception.updated_at <= reception.starts_at - DAY_BEFORE
+    due = reception.starts_at - (DAY_BEFORE if settled_early else TWO_HOURS)
+    return now >= due and signed_up > 0
 
 
 class ReceptionReminders:
@@ -80,16 +92,22 @@ class ReceptionReminders:
             claimed = await claimed_reminders(session, [r.id for r in receptions])
             due: list[Due] = []
             for reception in receptions:
-                group = Recipient.deputy_group(reception.group_id)
-                due.append(Due(reception.id, group, "signup_list", reception.starts_at))
-                signups = await session.scalars(
-                    select(ReceptionSignup).where(
-                        ReceptionSignup.reception_id == reception.id,
-                        ReceptionSignup.status == SignupStatus.CONFIRMED,
+                signups = list(
+                    await session.scalars(
+                        select(ReceptionSignup).where(
+                            ReceptionSignup.reception_id == reception.id,
+                            ReceptionSignup.status != SignupStatus.CANCELLED,
+                        )
                     )
                 )
+                if list_due(reception, now, len(signups)):
+                    group = Recipient.deputy_group(reception.group_id)
+                    due.append(Due(reception.id, group, "signup_list", reception.starts_at))
                 for signup in signups:
-                    kind = kind_due(signup.queued_at, reception.starts_at, now)
+                    if signup.status != SignupStatus.CONFIRMED:
+                        continue
+                    placed_at = signup.placed_at or signup.queued_at
+                    kind = kind_due(placed_at, reception.starts_at, now)
                     if kind is not None:
                         resident = Recipient.resident(signup.resident_id)
                         due.append(Due(reception.id, resident, kind, reception.starts_at))
@@ -134,9 +152,8 @@ class ReceptionReminders:
             return 0
         resident = await session.get_one(Resident, signup.resident_id)
         t = self.desk.catalogs.get(resident.locale)
-        soon = reminder.kind == "two_hours"
         content = Content(
-            words.reminder(t, reception, signup, timezone, soon),
+            words.reminder(t, reception, signup, timezone, now),
             (self.messages.cancel_action(t, signup),),
         )
         enqueue(session, reminder.recipient, OutboxPurpose.RECEPTION_REMINDER, content, now)

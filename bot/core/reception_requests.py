@@ -184,7 +184,8 @@ class ReceptionRequests:
             place=group.station.address or group.station.name,
             theme=request.topic[:300],
         )
-        outcome = await self.receptions.create(session, plan)  # checks: past, overlap
+        # Checks: past, overlap. The resident picked a time the deputy proposed.
+        outcome = await self.receptions.create(session, plan, by=deputy.name)
         reception = outcome.reception
         signup = await Signups(self.receptions).sign_up(session, reception, resident, True)
         signup.topic = request.topic

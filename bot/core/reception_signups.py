@@ -82,6 +82,7 @@ class Signups:
         signup.show_name = show_name
         signup.topic = None
         signup.queued_at = now
+        signup.placed_at = None if full else now
         signup.updated_at = now
         signup.checked_in_at = None
         await session.flush()

@@ -200,7 +200,12 @@ def snapshot(reception: Reception) -> dict[str, Any]:
 
 
 def _told(outcome: Outcome) -> dict[str, Any]:
-    return {"told": outcome.told, "late": outcome.late, "staff_told": outcome.staff_told}
+    return {
+        "told": outcome.told,
+        "late": outcome.late,
+        "staff_told": outcome.staff_told,
+        "moved_to_waitlist": len(outcome.moved_to_waitlist),
+    }
 
 
 class ReceptionStaff:
@@ -227,7 +232,8 @@ class ReceptionStaff:
     async def create(
         self, session: AsyncSession, by: StaffMember, scope: Scope, form: PlanForm
     ) -> Outcome:
-        outcome = await self.desk.create(session, await plan_of(session, self.desk, scope, form))
+        plan = await plan_of(session, self.desk, scope, form)
+        outcome = await self.desk.create(session, plan, by=by.name)
         self._record(session, by, "create", outcome.reception, None, snapshot(outcome.reception))
         return outcome
 
@@ -250,14 +256,14 @@ class ReceptionStaff:
         }
         if "deputies" in changes:
             changes["deputies"] = plan.deputies
-        outcome = await self.desk.change(session, reception, **changes)
+        outcome = await self.desk.change(session, reception, by=by.name, **changes)
         self._record(session, by, "change", reception, before, snapshot(reception) | _told(outcome))
         return outcome
 
     async def cancel(
         self, session: AsyncSession, by: StaffMember, reception: Reception, reason: str
     ) -> Outcome:
-        outcome = await self.desk.cancel(session, reception, reason.strip())
+        outcome = await self.desk.cancel(session, reception, reason.strip(), by=by.name)
         after = {"status": "cancelled", "reason": reason.strip()} | _told(outcome)
         self._record(session, by, "cancel", reception, {"status": "scheduled"}, after)
         return outcome

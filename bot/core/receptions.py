@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -18,6 +18,7 @@ from storage.models import (
     Deputy,
     DeputyGroup,
     Reception,
+    ReceptionChange,
     ReceptionDuty,
     ReceptionKind,
     ReceptionSignup,
@@ -36,7 +37,6 @@ class Refusal(enum.StrEnum):
     IN_THE_PAST = "in_the_past"
     ENDS_BEFORE_START = "ends_before_start"
     NO_CAPACITY = "no_capacity"
-    BELOW_SIGNUPS = "below_signups"
     NO_PLACE = "no_place"
     DEPUTY_BUSY = "deputy_busy"
     CANCELLED = "cancelled"
@@ -55,6 +55,7 @@ class Refusal(enum.StrEnum):
     NO_PROPOSAL = "no_proposal"
     CHECK_IN_NOT_OPEN = "check_in_not_open"
     OVER = "over"
+    UNKNOWN_CLAIM = "unknown_claim"
 
 
 class ReceptionRefused(Exception):
@@ -106,13 +107,49 @@ class Outcome:
     late: bool = False
     staff_told: bool = False
     promoted: list[ReceptionSignup] = field(default_factory=list)
+    # A smaller capacity than the places taken: the last to get a place wait again, first.
+    moved_to_waitlist: list[ReceptionSignup] = field(default_factory=list)
+
+
+def snapshot(reception: Reception) -> dict[str, object]:
+    """What staff decide about a reception, as its history keeps it."""
+    return {
+        "kind": reception.kind.value,
+        "station": reception.station.code,
+        "group": reception.group.code,
+        "starts_at": reception.starts_at.isoformat(),
+        "ends_at": reception.ends_at.isoformat(),
+        "capacity": reception.capacity,
+        "place": reception.place,
+        "how_to_join": reception.how_to_join,
+        "theme": reception.theme,
+        "department": reception.department,
+        "deputies": [duty.deputy.name for duty in reception.duties],
+    }
+
+
+async def history(session: AsyncSession, reception_id: int) -> list[ReceptionChange]:
+    """What was done to a reception, oldest first."""
+    rows = await session.scalars(
+        select(ReceptionChange)
+        .where(ReceptionChange.reception_id == reception_id)
+        .order_by(ReceptionChange.at, ReceptionChange.id)
+    )
+    return list(rows)
 
 
 async def hold(session: AsyncSession, reception: Reception) -> None:
-    """Hold the reception's row until the commit (PostgreSQL) and read it afresh: sign-ups
-    and changes of capacity take turns."""
-    held = select(Reception.id).where(Reception.id == reception.id).with_for_update()
-    await session.execute(held)
+    """Hold the reception's row until the commit and read it afresh: sign-ups and changes of
+    capacity take turns. PostgreSQL locks the row; SQLite has one writer at a time, so a write
+    that changes nothing takes the database's write lock (waiting for another writer's commit),
+    and what is read after it is what that writer committed."""
+    if session.bind.dialect.name == "sqlite":
+        await session.execute(
+            update(Reception).where(Reception.id == reception.id).values(id=Reception.id)
+        )
+    else:
+        held = select(Reception.id).where(Reception.id == reception.id).with_for_update()
+        await session.execute(held)
     await session.refresh(reception)
 
 
@@ -125,9 +162,34 @@ class ReceptionDesk:
         self.timezone = timezone
         self.messages = ReceptionMessages(clock, catalogs, timezone)
 
+    def _record(
+        self,
+        session: AsyncSession,
+        reception: Reception,
+        by: str,
+        action: str,
+        before: dict[str, object] | None,
+        after: dict[str, object] | None,
+    ) -> None:
+        session.add(
+            ReceptionChange(
+                reception_id=reception.id,
+                at=self.clock.now(),
+                by=by[:100],
+                action=action,
+                before=before,
+                after=after,
+            )
+        )
+
     async def create(
-        self, session: AsyncSession, plan: ReceptionPlan, schedule_key: str | None = None
+        self,
+        session: AsyncSession,
+        plan: ReceptionPlan,
+        schedule_key: str | None = None,
+        by: str = "",
     ) -> Outcome:
+        """`by`: who (a staff member, the directory file, a deputy), for the history."""
         now = self.clock.now()
         await self.check(session, plan, now)
         reception = Reception(
@@ -142,22 +204,23 @@ class ReceptionDesk:
         session.add(reception)
         await session.flush()
         await session.refresh(reception)
+        self._record(session, reception, by, "created", None, snapshot(reception))
         told = await self.messages.announce_new(session, reception)
         return Outcome(reception, told)
 
     async def change(
-        self, session: AsyncSession, reception: Reception, **changes: object
+        self, session: AsyncSession, reception: Reception, by: str = "", **changes: object
     ) -> Outcome:
         """Change what staff name (the fields of ReceptionPlan); announced to everyone signed
-        up and subscribed; flagged to staff when it comes less than three days ahead."""
+        up and subscribed; flagged to staff when it comes less than three days ahead. A
+        capacity below the places taken is allowed (the room is what it is): the residents
+        who got their places last move to the head of the waitlist, and are told."""
         await hold(session, reception)  # before counting the places taken, as sign-ups do
         now = self.clock.now()
         self._still_open(reception, now)
         plan = replace(ReceptionPlan.of(reception), **changes)  # type: ignore[arg-type]
         await self.check(session, plan, now, reception)
-        taken = await self.taken(session, reception)
-        if plan.capacity < taken:
-            raise ReceptionRefused(Refusal.BELOW_SIGNUPS, str(taken))
+        old = snapshot(reception)
         before = {
             locale: words.window(self.catalogs.get(locale), reception, self.timezone)
             for locale in LOCALES
@@ -168,16 +231,37 @@ class ReceptionDesk:
         await session.flush()
         await session.refresh(reception)
         outcome = Outcome(reception, late=late)
+        outcome.moved_to_waitlist = await self.make_room(session, reception)
         outcome.promoted = await self.fill_places(session, reception)
+        new = snapshot(reception)
+        changed = [key for key in new if new[key] != old[key]]
+        self._record(
+            session,
+            reception,
+            by,
+            "changed",
+            {key: old[key] for key in changed},
+            {key: new[key] for key in changed},
+        )
         outcome.told = await self.messages.announce_change(session, reception, before)
         if late:
             what = self.catalogs.get(None).gettext("changed")
             outcome.staff_told = await self.messages.flag_late(session, reception, what)
         return outcome
 
-    async def cancel(self, session: AsyncSession, reception: Reception, reason: str) -> Outcome:
+    async def cancel(
+        self, session: AsyncSession, reception: Reception, reason: str, by: str = ""
+    ) -> Outcome:
         now = self.clock.now()
         self._still_open(reception, now)
+        self._record(
+            session,
+            reception,
+            by,
+            "cancelled",
+            {"status": reception.status.value},
+            {"status": ReceptionStatus.CANCELLED.value, "reason": reason or None},
+        )
         reception.status = ReceptionStatus.CANCELLED
         reception.cancel_reason = reason or None
         reception.updated_at = now
@@ -303,9 +387,36 @@ class ReceptionDesk:
         )
         for signup in waiting:
             signup.status = SignupStatus.CONFIRMED
-            signup.updated_at = self.clock.now()
+            signup.placed_at = signup.updated_at = self.clock.now()
             await self.messages.tell_promoted(session, reception, signup)
         return waiting
+
+    async def make_room(self, session: AsyncSession, reception: Reception) -> list[ReceptionSignup]:
+        """Places taken beyond the capacity go back to the waitlist: those given last (one
+        already checked in keeps theirs longest). They asked earlier than anyone waiting (places
+        are given in the order asked), so, keeping when they asked, they are first in line."""
+        over = await self.taken(session, reception) - reception.capacity
+        if over <= 0:
+            return []
+        placed = list(
+            await session.scalars(
+                select(ReceptionSignup).where(
+                    ReceptionSignup.reception_id == reception.id,
+                    ReceptionSignup.status == SignupStatus.CONFIRMED,
+                )
+            )
+        )
+        placed.sort(
+            key=lambda s: (s.checked_in_at is None, s.placed_at or s.queued_at, s.id), reverse=True
+        )
+        moved = placed[:over]
+        for signup in moved:
+            signup.status = SignupStatus.WAITLISTED
+            signup.placed_at = signup.checked_in_at = None
+            signup.updated_at = self.clock.now()
+            await self.messages.tell_moved_to_waitlist(session, reception, signup)
+        await session.flush()
+        return moved
 
     # --- reading ----------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """Receptions (接待) in words: the list a resident sees, a reception's details, what is
 announced, the reminders, the group's sign-up list and every refusal."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -147,14 +147,33 @@ def promoted(t: Texts, reception: Reception, signup: ReceptionSignup, timezone: 
     ).format(title=title(t, reception), window=window(t, reception, timezone), code=signup.code)
 
 
-def reminder(
-    t: Texts, reception: Reception, signup: ReceptionSignup, timezone: str, soon: bool
-) -> str:
-    heading = (
-        t.gettext("Reminder: your reception begins in two hours.")
-        if soon
-        else t.gettext("Reminder: your reception is tomorrow.")
+def moved_to_waitlist(t: Texts, reception: Reception, timezone: str) -> str:
+    return t.gettext(
+        "We are sorry: the {title} on {window} now has only {capacity} places, and your sign-up "
+        "has moved to the top of the waitlist. If a place becomes free, it is yours and you will "
+        "be told at once. If you no longer wish to wait, you can cancel."
+    ).format(
+        title=title(t, reception),
+        window=window(t, reception, timezone),
+        capacity=reception.capacity,
     )
+
+
+def reminder(
+    t: Texts, reception: Reception, signup: ReceptionSignup, timezone: str, now: datetime
+) -> str:
+    """Said as it is when it is sent: a place given on the day is reminded of as today's."""
+    zone = ZoneInfo(timezone)
+    starts = reception.starts_at.astimezone(zone)
+    days = (starts.date() - now.astimezone(zone).date()).days
+    if reception.starts_at - now <= timedelta(hours=2):
+        heading = t.gettext("Reminder: your reception begins in two hours.")
+    elif days == 0:
+        heading = t.gettext("Reminder: your reception is today at {time}.").format(
+            time=f"{starts:%H:%M}"
+        )
+    else:
+        heading = t.gettext("Reminder: your reception is tomorrow.")
     return "\n".join(
         [
             "<b>" + heading + "</b>",
@@ -231,6 +250,10 @@ def refusal(t: Texts, reason: str, detail: str = "") -> str:
         "ends_before_start": t.gettext("A reception ends after it begins."),
         "no_proposal": t.gettext("There is no proposal to answer."),
         "already_scheduled": t.gettext("This request has already been arranged."),
+        "unknown_claim": t.gettext(
+            "This claim code is not known or has been used already. Please check the code the "
+            "deputies gave you and send /follow CODE again."
+        ),
     }
     return texts.get(reason, t.gettext("This cannot be done now.")).format(what=detail)
 
@@ -241,6 +264,29 @@ def raised(t: Texts, reception: Reception, number: str, timezone: str) -> str:
         "What you raised at the {title} on {window} is recorded as opinion or suggestion "
         "{number}. Progress will be reported here."
     ).format(title=title(t, reception), window=window(t, reception, timezone), number=number)
+
+
+def walk_in_recorded(t: Texts, number: str, code: str) -> str:
+    """To the group: a walk-in's issue is a ticket; the code to give them on the spot."""
+    return t.gettext(
+        "Recorded as opinion or suggestion {number}. Please give the person who raised it the "
+        "number and the claim code <b>{code}</b>: sending /follow {code} to this bot lets them "
+        "follow it here. Until they do, tell them the answer in person or by phone."
+    ).format(number=number, code=code)
+
+
+def claimed(t: Texts, reception: Reception, number: str, status: str, timezone: str) -> str:
+    """To the person who claimed what they raised at a reception."""
+    return t.gettext(
+        "What you raised at the {title} on {window} is opinion or suggestion {number}; it is "
+        "now linked to you and progress will be reported here. Status: {status}. Please quote "
+        "this reference number when asking about its progress."
+    ).format(
+        title=title(t, reception),
+        window=window(t, reception, timezone),
+        number=number,
+        status=status,
+    )
 
 
 def rating_question(t: Texts, reception: Reception, timezone: str) -> str:
@@ -281,8 +327,9 @@ def attendance(
             t.gettext("The record is closed; the residents who came were asked to rate it.")
             if closed
             else t.gettext(
-                "Record what a resident raised with /raised CODE what they raised. Each becomes "
-                "an opinion or suggestion the resident can follow."
+                "Record what a resident raised with /raised CODE what they raised, and what "
+                "someone who came without signing up raised with /walkin what they raised. Each "
+                "becomes an opinion or suggestion they can follow."
             )
         )
         + "</i>"

@@ -1,7 +1,8 @@
 """After a reception, in the deputy group's chat: /attendance shows its record with a button
 per deputy on duty (came, did not come) and one to close it, which asks the residents who came
 to rate it; /raised CODE text records what a signed-up resident raised, as an opinion or
-suggestion they follow like any other."""
+suggestion they follow like any other; /walkin text what someone raised who came without signing
+up, with a claim code to give them."""
 
 from collections.abc import Awaitable, Callable
 
@@ -82,6 +83,28 @@ async def show_record(
     after_commit(lambda: answer(message.answer(text, reply_markup=keyboard)))
 
 
+async def _open_record(
+    message: Message,
+    session: AsyncSession,
+    after_commit: AfterCommit,
+    outcomes: ReceptionOutcomes,
+    t: Texts,
+) -> Reception | None:
+    """The group's reception whose record is open, when the deputy writing may keep it;
+    otherwise the deputy is told why and None."""
+    assert message.from_user is not None
+    desk, receptions = outcomes.tickets, outcomes.receptions
+    reception = await _reception_to_record(session, receptions, outcomes, message.chat.id)
+    if reception is None:
+        text = t.gettext("Your group has no reception whose record is open.")
+    elif await _keeper(session, desk, outcomes, reception, message.from_user.id) is None:
+        text = words.refusal(t, Refusal.NOT_ON_DUTY)
+    else:
+        return reception
+    after_commit(lambda: answer(message.reply(text)))
+    return None
+
+
 async def raise_issue(
     message: Message,
     command: CommandObject,
@@ -91,38 +114,70 @@ async def raise_issue(
     receptions: ReceptionDesk,
     t: Texts,
 ) -> None:
-    assert message.from_user is not None
+    """/raised CODE what a signed-up resident raised."""
+    await _raised(message, command, session, after_commit, ReceptionOutcomes(receptions, desk), t)
+
+
+async def raise_walk_in(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    after_commit: AfterCommit,
+    desk: TicketDesk,
+    receptions: ReceptionDesk,
+    t: Texts,
+) -> None:
+    """/walkin what someone raised who came without signing up."""
     outcomes = ReceptionOutcomes(receptions, desk)
-    reception = await _reception_to_record(session, receptions, outcomes, message.chat.id)
+    await _raised(message, command, session, after_commit, outcomes, t, walk_in=True)
+
+
+async def _raised(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    after_commit: AfterCommit,
+    outcomes: ReceptionOutcomes,
+    t: Texts,
+    walk_in: bool = False,
+) -> None:
+    reception = await _open_record(message, session, after_commit, outcomes, t)
     if reception is None:
-        text = t.gettext("Your group has no reception whose record is open.")
-        after_commit(lambda: answer(message.reply(text)))
         return
-    if await _keeper(session, desk, outcomes, reception, message.from_user.id) is None:
-        text = words.refusal(t, Refusal.NOT_ON_DUTY)
-        after_commit(lambda: answer(message.reply(text)))
-        return
-    code, _, issue = (command.args or "").strip().partition(" ")
-    if not code or not issue.strip():
-        usage = t.gettext(
-            "Please give the resident's check-in code and what they raised, e.g. "
-            "/raised K7QM 小区路灯不亮"
+    args = (command.args or "").strip()
+    code, issue = ("", args) if walk_in else (args.partition(" ")[0], args.partition(" ")[2])
+    if not issue.strip() or not (code or walk_in):
+        usage = (
+            t.gettext(
+                "Please write what the person who came without signing up raised, e.g. "
+                "/walkin 小区门口路灯不亮"
+            )
+            if walk_in
+            else t.gettext(
+                "Please give the resident's check-in code and what they raised, e.g. "
+                "/raised K7QM 小区路灯不亮"
+            )
         )
         after_commit(lambda: answer(message.reply(usage)))
         return
+    key = f"{message.chat.id}:{message.message_id}"
     try:
-        raised = await outcomes.raise_issue(
-            session, reception, code, issue, f"{message.chat.id}:{message.message_id}"
-        )
+        if walk_in:
+            made = await outcomes.raise_walk_in(session, reception, issue, key)
+            number = made.ticket.number
+            done = words.walk_in_recorded(t, number, made.claim_code)
+        else:
+            raised = await outcomes.raise_issue(session, reception, code, issue, key)
+            number = raised.ticket.number
+            done = t.gettext(
+                "Recorded as opinion or suggestion {number}; the resident ({code}) is told and "
+                "can follow it."
+            ).format(number=number, code=raised.signup.code)
     except ReceptionRefused as refused:
         text = words.refusal(t, refused.refusal)
         after_commit(lambda: answer(message.reply(text)))
         return
-    done = t.gettext(
-        "Recorded as opinion or suggestion {number}; the resident ({code}) is told and can "
-        "follow it."
-    ).format(number=raised.ticket.number, code=raised.signup.code)
-    after_commit(reported(lambda: answer(message.reply(done)), f"{raised.ticket.number}"))
+    after_commit(reported(lambda: answer(message.reply(done)), number))
 
 
 async def mark_attendance(
@@ -211,6 +266,7 @@ def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(show_record, Command("attendance"))
     router.message.register(raise_issue, Command("raised"))
+    router.message.register(raise_walk_in, Command("walkin"))
     router.callback_query.register(mark_attendance, F.data.regexp(ATTENDED))
     router.callback_query.register(close_record, F.data.regexp(CLOSE))
     return router

@@ -1,14 +1,15 @@
 """Receptions for residents: /receptions lists the coming ones (their own station first, then
 nearby), each opens to its details; sign up in two taps (open, then sign up showing the name or
 not), optionally say in a line what to raise; cancel (from the details or a reminder); follow
-a station's announcements."""
+a station's announcements; /follow CODE claims what they raised at a reception without having
+signed up, with the code the deputies gave them."""
 
 from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -22,7 +23,7 @@ from bot.core.receptions import ReceptionDesk, ReceptionRefused, Refusal
 from bot.core.tickets import TicketDesk
 from bot.text import receptions as words
 from bot.text.catalogs import Texts
-from bot.text.render import name_in, rating_label
+from bot.text.render import name_in, rating_label, status_label
 from handlers.answers import acknowledge, answer, edit, reported
 from handlers.middlewares.transaction import AfterCommit
 from storage.models import (
@@ -338,9 +339,38 @@ async def rate_reception(
     after_commit(reported(confirm, f"the rating of sign-up {number}"))
 
 
+async def claim_raised(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    after_commit: AfterCommit,
+    desk: TicketDesk,
+    receptions: ReceptionDesk,
+    resident: Resident,
+    t: Texts,
+) -> None:
+    code = (command.args or "").strip()
+    outcomes = ReceptionOutcomes(receptions, desk)
+    try:
+        if not code:
+            raise ReceptionRefused(Refusal.UNKNOWN_CLAIM)
+        ticket = await outcomes.claim(session, resident, code)
+    except ReceptionRefused as refused:
+        text = words.refusal(t, refused.refusal)
+        after_commit(lambda: answer(message.answer(text)))
+        return
+    reception = await outcomes.reception_of(session, ticket)
+    assert reception is not None
+    text = words.claimed(
+        t, reception, ticket.number, status_label(t, ticket.status), receptions.timezone
+    )
+    after_commit(reported(lambda: answer(message.answer(text)), ticket.number))
+
+
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(list_receptions, Command("receptions"))
+    router.message.register(claim_raised, Command("follow"))
     router.message.register(take_topic, F.text, awaiting_topic)
     router.callback_query.register(open_reception, F.data.regexp(rf"^{OPEN}:\d{{1,18}}$"))
     router.callback_query.register(sign_up, F.data.regexp(SIGN_UP))

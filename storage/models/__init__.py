@@ -35,6 +35,7 @@ from storage.models.drafts import Draft
 from storage.models.inbound import InboundStatus, InboundUpdate
 from storage.models.receptions import (
     Reception,
+    ReceptionChange,
     ReceptionDuty,
     ReceptionKind,
     ReceptionReminder,
@@ -102,6 +103,7 @@ __all__ = [
     "Priority",
     "Rating",
     "Reception",
+    "ReceptionChange",
     "ReceptionDuty",
     "ReceptionKind",
     "ReceptionReminder",

@@ -96,6 +96,9 @@ class ReceptionSignup(Base):
     show_name: Mapped[bool] = mapped_column(Boolean, default=False)  # deputies may see it
     # The waitlist's order: when the resident (last) asked for a place.
     queued_at: Mapped[datetime]
+    # When the resident got their place (signed up with one, or moved up from the waitlist):
+    # the reminders that fell due before it are not sent.
+    placed_at: Mapped[datetime | None]
     checked_in_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
     # How the resident who came rated the reception (满意度测评).
@@ -105,7 +108,9 @@ class ReceptionSignup(Base):
 
 class ReceptionTicket(Base):
     """An opinion or suggestion raised at a reception: the ticket it became, and the sign-up
-    of the resident who raised it."""
+    of the resident who raised it. Raised by someone who came without signing up (现场群众),
+    it has a claim code instead, given to them on the spot: sent to the bot, it makes the
+    ticket theirs to follow."""
 
     __tablename__ = "reception_tickets"
 
@@ -113,7 +118,23 @@ class ReceptionTicket(Base):
     reception_id: Mapped[int] = mapped_column(ForeignKey("receptions.id"), index=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
     signup_id: Mapped[int | None] = mapped_column(ForeignKey("reception_signups.id"))
+    claim_code: Mapped[str | None] = mapped_column(String(8), unique=True)
+    claimed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class ReceptionChange(Base):
+    """The history of a reception: what changed (the fields before and after), who, when."""
+
+    __tablename__ = "reception_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reception_id: Mapped[int] = mapped_column(ForeignKey("receptions.id"), index=True)
+    at: Mapped[datetime]
+    by: Mapped[str] = mapped_column(String(100))  # a staff member, a deputy, the directory
+    action: Mapped[str] = mapped_column(String(16))  # created, changed, cancelled
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class ReceptionSubscription(Base):

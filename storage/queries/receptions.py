@@ -1,5 +1,6 @@
-"""Receptions' reminders, claimed once across processes: a unique row inserted with ON
-CONFLICT DO NOTHING (both databases); the row count says whether this transaction claimed it."""
+"""Receptions' reminders, claimed once across processes (a unique row inserted with ON
+CONFLICT DO NOTHING, both databases; the row count says whether this transaction claimed it),
+and the issues raised at receptions by people who had not signed up."""
 
 from datetime import datetime
 
@@ -7,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ReceptionReminder
+from storage.models import ReceptionReminder, ReceptionTicket
 
 
 async def claim_reception_reminder(
@@ -50,3 +51,16 @@ async def claimed_reminders(
         ).where(ReceptionReminder.reception_id.in_(reception_ids))
     )
     return {tuple(row) for row in rows}  # type: ignore[misc]
+
+
+async def unclaimed_walk_in(session: AsyncSession, ticket_id: int) -> bool:
+    """Whether the ticket was raised at a reception by someone who had not signed up and has
+    not claimed it in the bot."""
+    found = await session.scalar(
+        select(ReceptionTicket.id).where(
+            ReceptionTicket.ticket_id == ticket_id,
+            ReceptionTicket.claim_code.is_not(None),
+            ReceptionTicket.claimed_at.is_(None),
+        )
+    )
+    return found is not None

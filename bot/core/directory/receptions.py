@@ -140,7 +140,7 @@ async def schedule_receptions(
             )
             try:
                 # The checks come before anything is written: a refusal leaves nothing behind.
-                await desk.create(session, plan, schedule_key=key)
+                await desk.create(session, plan, schedule_key=key, by="directory file")
             except ReceptionRefused as refused:
                 report.skipped.append(f"{key}: {refused}")
                 continue
