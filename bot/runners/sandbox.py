@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
+from shapely.geometry import shape
 
 import bot
 from bot.app import build_application
@@ -31,7 +32,7 @@ from bot.core.staff import create_account
 from bot.fake_telegram import FakeTelegram
 from bot.runners.polling import run_polling
 from bot.sandbox.page import PanelAccess, SandboxClock, build_page
-from bot.sandbox.world import BOT_TOKEN, GroupSpec, SandboxWorld, make_world
+from bot.sandbox.world import BOT_TOKEN, GroupSpec, Place, SandboxWorld, make_world
 from bot.settings import (
     AdminSettings,
     Settings,
@@ -42,7 +43,7 @@ from bot.settings import (
 from bot.text.catalogs import Catalogs
 from storage import migrate
 from storage.db import open_database
-from storage.models import StaffRole
+from storage.models import AreaKind, StaffRole
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ DEMO_DIRECTORY = Path(bot.__file__).resolve().parent / "data" / "demo-directory.
 DATABASE_FILE = Path("data") / "sandbox.sqlite3"
 # The second group of 海德街道 is a forum in the sandbox, so the page shows topics too.
 FORUM_GROUPS = frozenset({"g-hd-2"})
+SEA_POINT = (29.9, 122.3)  # the East China Sea: a place outside every area of the demo city
 SWEEP_SECONDS = 2.0  # the supervisor looks soon after the clock is moved
 ADMIN_LOGIN = "admin"
 ADMIN_NAME = "沙盒管理员"
@@ -93,6 +95,18 @@ def group_specs(directory: DirectoryFile) -> list[GroupSpec]:
     return deputy_groups + staff_chats
 
 
+def demo_places(directory: DirectoryFile) -> list[Place]:
+    """A point inside each community (or village) with a boundary, and one at sea, outside
+    every area: what a resident may share from the page's list."""
+    places = [
+        Place(area.name, point.y, point.x)
+        for _, area, _ in walk_areas(directory.areas)
+        if area.kind == AreaKind.COMMUNITY and area.code in directory.boundaries
+        for point in [shape(directory.boundaries[area.code]).representative_point()]
+    ]
+    return [*places, Place(None, *SEA_POINT)]
+
+
 def sandbox_settings(settings: Settings, api_url: str, database: Path, panel_bind: str) -> Settings:
     """The settings read from the environment, with what makes the sandbox a sandbox: the
     fake's bot and address, a SQLite file of its own, memory storage, a prompt supervisor,
@@ -127,6 +141,7 @@ async def start_sandbox(
     fake = FakeTelegram(clock=clock.timestamp)
     directory = read_directory(DEMO_DIRECTORY)
     world = make_world(fake, group_specs(directory))
+    world.places = demo_places(directory)
     api_url = await fake.start(host)
     if panel_port is None:
         panel_port = port + 1 if port else _free_port(host)

@@ -1,7 +1,7 @@
 """The sandbox page: an aiohttp application serving the page, the JSON calls its script makes
-(what a chat holds; writing, sending a photo or a location, pressing a button as one of the
-fake's users; adding a resident; moving the clock) and the fake's feed of changes as
-server-sent events."""
+(what a chat holds; writing, sending a photo, an album, a location or one's own contact,
+pressing a button as one of the fake's users; adding a resident; moving the clock) and the
+fake's feed of changes as server-sent events."""
 
 import json
 import logging
@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.fake_telegram import FakeUser
 from bot.sandbox.texts import page_texts
-from bot.sandbox.world import SandboxWorld
+from bot.sandbox.world import SandboxWorld, phone_of
 from bot.text.catalogs import LANGUAGE_NAMES, LOCALES, Catalogs, telegram_language
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,9 @@ HERE = Path(__file__).resolve().parent
 KEEPALIVE_SECONDS = 15  # a comment line this often keeps proxies and browsers from giving up
 MOVES = {"day": timedelta(days=1), "week": timedelta(weeks=1)}
 MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit on a photo
-FORM_CALLS = {"/api/chats/{chat_id}/photos"}  # the one call that sends a form (the photo's file)
+# The calls that send a form (the photos' files); every other one sends JSON.
+FORM_CALLS = {"/api/chats/{chat_id}/photos", "/api/chats/{chat_id}/albums"}
+ALBUM_SIZE = 10  # photos the app sends as one album at most
 
 
 @dataclass
@@ -71,6 +73,8 @@ def build_page(
     app.router.add_get("/api/chats/{chat_id}", page.chat_state)
     app.router.add_post("/api/chats/{chat_id}/messages", page.send_message)
     app.router.add_post("/api/chats/{chat_id}/photos", page.send_photo)
+    app.router.add_post("/api/chats/{chat_id}/albums", page.send_album)
+    app.router.add_post("/api/chats/{chat_id}/contacts", page.share_contact)
     app.router.add_post("/api/chats/{chat_id}/locations", page.send_location)
     app.router.add_post("/api/chats/{chat_id}/presses", page.press)
     app.router.add_post("/api/residents", page.add_resident)
@@ -154,6 +158,14 @@ class _Page:
                 }
                 for chat in self.world.groups
             ],
+            "places": [
+                {
+                    "name": place.name or texts_in(self.catalogs, locale)["at_sea"],
+                    "latitude": place.latitude,
+                    "longitude": place.longitude,
+                }
+                for place in self.world.places
+            ],
             "bot_id": self.fake.bot.id,
             "run": self.run,
             "timezone": self.clock.timezone,
@@ -208,6 +220,35 @@ class _Page:
             dict(form),
         )
 
+    async def send_album(self, request: web.Request) -> web.Response:
+        """Several photos chosen at once go as one album, as the app sends them."""
+        form = await request.post()
+        photos = [f.file.read() for f in form.getall("photo", []) if isinstance(f, web.FileField)]
+        if len(photos) < 2:
+            return self._refused(request, "empty_message")
+        if len(photos) > ALBUM_SIZE:
+            return self._refused(request, "too_many_photos", limit=str(ALBUM_SIZE))
+        caption = str(form.get("caption", "")).strip() or None
+        items = [("photo", data) for data in photos]
+        return await self._act(
+            request, lambda user, chat, where: user.send_album(items, caption, chat), dict(form)
+        )
+
+    async def share_contact(self, request: web.Request) -> web.Response:
+        """The resident shares their own phone number: with the bot's button when it offers
+        one (request_contact), otherwise from the attachment menu."""
+        body = await _json(request)
+
+        async def sharing(user: FakeUser, chat: Any, where: dict[str, Any]) -> Any:
+            asked = self.fake.reply_keyboard(user.id) or {}
+            buttons = [b for row in asked.get("keyboard", []) for b in row]
+            if any(isinstance(b, dict) and b.get("request_contact") for b in buttons):
+                return await user.share_own_contact(phone_of(user))
+            name = (user.first_name, user.last_name)
+            return await user.send_contact(phone_of(user), *name, user_id=user.id)
+
+        return await self._act(request, sharing, body)
+
     async def send_location(self, request: web.Request) -> web.Response:
         body = await _json(request)
         try:
@@ -251,7 +292,7 @@ class _Page:
     ) -> web.Response:
         """A polite refusal in the visitor's language, with the fake's reason when it gave one."""
         locale = request.headers.get("X-Sandbox-Locale")
-        text = page_texts(self.catalogs.get(locale))[key].format(**values)
+        text = texts_in(self.catalogs, locale)[key].format(**values)
         return web.json_response({"error": text}, status=status)
 
     async def add_resident(self, request: web.Request) -> web.Response:
@@ -306,6 +347,10 @@ class _Page:
             raise web.HTTPNotFound()
         data, content_type = found
         return web.Response(body=data, content_type=content_type)
+
+
+def texts_in(catalogs: Catalogs, locale: str | None) -> dict[str, str]:
+    return page_texts(catalogs.get(locale))
 
 
 async def _json(request: web.Request) -> dict[str, Any]:

@@ -38,13 +38,25 @@ class GroupSpec:
     is_forum: bool = False
 
 
+@dataclass(frozen=True)
+class Place:
+    """A place a resident may share from the page's list: a point inside a demo area, or
+    (no name) one outside every area."""
+
+    name: str | None
+    latitude: float
+    longitude: float
+
+
 @dataclass
 class SandboxWorld:
-    """Who is who in the fake: the residents (newest last) and the deputy groups."""
+    """Who is who in the fake: the residents (newest last) and the deputy groups; and the
+    places of the demo city a resident may share."""
 
     fake: FakeTelegram
     residents: list[FakeUser] = field(default_factory=list)
     groups: list[FakeChat] = field(default_factory=list)
+    places: list[Place] = field(default_factory=list)
     _resident_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def add_resident(self, first_name: str, last_name: str | None, language_code: str) -> FakeUser:
@@ -77,3 +89,8 @@ def make_world(fake: FakeTelegram, groups: list[GroupSpec]) -> SandboxWorld:
     for resident in DEMO_RESIDENTS:
         world.add_resident(resident.first_name, resident.last_name, resident.language_code)
     return world
+
+
+def phone_of(user: FakeUser) -> str:
+    """A demo resident's phone number, as their contact shares it (made up, never dialled)."""
+    return f"+86138{user.id % 10**8:08d}"

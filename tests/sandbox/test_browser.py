@@ -1,6 +1,8 @@
 """The sandbox in a real browser (Debian's headless chromium, driven by Playwright): a resident
 submits an opinion with a photo, a deputy accepts it and replies in the group view, the resident
 sees the reply live and rates it; the clock is moved and a deadline warning appears in the group.
+A resident shares places from the demo city's list, sends two photos at once (drawn as one
+album) and their own phone number with the bot's contact button.
 
 Each step leaves a screenshot under test-artifacts/sandbox/ (not committed; the README shows a
 few chosen ones kept under docs/). Without chromium the tests are skipped, saying how to install
@@ -38,7 +40,7 @@ from aiogram.types import (  # noqa: E402
 )
 from playwright.async_api import Locator, Page, Route, async_playwright, expect  # noqa: E402
 
-from bot.sandbox.world import BOT_TOKEN  # noqa: E402
+from bot.sandbox.world import BOT_TOKEN, phone_of  # noqa: E402
 
 expect.set_options(timeout=WAIT_MS)
 
@@ -105,9 +107,13 @@ async def submit_opinion(page: Page, *parts: str) -> str:
     chat = page.get_by_test_id("resident-chat")
     receipts = chat.locator(".message.incoming", has_text="已收到。")
     before = await receipts.count()
+    prompts = chat.locator(".message.incoming", has_text="已记下")
+    prompted = await prompts.count()
     for part in parts:
         await page.get_by_test_id("resident-input").fill(part)
         await page.get_by_test_id("resident-send").click()
+    # The prompt under the newest part (an older one loses its buttons once it is out).
+    await expect(prompts).to_have_count(prompted + len(parts))
     await press(page, "resident-chat", "已记下", "提交")
     await go_on_until(page, lambda: _more(receipts, before))
     received = receipts.last
@@ -160,9 +166,12 @@ async def test_both_sides_of_the_loop_in_the_browser(page: Page, sandbox: Sandbo
     group = "group-chat"
     await expect(page.get_by_test_id("group")).to_have_value("-1001000000101")
     await expect(page.get_by_test_id("deputy").locator("option:checked")).to_have_text("王建国")
-    card = bot_message(page, group, f"意见建议（{number}）")
+    # The card (the copy of the photo that follows it names the number too).
+    cards = page.get_by_test_id(group).locator(".message.incoming", has_text="状态：")
+    card = cards.filter(has_text=f"意见建议（{number}）").last
     await expect(card).to_contain_text("状态：已分派")
-    await press(page, group, f"意见建议（{number}）", "接单")
+    await expect(bot_message(page, group, "附件1/1").locator("img.photo")).to_be_visible()
+    await card.locator(".inline-keyboard").get_by_role("button", name="接单").click()
     await expect(bot_message(page, resident, "办理状态：已受理。")).to_be_visible()
     await expect(card).to_contain_text("状态：已受理（王建国代表）")
     await shot(page, "02-deputy-accepted")
@@ -177,7 +186,7 @@ async def test_both_sides_of_the_loop_in_the_browser(page: Page, sandbox: Sandbo
     await shot(page, "03-resident-sees-the-answer")
 
     # He closes it; the resident is asked to rate, and rates.
-    await press(page, group, f"意见建议（{number}）", "已办结")
+    await card.locator(".inline-keyboard").get_by_role("button", name="已办结").click()
     await press(page, resident, "请您对办理情况进行满意度测评", "满意")
     await expect(bot_message(page, resident, "感谢您的评价：满意。")).to_be_visible()
     await shot(page, "04-resident-rated")
@@ -355,3 +364,68 @@ async def test_a_page_of_an_earlier_run_reloads_when_the_sandbox_starts_again(tm
             await browser.close()
             if again is not None:
                 await again.stop()
+
+
+RESIDENT = "resident-chat"
+GROUP = "group-chat"
+
+
+async def share_place(page: Page, place: str) -> None:
+    await page.get_by_test_id("resident-location").click()
+    picker = page.get_by_test_id("location-picker")
+    await picker.get_by_test_id("location-place").select_option(label=place)
+    await picker.get_by_role("button", name="发送位置").click()
+
+
+async def test_places_an_album_and_the_phone_number_from_the_page(page: Page, sandbox: Sandbox):
+    chat = page.get_by_test_id(RESIDENT)
+    await page.get_by_test_id("resident-input").fill("/start")
+    await page.get_by_test_id("resident-send").click()
+    await expect(bot_message(page, RESIDENT, "请选择您所在的区")).to_be_visible()
+
+    # At sea first: outside every area, the bot says so; then 和祥社区 from the list.
+    await share_place(page, "海上（不在任何区域内）")
+    await expect(bot_message(page, RESIDENT, "该位置不在本平台服务的区域内")).to_be_visible()
+    await share_place(page, "和祥社区")
+    await expect(
+        bot_message(page, RESIDENT, "您所在的区域：江滨区 海德街道 和祥社区。")
+    ).to_be_visible()
+
+    await page.get_by_test_id("resident-input").fill(OPINION)
+    await page.get_by_test_id("resident-send").click()
+    await expect(bot_message(page, RESIDENT, "已记下（共1条")).to_be_visible()
+    await page.get_by_test_id("resident-photo").set_input_files(
+        [
+            {"name": f"lamp{n}.png", "mimeType": "image/png", "buffer": tiny_png(40, 30 + n)}
+            for n in (1, 2)
+        ]
+    )
+    album = chat.locator(".album.outgoing")
+    await expect(album).to_have_count(1)
+    await expect(album.locator(".message img.photo")).to_have_count(2)
+    prompt = bot_message(page, RESIDENT, "含附件2个")
+    await expect(prompt).to_contain_text("已记下（共2条")
+    await shot(page, "07-album-in-a-draft")
+
+    await press(page, RESIDENT, "含附件2个", "提交")
+    await press(page, RESIDENT, "请选择意见建议的类别", "其他或不确定")
+    await expect(bot_message(page, RESIDENT, "是否向人大代表公开您的姓名")).to_be_visible()
+    keyboard = page.get_by_test_id("resident-keyboard")
+    await keyboard.get_by_role("button", name="提供我的手机号码").click()
+    await expect(bot_message(page, RESIDENT, "您的手机号码已保存")).to_be_visible()
+    resident = sandbox.world.residents[0]
+    await expect(chat.locator(".message.outgoing .contact").last).to_contain_text(
+        phone_of(resident)
+    )
+    await press(page, RESIDENT, "是否向人大代表公开您的姓名", "公开我的姓名")
+    received = bot_message(page, RESIDENT, "已收到。")
+    await expect(received).to_contain_text("您的2个附件已一并转交。")
+    await expect(received).to_contain_text("您的姓名和手机号码已向人大代表公开。")
+
+    card = bot_message(page, GROUP, "状态：")
+    await expect(card).to_contain_text(f"联系电话：{phone_of(resident)}")
+    await expect(card).to_contain_text("附件2个（见下方）。")
+    copies = page.get_by_test_id(GROUP).locator(".message.incoming:has(img.photo)")
+    await expect(copies).to_have_count(2)
+    await expect(copies.last).to_contain_text("附件2/2")
+    await shot(page, "08-card-with-copies")

@@ -273,3 +273,36 @@ async def test_the_staff_panel_is_beside_the_page_with_an_administrator_of_its_o
         wrong = {**form, "password": "not the password"}
         async with http.post(panel.url, data=wrong, allow_redirects=False) as response:
             assert response.status != 303
+
+
+async def test_places_an_album_and_ones_own_contact(sandbox: Sandbox):
+    resident = sandbox.world.residents[2]
+    fake = sandbox.world.fake
+    url = f"{sandbox.page_url}api/chats/{resident.id}"
+    async with ClientSession() as http:
+        async with http.get(f"{sandbox.page_url}api/world", params={"lang": "en"}) as response:
+            places = (await response.json())["places"]
+        assert places[0]["name"] == "和祥社区"
+        assert places[-1]["name"] == "At sea (outside every area)"
+        form = FormData()
+        form.add_field("user_id", str(resident.id))
+        for height in (10, 20):
+            form.add_field("photo", tiny_png(10, height), filename="p.png")
+        async with http.post(f"{url}/albums", data=form) as response:
+            assert response.status == 200
+            items = await response.json()
+        assert len(items) == 2 and items[0]["media_group_id"] == items[1]["media_group_id"]
+        lonely = FormData()
+        lonely.add_field("user_id", str(resident.id))
+        lonely.add_field("photo", tiny_png(), filename="p.png")
+        async with http.post(f"{url}/albums", data=lonely) as response:
+            assert response.status == 400  # one photo is no album: the page sends it as one
+        async with http.post(f"{url}/contacts", json={"user_id": resident.id}) as response:
+            assert response.status == 200
+            shared = await response.json()
+    # No button asked for it: shared from the attachment menu, still the resident's own.
+    assert shared["contact"]["user_id"] == resident.id
+    kept = "Thank you, your phone number is kept."
+    await fake.wait_for(
+        lambda: any(kept in m.get("text", "") for m in fake.bot_messages(resident.id))
+    )

@@ -83,6 +83,9 @@ const Render = (() => {
     if (message.photo) return "🖼";
     if (message.document) return `📄 ${message.document.file_name || ""}`;
     if (message.location) return "📍";
+    if (message.voice) return "🎤";
+    if (message.video || message.video_note) return "🎬";
+    if (message.contact) return "👤";
     return "…";
   }
 
@@ -96,6 +99,10 @@ const Render = (() => {
     if (message.document) {
       const doc = message.document;
       parts.push(`<a class="document" href="/files/${encodeURIComponent(doc.file_id)}" target="_blank">📄 ${escapeHtml(doc.file_name || doc.file_id)}</a>`);
+    }
+    for (const [kind, icon] of [["voice", "🎤"], ["video", "🎬"], ["video_note", "⏺"], ["audio", "🎵"]]) {
+      const media = message[kind];
+      if (media) parts.push(`<a class="media" href="/files/${encodeURIComponent(media.file_id)}" target="_blank">${icon} ${escapeHtml(media.file_name || "")} ${media.duration || 0}″</a>`);
     }
     if (message.location) {
       const { latitude, longitude } = message.location;

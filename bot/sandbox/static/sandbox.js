@@ -94,9 +94,25 @@ class ChatView {
   draw() {
     this.container.replaceChildren();
     for (const message of this.messages.values()) {
-      if (this.visible(message)) this.container.appendChild(this.element(message));
+      if (this.visible(message)) this.append(this.element(message), message);
     }
     this.container.scrollTop = this.container.scrollHeight;
+  }
+
+  // An album's items (one message each, sharing media_group_id) are drawn together, as one.
+  append(element, message) {
+    const last = this.container.lastElementChild;
+    if (!message.media_group_id) {
+      this.container.appendChild(element);
+    } else if (last && last.classList.contains("album") && last.dataset.album === message.media_group_id) {
+      last.appendChild(element);
+    } else {
+      const album = document.createElement("div");
+      album.className = `album ${element.classList.contains("incoming") ? "incoming" : "outgoing"}`;
+      album.dataset.album = message.media_group_id;
+      album.appendChild(element);
+      this.container.appendChild(album);
+    }
   }
 
   element(message) {
@@ -129,7 +145,7 @@ class ChatView {
       const element = this.element(message);
       const atBottom = this.container.scrollHeight - this.container.scrollTop - this.container.clientHeight < 120;
       if (old) old.replaceWith(element);
-      else this.container.appendChild(element);
+      else this.append(element, message);
       if (atBottom || !old) this.container.scrollTop = this.container.scrollHeight;
     } else if (change.kind === "deleted") {
       this.messages.delete(change.message_id);
@@ -188,6 +204,10 @@ async function pressReplyButton(button, markup) {
     locationPicker.hidden = false;
     return;
   }
+  if (button.request_contact) {
+    await shareContact();
+    return;
+  }
   await call(`/api/chats/${resident.chatId}/messages`, { user_id: resident.userId, text: button.text });
   if (markup.one_time_keyboard) residentKeyboard.replaceChildren();
 }
@@ -200,8 +220,27 @@ locationPicker.addEventListener("submit", async (event) => {
   });
   locationPicker.hidden = true;
 });
+// The demo city's places: picking one fills in its latitude and longitude.
+const placeSelect = locationPicker.elements.place;
+boot.places.forEach((place, index) => {
+  const option = document.createElement("option");
+  option.value = String(index);
+  option.textContent = place.name;
+  placeSelect.appendChild(option);
+});
+placeSelect.addEventListener("change", () => {
+  const place = boot.places[Number(placeSelect.value)];
+  if (placeSelect.value === "" || !place) return;
+  locationPicker.elements.latitude.value = place.latitude;
+  locationPicker.elements.longitude.value = place.longitude;
+});
 // Like the app's attachment menu: a location can be shared at any time, not only when asked.
 document.getElementById("share-location").addEventListener("click", () => { locationPicker.hidden = false; });
+// The resident's own phone number (the fake's user shares their own contact, never another's).
+async function shareContact() {
+  await call(`/api/chats/${resident.chatId}/contacts`, { user_id: resident.userId });
+}
+document.getElementById("share-contact").addEventListener("click", shareContact);
 locationPicker.querySelector("[data-cancel]").addEventListener("click", () => { locationPicker.hidden = true; });
 
 const residentComposer = document.getElementById("resident-composer");
@@ -213,14 +252,15 @@ residentComposer.addEventListener("submit", async (event) => {
   input.value = "";
 });
 
+// One photo, or several chosen at once: an album, as the app sends them.
 residentComposer.elements.photo.addEventListener("change", async (event) => {
-  const file = event.target.files[0];
-  if (!file) return;
+  const files = Array.from(event.target.files);
+  if (!files.length) return;
   const form = new FormData();
   form.append("user_id", resident.userId);
-  form.append("photo", file);
+  for (const file of files) form.append("photo", file);
   form.append("caption", residentComposer.elements.text.value);
-  await call(`/api/chats/${resident.chatId}/photos`, form, true);
+  await call(`/api/chats/${resident.chatId}/${files.length > 1 ? "albums" : "photos"}`, form, true);
   residentComposer.elements.text.value = "";
   event.target.value = "";
 });
