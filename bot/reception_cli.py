@@ -7,6 +7,7 @@ or the login of whoever runs the command."""
 import argparse
 import getpass
 import sys
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -226,7 +227,7 @@ async def _raise(
     session: AsyncSession, desk: ReceptionDesk, reception: Reception, args: argparse.Namespace
 ) -> None:
     outcomes = ReceptionOutcomes(desk, TicketDesk(desk.clock, desk.catalogs, desk.timezone))
-    key = f"cli:{desk.clock.now().isoformat()}"
+    key = f"cli:{uuid.uuid4().hex}"  # a command run twice means two issues, unlike an update
     if args.walk_in:
         walk_in = await outcomes.raise_walk_in(session, reception, args.text, key)
         print(

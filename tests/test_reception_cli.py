@@ -1,19 +1,24 @@
 """`python -m bot reception …` as staff run it: schedule, list, change (late: flagged), cancel,
 and the checks, each refused in one line with nothing changed."""
 
+import argparse
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+from sqlalchemy import select
+
 from bot.clock import FrozenClock
 from bot.core.reception_signups import Signups
-from bot.core.receptions import ReceptionDesk
+from bot.core.receptions import ReceptionDesk, ReceptionPlan
 from bot.core.residents import register_resident
-from bot.settings import PACKAGED_LOCALES_DIR
+from bot.reception_cli import add_parser, reception_command
+from bot.settings import PACKAGED_LOCALES_DIR, Settings
 from bot.text.catalogs import Catalogs
 from storage.db import open_database
-from storage.models import Reception
+from storage.models import Reception, ReceptionKind, Station
 from tests.test_cli import DEMO_DIRECTORY, bot
 
 
@@ -186,3 +191,58 @@ def test_staff_schedule_change_and_cancel_a_reception(tmp_path: Path):
     assert cancelled_line[3] == "status: 'scheduled' → 'cancelled'; reason: '场地维修'"
     unknown = bot("reception", "list", "--history", "999", cwd=tmp_path)
     assert unknown.stderr.endswith("No reception 999.\n")
+
+
+async def reception_started_an_hour_ago(url: str) -> tuple[int, str, datetime]:
+    """A reception scheduled yesterday for an hour ago, a resident signed up: its id, their
+    check-in code, and the moment (an hour into it) the command line is run at."""
+    now = datetime.now(UTC)
+    clock = FrozenClock(now - timedelta(days=1))
+    desk = ReceptionDesk(clock, Catalogs(PACKAGED_LOCALES_DIR), "Asia/Shanghai")
+    async with open_database(url) as sessions, sessions.begin() as session:
+        station = (await session.scalars(select(Station).where(Station.code == "st-hd"))).one()
+        group = await desk.default_group(session, station)
+        assert group is not None
+        plan = ReceptionPlan(
+            kind=ReceptionKind.NIGHT,
+            station=station,
+            group=group,
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(hours=1),
+            capacity=5,
+            place="海德路88号党群服务中心二楼",
+        )
+        reception = (await desk.create(session, plan)).reception
+        resident = await register_resident(
+            session, "telegram", "5002", "小红", "zh_Hans", clock.now()
+        )
+        signup = await Signups(desk).sign_up(session, reception, resident, show_name=True)
+        return reception.id, signup.code, now
+
+
+def test_staff_record_what_was_raised_by_code_and_by_a_walk_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    assert bot("load-directory", str(DEMO_DIRECTORY), cwd=tmp_path).returncode == 0
+    url = f"sqlite+aiosqlite:///{tmp_path}/data/liaison.sqlite3"
+    reception_id, code, now = asyncio.run(reception_started_an_hour_ago(url))
+    monkeypatch.setenv("DATABASE_URL", url)
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers(dest="command"))
+
+    def run(*words: str) -> int:
+        args = parser.parse_args(["reception", *words])
+        return asyncio.run(reception_command(Settings(), args, FrozenClock(now)))
+
+    assert run("raise", str(reception_id), "小区路灯不亮", "--code", code) == 0
+    by_code = capsys.readouterr().out
+    assert by_code == f"Recorded as A-{now.year}-000001; the resident ({code}) is told.\n"
+    assert run("raise", str(reception_id), "菜市场门口积水", "--walk-in") == 0
+    walk_in = capsys.readouterr().out
+    assert walk_in.startswith(f"Recorded as A-{now.year}-000002. Give the person who raised it")
+    claim = walk_in.split("claim code ")[1].split(":")[0]
+    assert len(claim) == 6 and f"/follow {claim}" in walk_in
+    assert run("raise", str(reception_id), "又一件", "--code", "ZZZZ") == 1
+    assert capsys.readouterr().err == (
+        "Nothing was changed: no sign-up of this reception has that code.\n"
+    )

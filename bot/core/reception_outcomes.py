@@ -142,7 +142,7 @@ class ReceptionOutcomes:
         The deputies give them the claim code; until it is claimed, an answer that cannot be
         delivered makes the group hear that it is theirs to pass on in person."""
         self._open(reception)
-        intake_key = f"reception:{reception.id}:{key}"
+        intake_key = f"reception:{reception.id}:walk-in:{key}"
         made = await session.scalar(
             select(ReceptionTicket)
             .join(Ticket, Ticket.id == ReceptionTicket.ticket_id)
