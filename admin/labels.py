@@ -46,6 +46,7 @@ LABELS: dict[str, dict[str, str]] = {
         "staff_replied": N_("Staff reply to the resident"),
         "suggested": N_("Gathered into a suggestion during the recess"),
         "suggestion_answered": N_("The department answered the suggestion"),
+        "claimed": N_("Taken up in the bot by the person who raised it at a reception"),
         "message": N_("Message"),
     },
     "actor": {

@@ -7,7 +7,8 @@ again, first in line, told with an apology."""
 
 from sqlalchemy import select
 
-from storage.models import ReceptionTicket, Resident, Ticket
+from storage.models import ReceptionTicket, Resident, Ticket, TimelineAction
+from tests.support.desk import history
 from tests.support.harness import Harness
 from tests.support.receptions import change, local, schedule
 from tests.support.stories import ANSWER, HAIDE_GROUP_1, WANG_JIANGUO, answer_to
@@ -73,8 +74,10 @@ async def test_a_walk_in_raises_an_issue_the_deputies_record_and_they_claim_it_l
         ticket = (await session.scalars(select(Ticket))).one()
         link = (await session.scalars(select(ReceptionTicket))).one()
         owner = await session.get_one(Resident, ticket.resident_id)
+        steps = await history(session, ticket)
     assert (link.claim_code, link.signup_id, link.claimed_at is not None) == (code, None, True)
     assert owner.id == (await _resident_id(harness, person.id))
+    assert steps[0] == TimelineAction.SUBMITTED and TimelineAction.CLAIMED in steps
     unreached_again = [
         m for m in harness.fake.bot_messages(group.id) if "未能送达反映人" in m.get("text", "")
     ]

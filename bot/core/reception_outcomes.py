@@ -15,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.reception_signups import CODE_ALPHABET
 from bot.core.receptions import ReceptionDesk, ReceptionRefused, Refusal
 from bot.core.tickets import TicketDesk
+from bot.core.timeline import Who, record
 from bot.delivery.outbox import Action, Content, Recipient, enqueue
 from bot.text import receptions as words
 from bot.text.render import rating_label
 from storage.models import (
+    Actor,
     Deputy,
     OutboxPurpose,
     Rating,
@@ -30,6 +32,7 @@ from storage.models import (
     Resident,
     SignupStatus,
     Ticket,
+    TimelineAction,
 )
 
 RECORD_WINDOW = timedelta(days=7)  # a reception's record stays open this long after its end
@@ -184,6 +187,8 @@ class ReceptionOutcomes:
         ticket = await session.get_one(Ticket, link.ticket_id)
         ticket.resident_id = resident.id
         link.claimed_at = self.clock.now()
+        who = Who(Actor.RESIDENT, resident.id)
+        record(session, ticket, who, TimelineAction.CLAIMED, link.claimed_at)
         return ticket
 
     async def reception_of(self, session: AsyncSession, ticket: Ticket) -> Reception | None:

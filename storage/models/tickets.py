@@ -84,6 +84,8 @@ class TimelineAction(enum.StrEnum):
     ASKED_RESIDENT = "asked_resident"  # a deputy asked the resident for more (需补充)
     SUPPLEMENTED = "supplemented"  # the resident's answer to that question
     EDITED = "edited"  # a message passed on was edited where it was written, and passed on
+    # Raised at a reception by someone who had not signed up; they took it up in the bot.
+    CLAIMED = "claimed"
     # Staff in the panel
     NOTE = "note"  # an internal note, never shown to the resident
     PRIORITY_SET = "priority_set"
