@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from storage.models import Draft
+from storage.queries.drafts import save_draft
 
 # A draft left alone this long is kept, but the resident is asked whether to go on with it.
 DRAFT_LEFT_ALONE = timedelta(days=1)
@@ -65,20 +66,20 @@ class DraftBook:
         return row is not None and bool(row.parts)
 
     async def save(self, resident_id: int, draft: DraftData) -> None:
-        """Keep the draft as it is now, whole."""
+        """Keep the draft as it is now, whole (one statement: this runs for every message)."""
         now = self.clock.now()
         async with self.sessionmaker.begin() as session:
-            row = await session.get(Draft, resident_id)
-            if row is None:
-                row = Draft(resident_id=resident_id, created_at=now)
-                session.add(row)
-            row.intake_key = draft["key"]
-            row.parts = copy.deepcopy(draft["parts"])
-            row.prompt_id = draft.get("prompt_id")
-            row.resumed_at = draft.get("resumed_at")
-            row.comment_for = draft.get("comment_for")
-            row.album = copy.deepcopy(draft.get("album"))
-            row.updated_at = now
+            await save_draft(
+                session,
+                resident_id,
+                now,
+                intake_key=draft["key"],
+                parts=draft["parts"],
+                prompt_id=draft.get("prompt_id"),
+                resumed_at=draft.get("resumed_at"),
+                comment_for=draft.get("comment_for"),
+                album=draft.get("album"),
+            )
         draft["updated_at"] = now
 
     async def discard(self, resident_id: int) -> None:
