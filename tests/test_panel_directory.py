@@ -17,6 +17,7 @@ from storage.models import (
     Department,
     Deputy,
     DeputyGroup,
+    Reception,
     RoutingRule,
     StaffRole,
     Station,
@@ -343,4 +344,49 @@ async def test_the_exported_file_loads_back_unchanged_and_an_import_is_audited(
             .order_by(AuditEntry.id.desc())
         )
         assert entry.after["updated"] == {"stations": 1}
+    await admin.close()
+
+
+async def test_a_deputys_account_is_a_number_and_belongs_to_one_deputy(
+    panel_app, panel_sessions, clock
+):
+    admin = await signed_in(panel_app, panel_sessions, clock)
+    await admin.get("/directory/deputies/d-zhou-ming")
+    form = {"name": "周明", "level": "区人大代表", "groups": "g-hd-2"}
+    response = await admin.post(
+        "/directory/deputies/d-zhou-ming", form | {"telegram_user_id": "周明的账号"}
+    )
+    assert field_error(await response.text(), "telegram_user_id") == "请填写整数"
+    response = await admin.post(
+        "/directory/deputies/d-zhou-ming", form | {"telegram_user_id": "7000000101"}
+    )
+    assert field_error(await response.text(), "telegram_user_id") == "“7000000101”出现了不止一次"
+    response = await admin.post("/directory/deputies/d-zhou-ming", form | {"groups": "g-nowhere"})
+    assert field_error(await response.text(), "groups") == "没有代码为“g-nowhere”的代表小组"
+    assert await audit_actions(panel_sessions) == []
+    await admin.close()
+
+
+RECEPTIONS = """
+receptions:
+  - {code: hd-a, kind: night, station: st-hd, in_days: 3, start: "19:00", end: "21:00",
+     capacity: 10, deputies: [d-wang-jianguo], place: 海德路88号}
+  - {code: hd-b, kind: micro, station: st-hd, in_days: 3, start: "20:00", end: "21:00",
+     capacity: 4, deputies: [d-wang-jianguo], place: 和祥社区3号楼院内}
+"""
+
+
+async def test_an_imported_files_receptions_are_scheduled_as_load_directory_does(
+    panel_app, panel_sessions, clock
+):
+    admin = await signed_in(panel_app, panel_sessions, clock)
+    exported = await (await admin.get("/directory/export")).text()
+    await admin.get("/directory/import")
+    response = await admin.post("/directory/import", {"file": exported + RECEPTIONS})
+    page = await (await admin.get(response.headers["Location"])).text()
+    assert "新安排的接待：1场。" in page
+    assert "接待hd-b未安排：该时段已在另一场接待值班：王建国" in page
+    async with panel_sessions() as session:
+        keys = list(await session.scalars(select(Reception.schedule_key)))
+    assert keys == ["hd-a"]
     await admin.close()

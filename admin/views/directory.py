@@ -20,6 +20,7 @@ from admin.keys import CLOCK, RECEPTIONS, SESSIONS
 from admin.outline import drawing
 from admin.security import MEMBER, SCOPE, context, flash
 from admin.transactions import transaction
+from admin.views.receptions import refusal_text
 from bot.core.directory import LoadReport, editing
 from bot.core.directory.file import DirectoryError, Problem
 from bot.text.catalogs import N_
@@ -456,7 +457,15 @@ async def import_file(request: web.Request) -> web.StreamResponse:
         if receptions.scheduled:
             flash(session, i18n.gettext("New receptions: {n}.", n=receptions.scheduled))
         for skipped in receptions.skipped:
-            flash(session, i18n.gettext("Reception not scheduled: {why}", why=skipped))
+            why = (
+                refusal_text(skipped.refusal, skipped.detail)
+                if skipped.refusal
+                else i18n.gettext("The liaison station has no active deputy group.")
+            )
+            flash(
+                session,
+                i18n.gettext("Reception {key} not scheduled: {why}", key=skipped.key, why=why),
+            )
         raise web.HTTPSeeOther(request.app.router["directory_import"].url_for())
     values = context(request, session, sections=SECTIONS, problems=problems, source=source)
     response = render_template("directory_import.html", request, values)

@@ -54,8 +54,14 @@ def _staff(request: web.Request) -> ReceptionStaff:
 
 
 def _refusal(refused: ReceptionRefused) -> tuple[str, str]:
-    field, message = REFUSED.get(refused.refusal, ("", N_("This cannot be done now.")))
-    return field, i18n.gettext(message, detail=refused.detail)
+    field, _ = REFUSED.get(refused.refusal, ("", ""))
+    return field, refusal_text(refused.refusal, refused.detail)
+
+
+def refusal_text(refusal: Refusal, detail: str) -> str:
+    """The desk's refusal, in the staff member's language."""
+    _, message = REFUSED.get(refusal, ("", N_("This cannot be done now.")))
+    return i18n.gettext(message, detail=detail)
 
 
 async def receptions_page(request: web.Request) -> web.StreamResponse:

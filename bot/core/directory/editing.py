@@ -400,7 +400,7 @@ async def save_entry(
     entry: Data,
 ) -> str:
     """Add an entry to a section (`key` None) or change one; its key. Raises Refused."""
-    data = await stored_directory(session)
+    data = await _held_directory(session)
     before = entry_of(data, section, key) if key is not None else None
     if key is None and section in CODED and _exists(data, section, str(entry.get("code", ""))):
         code = str(entry.get("code", ""))
@@ -432,6 +432,14 @@ async def save_entry(
     return saved
 
 
+async def _held_directory(session: AsyncSession) -> Data:
+    """The stored directory, its areas' rows held until the commit (PostgreSQL): an edit is
+    written over the directory it read, so two edits at once take turns rather than one
+    loading the other's entry as it was before."""
+    await session.execute(select(Area.id).with_for_update())
+    return await stored_directory(session)
+
+
 def _exists(data: Data, section: str, key: str) -> bool:
     try:
         _slot(data, section, key)
@@ -454,7 +462,7 @@ async def remove_entry(
     """Take an entry out of the directory: a coded entry stays, inactive (history keeps its
     name); a routing rule, a deadline or a calendar day is deleted. An entry others still name
     is refused, naming them."""
-    data = await stored_directory(session)
+    data = await _held_directory(session)
     before = entry_of(data, section, key)
     container, index = _slot(data, section, key)
     extra = []

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.receptions import ReceptionDesk, ReceptionPlan, ReceptionRefused
+from bot.core.receptions import ReceptionDesk, ReceptionPlan, ReceptionRefused, Refusal
 from bot.text.catalogs import N_
 from storage.models import Deputy, DeputyGroup, Reception, ReceptionKind, Station
 
@@ -91,10 +91,25 @@ def days_of(entry: ReceptionEntry, today: date) -> list[date]:
     return [day for day in coming if day.weekday() in wanted]
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A reception an entry asks for that was not made: its key, and the desk's refusal (None:
+    the station has no deputy group)."""
+
+    key: str
+    refusal: Refusal | None = None
+    detail: str = ""
+
+    def __str__(self) -> str:  # "key: why", for the operator
+        if self.refusal is None:
+            return f"{self.key}: the station has no deputy group"
+        return f"{self.key}: {self.refusal}" + (f": {self.detail}" if self.detail else "")
+
+
 @dataclass
 class ScheduleReport:
     scheduled: int = 0
-    skipped: list[str] = field(default_factory=list)  # "code day: why", for the operator
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 async def schedule_receptions(
@@ -114,7 +129,7 @@ async def schedule_receptions(
             else await desk.default_group(session, station)
         )
         if group is None:
-            report.skipped.append(f"{entry.code}: station {station.code} has no deputy group")
+            report.skipped.append(Skipped(entry.code))
             continue
         on_duty = [
             await session.scalar(select(Deputy).where(Deputy.code == code))
@@ -142,7 +157,7 @@ async def schedule_receptions(
                 # The checks come before anything is written: a refusal leaves nothing behind.
                 await desk.create(session, plan, schedule_key=key, by="directory file")
             except ReceptionRefused as refused:
-                report.skipped.append(f"{key}: {refused}")
+                report.skipped.append(Skipped(key, refused.refusal, refused.detail))
                 continue
             report.scheduled += 1
     return report
