@@ -88,7 +88,13 @@ async def dashboard_of(request: web.Request, db: AsyncSession) -> reports.Dashbo
     except reports.UnknownPlace:
         raise web.HTTPNotFound(text=i18n.gettext("No such area or station.")) from None
     return await reports.dashboard(
-        db, scope, place, period_of(request), request.app[CLOCK].now(), request.app[TIMEZONE]
+        db,
+        scope,
+        place,
+        period_of(request),
+        request.app[CLOCK].now(),
+        request.app[TIMEZONE],
+        sessions=request.app[SESSIONS],
     )
 
 

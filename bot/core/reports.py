@@ -3,15 +3,17 @@ and a duty record per deputy (履职档案, 一人一档), both computed from wh
 never typed in. The queries are in `storage.queries.reports` (which says why indexes, not a
 materialised aggregate, make them fast)."""
 
+import asyncio
 import statistics
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from bot.core.scope import Scope
@@ -206,7 +208,10 @@ async def dashboard(
     period: Period,
     now: datetime,
     timezone: str,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
 ) -> Dashboard:
+    """The dashboard; with `sessions`, on PostgreSQL, the three scans of the period's tickets
+    run at once, each on its own connection (see `_at_once`)."""
     start, end = period.bounds(timezone)
     tickets = and_(
         await ticket_condition(session, scope, place),
@@ -214,15 +219,14 @@ async def dashboard(
         Ticket.created_at < end,
     )
     held = q.held_receptions(await reception_condition(session, scope, place), start, end, now)
-    report = Dashboard(
-        place,
-        period,
-        await q.ticket_totals(session, tickets, STATES),
-        await q.reception_totals(session, held),
+    totals, daily, areas = await _at_once(
+        session,
+        sessions,
+        lambda s: q.ticket_totals(s, tickets, STATES),
+        lambda s: q.daily_by_category(s, tickets, STATES, timezone, _offset_hours(start, timezone)),
+        lambda s: q.by_area(s, tickets, STATES, TOP),
     )
-    daily = await q.daily_by_category(
-        session, tickets, STATES, timezone, _offset_hours(start, timezone)
-    )
+    report = Dashboard(place, period, totals, await q.reception_totals(session, held))
     report.weeks = _buckets(daily, lambda d: d - timedelta(days=d.weekday()))
     report.months = _buckets(daily, lambda d: d.replace(day=1))
     names = await _names(session, Category, {c for _, c, _, _ in daily if c is not None})
@@ -235,12 +239,30 @@ async def dashboard(
         Share(names.get(c, "—") if c is not None else "—", n, done_by_category[c])
         for c, n in sorted(by_category.items(), key=lambda item: (-item[1], item[0] or 0))[:TOP]
     ]
-    areas = await q.by_area(session, tickets, STATES, TOP)
     area_names = await _names(session, Area, {a for a, _, _ in areas if a is not None})
     report.areas = [
         Share(area_names.get(a, "—") if a is not None else "—", n, done) for a, n, done in areas
     ]
     return report
+
+
+async def _at_once(
+    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession] | None,
+    *queries: Callable[[AsyncSession], Awaitable[Any]],
+) -> list[Any]:
+    """The queries at once, each in a session of its own, on PostgreSQL: the city's three
+    scans of every ticket of the period take about half the time side by side (bench:
+    BENCHMARKS.md, the panel's reports), each a snapshot of its own a moment apart. One after
+    the other in `session` otherwise (SQLite's test database is a single connection)."""
+    if sessions is None or session.bind.dialect.name != "postgresql":
+        return [await query(session) for query in queries]
+
+    async def alone(query: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+        async with sessions() as own:
+            return await query(own)
+
+    return list(await asyncio.gather(*(alone(query) for query in queries)))
 
 
 def _buckets(daily: list[tuple[str, int | None, int, int]], start_of) -> list[Bucket]:
