@@ -195,6 +195,13 @@ async def test_sign_ups_waitlist_check_in_attendance_and_an_issue_that_becomes_a
     raised = {"code": first, "text": "小区门口的路灯坏了，希望尽快修好。", "nonce": nonce}
     await staff.post(f"/receptions/{reception_id}/raise", raised)
     await staff.post(f"/receptions/{reception_id}/raise", raised)  # pressed twice: one ticket
+    # Someone who came without signing up: a ticket too, with a claim code to hand them.
+    page = await (await staff.get(f"/receptions/{reception_id}")).text()
+    nonce = page.split('name="nonce" value="')[1].split('"')[0]
+    walk_in = {"code": "", "text": "菜市场门口下雨就积水。", "nonce": nonce}
+    await staff.post(f"/receptions/{reception_id}/raise", walk_in)
+    page = await (await staff.get(f"/receptions/{reception_id}")).text()
+    assert "已登记为意见建议（A-2026-000002）。请将认领码" in page
     page = await (await staff.get(f"/receptions/{reception_id}")).text()
     outcomes = page.split('id="outcomes"')[1].split("</ul>")[0]
     async with harness.app.sessionmaker() as session:
@@ -203,7 +210,7 @@ async def test_sign_ups_waitlist_check_in_attendance_and_an_issue_that_becomes_a
             select(ReceptionDuty.attended).where(ReceptionDuty.id == duty.id)
         )
         assert attended is True
-    assert len(tickets) == 1 and tickets[0].number in outcomes
+    assert len(tickets) == 2 and all(t.number in outcomes for t in tickets)
     await harness.bot_says(5611, tickets[0].number)
 
     await staff.get(f"/receptions/{reception_id}")
@@ -212,6 +219,7 @@ async def test_sign_ups_waitlist_check_in_attendance_and_an_issue_that_becomes_a
     assert await audit_actions(harness) == [
         "reception.check_in",
         "reception.attendance",
+        "reception.raise",
         "reception.raise",
         "reception.close_record",
     ]

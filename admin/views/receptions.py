@@ -293,7 +293,18 @@ async def _raise(
     if not text:
         raise PlanError("text", N_("Write what the resident raised."))
     key = str(form.get("nonce", ""))[:32] or secrets.token_urlsafe(12)
-    raised = await staff.raise_issue(db, request[MEMBER], r, str(form.get("code", "")), text, key)
+    code = str(form.get("code", ""))
+    if not code:  # someone who came without signing up
+        made = await staff.raise_walk_in(db, request[MEMBER], r, text, key)
+        message = i18n.gettext(
+            "Recorded as opinion or suggestion {number}. Give the person who raised it the "
+            "claim code {code}: sending /follow {code} to the bot lets them follow it.",
+            number=made.ticket.number,
+            code=made.claim_code,
+        )
+        flash(await get_session(request), message)
+        return
+    raised = await staff.raise_issue(db, request[MEMBER], r, code, text, key)
     message = i18n.gettext(
         "Recorded as opinion or suggestion {number}; the resident has been told.",
         number=raised.ticket.number,

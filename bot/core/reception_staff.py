@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import audit
-from bot.core.reception_outcomes import RECORD_WINDOW, Raised, ReceptionOutcomes
+from bot.core.reception_outcomes import RECORD_WINDOW, Raised, ReceptionOutcomes, WalkIn
 from bot.core.reception_signups import Signups
 from bot.core.receptions import Outcome, ReceptionDesk, ReceptionPlan
 from bot.core.scope import Scope
@@ -302,6 +302,18 @@ class ReceptionStaff:
             after = {"code": raised.signup.code, "ticket": raised.ticket.number}
             self._record(session, by, "raise", reception, None, after)
         return raised
+
+    async def raise_walk_in(
+        self, session: AsyncSession, by: StaffMember, reception: Reception, text: str, key: str
+    ) -> WalkIn:
+        """An issue raised by someone who came without signing up: a ticket, and the claim code
+        to hand them. The same `key` again makes no second ticket and no second entry."""
+        known = await self.outcomes.outcome_numbers(session, reception)
+        made = await self.outcomes.raise_walk_in(session, reception, text, f"panel:{key}")
+        if made.ticket.number not in known:
+            after = {"walk_in": True, "ticket": made.ticket.number}
+            self._record(session, by, "raise", reception, None, after)
+        return made
 
     async def close_record(
         self, session: AsyncSession, by: StaffMember, reception: Reception
