@@ -251,10 +251,11 @@ async def _at_once(
     sessions: async_sessionmaker[AsyncSession] | None,
     *queries: Callable[[AsyncSession], Awaitable[Any]],
 ) -> list[Any]:
-    """The queries at once, each in a session of its own, on PostgreSQL: the city's three
-    scans of every ticket of the period take about half the time side by side (bench:
-    BENCHMARKS.md, the panel's reports), each a snapshot of its own a moment apart. One after
-    the other in `session` otherwise (SQLite's test database is a single connection)."""
+    """The queries at once on PostgreSQL, the first in `session`, each other one in a session
+    (a pooled connection) of its own: the city's three scans of every ticket of the period
+    take about half the time side by side (bench: BENCHMARKS.md, the panel's reports), each a
+    snapshot of its own a moment apart. One after the other in `session` otherwise (SQLite's
+    test database is a single connection)."""
     if sessions is None or session.bind.dialect.name != "postgresql":
         return [await query(session) for query in queries]
 
@@ -262,7 +263,8 @@ async def _at_once(
         async with sessions() as own:
             return await query(own)
 
-    return list(await asyncio.gather(*(alone(query) for query in queries)))
+    first, *others = queries
+    return list(await asyncio.gather(first(session), *(alone(query) for query in others)))
 
 
 def _buckets(daily: list[tuple[str, int | None, int, int]], start_of) -> list[Bucket]:
