@@ -34,7 +34,7 @@ async def test_forget_deletes_personal_data_and_keeps_the_tickets(harness: Harne
     await harness.press(resident, question, "删除我的信息")
     done = await harness.bot_says(resident.id, "您的个人信息已删除。")
     assert "您反映的1条意见建议已去除个人信息，保留用于统计。" in done["text"]
-    assert "已经知道您姓名的人大代表和工作人员不会被要求忘记。" in done["text"]
+    assert "已经知道您姓名或看过您所发内容的人大代表和工作人员不会被要求忘记。" in done["text"]
     async with harness.app.sessionmaker() as session:
         stored = await session.scalar(select(Resident))
         assert stored is not None and stored.display_name == "" and stored.area_id is None

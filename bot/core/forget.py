@@ -1,7 +1,7 @@
 """A resident's right to be forgotten (/forget): their personal data goes, their tickets stay,
 anonymised, for the statistics of the liaison stations."""
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.text.catalogs import Catalogs
@@ -21,8 +21,8 @@ from storage.queries.inbound import forget_sender
 
 async def forget_resident(session: AsyncSession, resident: Resident, catalogs: Catalogs) -> int:
     """Delete the resident's name, phone, area, address and draft, the updates they sent as
-    the channel delivered them, the texts of their tickets, additions and ratings, their
-    attachments' words and file names and the places they sent; the tickets themselves (area,
+    the channel delivered them, the texts of their tickets, additions and ratings, and what
+    they sent with them (photos, files, voice messages, places); the tickets themselves (area,
     topic, group, dates, status) stay. Returns how many tickets were kept. Writing to the bot
     again makes them a new resident."""
     removed = catalogs.get(None).gettext("(deleted at the request of the person who raised it)")
@@ -39,15 +39,8 @@ async def forget_resident(session: AsyncSession, resident: Resident, catalogs: C
     for ticket in tickets:
         ticket.text = removed
         ticket.rating_comment = None
-    await session.execute(
-        delete(Attachment).where(Attachment.ticket_id.in_(ids), Attachment.kind == "location")
-    )
-    await session.execute(
-        update(Attachment)
-        .where(Attachment.ticket_id.in_(ids))
-        .values(caption=None, file_name=None)
-        .execution_options(synchronize_session=False)
-    )
+    # A photo, a voice message, a document: copies of what they sent, kept by Telegram file id.
+    await session.execute(delete(Attachment).where(Attachment.ticket_id.in_(ids)))
     events = await session.scalars(
         select(TicketEvent).where(
             TicketEvent.ticket_id.in_(ids), TicketEvent.actor == Actor.RESIDENT

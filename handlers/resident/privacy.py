@@ -62,9 +62,9 @@ async def ask_to_forget(message: Message, after_commit: AfterCommit, t: Texts) -
     question = t.gettext(
         "This deletes your name, phone number, area and account number, your messages as "
         "Telegram delivered them, and the texts of your opinions, suggestions and ratings "
-        "(with the words and places sent with them). Your opinions and suggestions are kept "
-        "without them, for statistics, and you will no longer hear about them here. Delete "
-        "your data?"
+        "(with the photos, files, voice messages and places sent with them). Your opinions "
+        "and suggestions are kept without them, for statistics, and you will no longer hear "
+        "about them here. Delete your data?"
     )
     builder = InlineKeyboardBuilder()
     builder.button(text=t.gettext("Delete my data"), callback_data=Forget(answer="yes"))
@@ -102,8 +102,8 @@ async def forget(
         count,
     ).format(count=count)
     done += "\n" + t.gettext(
-        "Deputies and staff who were already told your name are not asked to forget it. If "
-        "you write here again, you start anew."
+        "Deputies and staff who were already told your name, or shown what you sent, are not "
+        "asked to forget it. If you write here again, you start anew."
     )
 
     async def tell() -> None:
