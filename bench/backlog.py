@@ -85,7 +85,8 @@ async def deliver(args: argparse.Namespace, database: Database) -> dict[str, Any
     limits = TelegramLimits(Limits(), limiter)
     async with open_database(database.url) as sessions:
         await queue(sessions, args.messages, args.residents, args.groups)
-        sender = Sender(sessions, TelegramChannel(bot, limits), SystemClock())
+        channel = TelegramChannel(bot, limits)
+        sender = Sender(sessions, channel, SystemClock(), concurrency=args.concurrency)
         started = time.monotonic()
         running = asyncio.create_task(sender.run())
         while True:
@@ -164,6 +165,9 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--residents", type=int, default=2000)
     parser.add_argument("--groups", type=int, default=20)
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="recipients served at once (OUTBOX_CONCURRENCY)"
+    )
     parser.add_argument("--backends", default="sqlite,postgres", type=lambda s: s.split(","))
     return parser.parse_args(argv)
 

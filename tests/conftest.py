@@ -4,6 +4,7 @@ skipped, saying why; with CI=true (or REQUIRE_SERVICES=1) it fails instead. Help
 modules share are in `tests/support/`."""
 
 import asyncio
+import logging
 import os
 import shutil
 import uuid
@@ -213,6 +214,18 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def desk(clock: FrozenClock) -> TicketDesk:
     return TicketDesk(clock, Catalogs(PACKAGED_LOCALES_DIR), "Asia/Shanghai")
+
+
+@pytest.fixture(autouse=True)
+def logging_as_it_was() -> Iterator[None]:
+    """A test that sets logging up as `python -m bot` does leaves the root logger as it found
+    it: a handler left on a stream pytest has since closed would write errors into the output
+    later tests read."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture
