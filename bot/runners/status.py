@@ -1,5 +1,5 @@
-"""/healthz, /readyz and /metrics, on every process with an HTTP server (the webhook, the
-panel) and, when STATUS_PORT is set, on a small server of their own for the others.
+"""/healthz, /readyz and /metrics, on the webhook's own port and, when STATUS_PORT is set, on
+a small server of their own for the other roles (the staff panel has none of its own yet).
 
 /healthz answers as long as the event loop does. /readyz answers 200 only when the database
 and Redis answer and the schema is at the migrations' head; 503 otherwise, with what failed,
