@@ -3,7 +3,13 @@ draft messages at once; counted are the SQL statements, transaction begins and c
 before use, connections opened and Redis commands, per message handled. Run with the pool the
 bot had before (5 connections + 10 overflow, a ping on every checkout) and with today's.
 
-    .venv/bin/python -m bench.inbound_round_trips [-v] [RESIDENTS] [MESSAGES] [ADMIN_URL REDIS_URL]
+With `--replies`, per deputy's reply instead: each resident submits an opinion, and once the
+cards are in the groups a deputy replies to every card at once; counted per reply are the
+statements and commits of the reply's update and of the deliveries it causes (the reply to
+the resident, the status notice, the card's new version), each part on its own line.
+
+    .venv/bin/python -m bench.inbound_round_trips [-v] [--replies] [RESIDENTS] [MESSAGES]
+        [ADMIN_URL REDIS_URL]
 
 Without URLs it runs on a new SQLite file with memory storage; with them, on a new PostgreSQL
 database (created and dropped through the PostgreSQL admin URL, which must allow CREATE
@@ -11,6 +17,7 @@ DATABASE) and Redis. `-v` lists the statements. Prints figures; asserts nothing.
 """
 
 import asyncio
+import re
 import sys
 import tempfile
 import uuid
@@ -24,6 +31,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 import bot.app
+from bench.harness import write_results
 from bot.app import build_application
 from bot.clock import FrozenClock
 from bot.core.directory import load_directory, read_directory
@@ -36,13 +44,48 @@ from storage.models import InboundStatus, InboundUpdate
 from tests.support.harness import (
     BOT_TOKEN,
     DEMO_DIRECTORY,
+    STAFF_BASE,
     START,
     Harness,
     deputy_group_chats,
 )
-from tests.support.stories import register_in_haide
+from tests.support.stories import ANSWER, OPINION, register_in_haide, submit
 
+CARD = re.compile(r"意见建议（(A-\d{4}-\d{6})）")
+PASSED_ON = "已转达反映人（"
 statements: Counter[str] = Counter()
+bench_task: asyncio.Task[Any] | None = None  # the bench's own, whose statements do not count
+counting = False  # while the measured part runs (for -vv: every statement as it goes)
+# Per part of the work (`part_of`): statements and commits, for --replies.
+parts: Counter[tuple[str, str]] = Counter()
+
+
+def part_of() -> str:
+    """Whose statement it is, by the task it runs in: an update's handling (the reply's
+    transaction and its record), the sender's deliveries (its claims and each row's send), or
+    anything else (the updates' batch records, the poller)."""
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:
+        return "other"
+    if task is not None and task is bench_task:
+        return "bench"
+    name = task.get_name() if task is not None else ""
+    if name.startswith("update "):
+        return "update"
+    if name.startswith("outbox-") or name == "Sender":
+        return "deliveries"
+    return "other"
+
+
+def label(sql: str) -> str:
+    """SELECT tickets, UPDATE outbox_messages, …: the verb and the first table."""
+    words = " ".join(sql.split())
+    verb = next((v for v in ("SELECT", "INSERT", "UPDATE", "DELETE") if words.startswith(v)), None)
+    if verb is None:
+        return words[:40]
+    found = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", words)
+    return f"{verb} {found[1] if found else '?'}"
 
 
 def engine_before(url: str, *_: Any) -> AsyncEngine:
@@ -57,12 +100,23 @@ def count_round_trips(engine: AsyncEngine, counts: Counter[str]) -> None:
     sync = engine.sync_engine
 
     def statement(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        part = part_of()
+        if part == "bench":
+            return  # the bench's own look at the database, not the bot's
         counts.update(["statements"])
-        statements.update([" ".join(sql.split()[:4])[:60]])
+        statements.update([f"{part}: {label(sql)}"])
+        if "-vv" in sys.argv and counting:
+            print(f"  [{part}] {' '.join(sql.split())[:300]}")
+        parts.update([(part, "statements")])
+
+    def commit(*_: Any) -> None:
+        if (part := part_of()) != "bench":
+            counts.update(["commits"])
+            parts.update([(part, "commits")])
 
     event.listen(sync, "before_cursor_execute", statement)
     event.listen(sync, "begin", lambda *a: counts.update(["begins"]))
-    event.listen(sync, "commit", lambda *a: counts.update(["commits"]))
+    event.listen(sync, "commit", commit)
     event.listen(sync, "rollback", lambda *a: counts.update(["rollbacks"]))
     event.listen(sync.pool, "connect", lambda *a: counts.update(["connections opened"]))
     event.listen(sync.pool, "checkout", lambda *a: counts.update(["checkouts"]))
@@ -97,14 +151,22 @@ async def run(
     redis_url: str | None,
     residents: int,
     messages: int,
-) -> None:
+    replies: bool = False,
+) -> dict[str, float]:
     async with open_database(database_url) as sessions, sessions.begin() as session:
         await load_directory(session, read_directory(DEMO_DIRECTORY))
     fake = FakeTelegram()
     fake.add_bot(token=BOT_TOKEN, username="liaison_bench_bot", first_name="代表联络站")
     groups = deputy_group_chats(fake)
     settings = Settings(
-        telegram=TelegramSettings(bot_token=BOT_TOKEN, telegram_api_url=await fake.start()),
+        telegram=TelegramSettings(
+            bot_token=BOT_TOKEN,
+            telegram_api_url=await fake.start(),
+            # The fake enforces no limits: a row paced away would wait for the frozen clock.
+            telegram_limit_overall="100000/second",
+            telegram_limit_private_chat="1000/second",
+            telegram_limit_group="100000/minute",
+        ),
         storage=StorageSettings(database_url=database_url, redis_url=redis_url, auto_migrate=False),
         delivery=DeliverySettings(outbox_poll_seconds=60),
     )
@@ -130,19 +192,30 @@ async def run(
         for n in range(residents)
     ]
     await asyncio.gather(*(register_in_haide(harness, person) for person in people))
+    if replies:
+        await asyncio.gather(*(submit(harness, person, OPINION) for person in people))
+        await harness.outbox_settled(timeout=120)
     async with app.sessionmaker() as session:
         before = await session.scalar(select(func.count()).select_from(InboundUpdate))
     counts.clear()
     redis_commands.clear()
     statements.clear()
+    parts.clear()
+    global counting, bench_task
+    counting, bench_task = True, asyncio.current_task()
 
     async def write(person: Any) -> None:
         for n in range(messages):
             await person.send_text(f"第{n + 1}条：小区门口的路灯坏了，晚上很黑。")
             await harness.bot_says(person.id, f"已记下（共{n + 1}条，", timeout=60)
 
-    await asyncio.gather(*(write(person) for person in people))
-    handled = residents * messages
+    if replies:
+        handled = await reply_to_every_card(harness)
+        what = "deputy's replies"
+    else:
+        await asyncio.gather(*(write(person) for person in people))
+        handled = residents * messages
+        what = "draft messages"
     while True:
         async with app.sessionmaker() as session:
             done = await session.scalar(
@@ -151,17 +224,30 @@ async def run(
         if done - before >= handled:
             break
         await asyncio.sleep(0.05)
+    if replies:
+        await harness.outbox_settled(timeout=120)
+    counting = False
+    bench_task = None
     figures = {**counts, **redis_commands}
     figures.pop("checkouts", None)
     checkouts = counts["checkouts"] - 1  # less the count above
     trips = counts["statements"] + counts["begins"] + counts["commits"] + counts["pings"]
     print(
-        f"{label:>7}: {handled} draft messages; per message: "
+        f"{label:>7}: {handled} {what}; each: "
         + ", ".join(f"{name} {value / handled:.2f}" for name, value in sorted(figures.items()))
         + f", checkouts {checkouts / handled:.2f}; database round trips ≈ {trips / handled:.2f}"
     )
-    if "-v" in sys.argv:
-        for sql, number in statements.most_common():
+    per = {f"{name}_per_message": value / handled for name, value in figures.items()}
+    if replies:
+        for part in ("update", "deliveries", "other"):
+            print(
+                f"{'':>9}{part}: statements {parts[(part, 'statements')] / handled:.2f}, "
+                f"commits {parts[(part, 'commits')] / handled:.2f}"
+            )
+            for kind in ("statements", "commits"):
+                per[f"{part}_{kind}_per_reply"] = parts[(part, kind)] / handled
+    if "-v" in sys.argv or "-vv" in sys.argv:
+        for sql, number in sorted(statements.items(), key=lambda item: (-item[1], item[0])):
             print(f"    {number / handled:5.2f}  {sql}")
     await app.inbound.stop()
     await polling
@@ -171,6 +257,30 @@ async def run(
             await storage_redis.delete(*keys)
     await app.close()
     await fake.stop()
+    return {"handled": handled, **per}
+
+
+async def reply_to_every_card(harness: Harness) -> int:
+    """A deputy of each group replies to every card in it, all at once; returns how many
+    replies, once each is acknowledged in its group."""
+    replied = 0
+    for chat_id, group in harness.groups.items():
+        deputies = [member for member in group.members.values() if member.id < STAFF_BASE]
+        cards = [m for m in harness.fake.bot_messages(chat_id) if CARD.match(m.get("text", ""))]
+        for n, card in enumerate(cards):
+            deputy = deputies[n % len(deputies)]
+            await deputy.send_text(ANSWER, group, reply_to=card["message_id"])
+            replied += 1
+
+    def acknowledged() -> int:
+        return sum(
+            PASSED_ON in m.get("text", "")
+            for chat_id in harness.groups
+            for m in harness.fake.bot_messages(chat_id)
+        )
+
+    await harness.fake.wait_for(lambda: acknowledged() >= replied, timeout=120)
+    return replied
 
 
 async def new_postgres(admin_url: str) -> str:
@@ -188,27 +298,44 @@ async def drop_postgres(admin_url: str, url: str) -> None:
     await connection.close()
 
 
-async def main(residents: int, messages: int, admin_url: str | None, redis_url: str | None):
-    for label, factory in (("before", engine_before), ("now", create_engine)):
+async def main(
+    residents: int, messages: int, admin_url: str | None, redis_url: str | None, replies: bool
+) -> None:
+    pools = (
+        [("now", create_engine)] if replies else [("before", engine_before), ("now", create_engine)]
+    )
+    results = {}
+    for label, factory in pools:
         if admin_url is None:
             url = f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
         else:
             url = await new_postgres(admin_url)
         await upgrade_async(url)
         try:
-            await run(label, factory, url, redis_url, residents, messages)
+            results[label] = await run(label, factory, url, redis_url, residents, messages, replies)
         finally:
             if admin_url is not None:
                 await drop_postgres(admin_url, url)
+    name = "inbound_round_trips-replies" if replies else "inbound_round_trips"
+    write_results(
+        name,
+        {
+            "backend": "sqlite" if admin_url is None else "postgres",
+            "residents": residents,
+            "messages": messages,
+            "results": results,
+        },
+    )
 
 
 if __name__ == "__main__":
-    args = [arg for arg in sys.argv[1:] if arg != "-v"]
+    args = [arg for arg in sys.argv[1:] if arg not in ("-v", "-vv", "--replies")]
     asyncio.run(
         main(
             int(args[0]) if args else 30,
             int(args[1]) if len(args) > 1 else 9,
             args[2] if len(args) > 2 else None,
             args[3] if len(args) > 3 else None,
+            "--replies" in sys.argv,
         )
     )

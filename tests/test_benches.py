@@ -91,3 +91,17 @@ async def test_the_older_benches_run(
     else:
         bench(tmp_path, "inbound_round_trips", "2", "1")
         bench(tmp_path, "supervision_sweep", "20")
+
+
+async def test_round_trips_bench_counts_each_part_of_a_deputys_reply(
+    backend: str, redis_url: str | None, tmp_path: Path
+):
+    admin = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    urls = (admin, str(redis_url)) if backend == "postgres" else ()
+    found = bench(tmp_path, "inbound_round_trips", "--replies", "2", "1", *urls)
+    assert found is not None
+    now = found["results"]["now"]
+    assert now["handled"] == 2  # both cards replied to, and each reply acknowledged
+    # Each reply's update commits once, and its deliveries (reply, status, card) are counted.
+    assert now["update_commits_per_reply"] == 1
+    assert now["update_statements_per_reply"] > 0 and now["deliveries_statements_per_reply"] > 0
