@@ -11,6 +11,7 @@ from storage.models import (
     AuditEntry,
     Contact,
     Reception,
+    ReceptionChange,
     ReceptionDuty,
     ReceptionStatus,
     RecipientKind,
@@ -245,4 +246,66 @@ async def test_another_streets_reception_is_as_if_it_did_not_exist(
     async with harness.app.sessionmaker() as session:
         reception = await session.get_one(Reception, reception_id)
         assert reception.status == ReceptionStatus.SCHEDULED
+    await staff.close()
+
+
+async def test_the_reception_page_shows_its_history_who_when_what_and_who_was_told(
+    harness: Harness, panel: web.Application
+):
+    await follows_haide(harness, 5621)
+    staff = await street_staff(harness, panel)
+    response = await staff.post("/receptions", FORM)
+    reception_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    await staff.get(f"/receptions/{reception_id}")
+    smaller = FORM | {"starts_at": "2026-12-03T18:30", "capacity": "8", "place": "海德社区活动室"}
+    assert (await staff.post(f"/receptions/{reception_id}/change", smaller)).status == 303
+    await staff.get(f"/receptions/{reception_id}")
+    await staff.post(f"/receptions/{reception_id}/cancel", {"reason": "场地临时维修"})
+
+    page = await (await staff.get(f"/receptions/{reception_id}")).text()
+    steps = page.split('id="changes"')[1].split("</ol>")[0].split("<time>")[1:]
+    assert len(steps) == 3
+    created, changed, cancelled = steps
+    assert "安排了接待活动" in created and "li名" in created
+    assert "开始时间：2026-12-03 19:00" in created and "已通知居民1人。" in created
+    assert "变更了接待活动" in changed
+    assert "开始时间：2026-12-03 19:00 → 2026-12-03 18:30" in changed
+    assert (
+        "名额：20 → 8" in changed and "地点：海德路88号党群服务中心二楼 → 海德社区活动室" in changed
+    )
+    assert "结束时间" not in changed  # only what changed
+    assert "已通知居民1人。" in changed
+    assert "取消了接待活动" in cancelled and "状态：已安排 → 已取消" in cancelled
+    assert "理由：场地临时维修" in cancelled and "已通知居民1人。" in cancelled
+
+    await staff.post("/language", {"locale": "en", "next": f"/receptions/{reception_id}"})
+    page = await (await staff.get(f"/receptions/{reception_id}")).text()
+    history = page.split('id="changes"')[1].split("</ol>")[0]
+    assert "Changed the reception" in history and "Places: 20 → 8" in history
+    assert "Begins: 2026-12-03 19:00 → 2026-12-03 18:30" in history
+    assert "1 resident was told." in history
+    await staff.close()
+
+
+async def test_a_change_nobody_heard_of_says_so_and_an_older_one_claims_nothing(
+    harness: Harness, panel: web.Application
+):
+    reception_id = await schedule(harness, local(2026, 12, 5, 19))  # nobody follows the station
+    async with harness.app.sessionmaker.begin() as session:
+        session.add(  # recorded before the history counted who was told
+            ReceptionChange(
+                reception_id=reception_id,
+                at=harness.app.clock.now(),
+                by="command line (ops)",
+                action="changed",
+                before={"capacity": 30},
+                after={"capacity": 20},
+            )
+        )
+    staff = await street_staff(harness, panel)
+    page = await (await staff.get(f"/receptions/{reception_id}")).text()
+    created, older = page.split('id="changes"')[1].split("</ol>")[0].split("<time>")[1:]
+    assert "未通知居民（无人报名或关注本联络站）。" in created
+    assert "command line (ops)" in older and "名额：30 → 20" in older
+    assert "通知" not in older
     await staff.close()

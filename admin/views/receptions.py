@@ -17,15 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin import i18n
 from admin.keys import CLOCK, RECEPTIONS, SESSIONS, STAFF_DESK
+from admin.labels import label
 from admin.security import MEMBER, SCOPE, context, flash
 from admin.transactions import transaction
 from bot.core import reception_staff
 from bot.core.reception_staff import PlanError, PlanForm, ReceptionStaff
-from bot.core.receptions import Outcome, ReceptionRefused, Refusal
+from bot.core.receptions import Outcome, ReceptionRefused, Refusal, history
 from bot.core.staff_desk import NotVisible
 from bot.text import receptions as words
 from bot.text.catalogs import N_
-from storage.models import Reception, ReceptionKind
+from storage.models import Reception, ReceptionChange, ReceptionKind
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Why the desk refused, and the field of the form it concerns ("" for the reception as such).
@@ -46,6 +47,30 @@ REFUSED: dict[Refusal, tuple[str, str]] = {
     Refusal.NOT_BEGUN: ("", N_("This reception has not begun yet.")),
     Refusal.RECORD_CLOSED: ("", N_("The record of this reception is closed.")),
     Refusal.NOT_ON_DUTY: ("", N_("That deputy is not on duty at this reception.")),
+}
+
+
+# The reception's history (what `bot.core.receptions` records): what each step did, and the
+# fields it names, in the order the form shows them.
+DONE = {
+    "created": N_("Scheduled the reception"),
+    "changed": N_("Changed the reception"),
+    "cancelled": N_("Cancelled the reception"),
+}
+FIELDS = {
+    "kind": N_("Form of reception"),
+    "station": N_("Liaison station"),
+    "group": N_("Deputy group on duty"),
+    "starts_at": N_("Begins"),
+    "ends_at": N_("Ends"),
+    "capacity": N_("Places"),
+    "deputies": N_("Deputies on duty"),
+    "place": N_("Place"),
+    "how_to_join": N_("Online: how to join"),
+    "theme": N_("Theme"),
+    "department": N_("Department invited"),
+    "status": N_("Status"),
+    "reason": N_("Reason"),
 }
 
 
@@ -130,6 +155,52 @@ def _shown(reception: Reception, timezone: str) -> dict[str, Any]:
         "theme": reception.theme or "",
         "department": reception.department or "",
     }
+
+
+async def timeline(
+    db: AsyncSession, changes: list[ReceptionChange], timezone: str
+) -> list[dict[str, Any]]:
+    """The history as staff read it: when, who, what was done, each field from → to (a new
+    reception: what it was scheduled as), and how many residents were told (None: not counted
+    when it was recorded)."""
+    names = await reception_staff.history_names(db, changes)
+    zone = ZoneInfo(timezone)
+
+    def shown(key: str, value: Any) -> str:
+        if value is None or value == [] or value == "":
+            return "—"
+        if key in ("starts_at", "ends_at"):
+            return datetime.fromisoformat(value).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        if key == "kind":
+            return label("reception_kind", value)
+        if key == "status":
+            return label("reception_status", value)
+        if key == "deputies":
+            return "、".join(value)
+        return names.get((key, value), str(value))
+
+    steps = []
+    for change in changes:
+        before, after = change.before or {}, change.after or {}
+        fields = [
+            {
+                "name": i18n.gettext(FIELDS[key]),
+                "before": shown(key, before[key]) if key in before else None,
+                "after": shown(key, after.get(key)),
+            }
+            for key in FIELDS
+            if key in before or (key in after and after[key] not in (None, "", []))
+        ]
+        steps.append(
+            {
+                "at": change.at,
+                "by": change.by or "—",
+                "done": i18n.gettext(DONE.get(change.action, change.action)),
+                "fields": fields,
+                "told": change.told,
+            }
+        )
+    return steps
 
 
 async def _form_values(request: web.Request, db: AsyncSession) -> dict[str, Any]:
@@ -221,6 +292,7 @@ async def _page(
         window=words.window(t, reception, desk.timezone),
         roster=await reception_staff.roster(db, desk, reception),
         outcomes=await _staff(request).outcome_numbers(db, reception),
+        changes=await timeline(db, await history(db, reception.id), desk.timezone),
         recording=reception_staff.open_for_record(reception, now),
         changeable=reception.status == "scheduled" and reception.starts_at > now,
         entry=entry or _shown(reception, desk.timezone),

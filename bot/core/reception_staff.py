@@ -21,6 +21,7 @@ from storage.models import (
     Deputy,
     DeputyGroup,
     Reception,
+    ReceptionChange,
     ReceptionKind,
     ReceptionSignup,
     ReceptionStatus,
@@ -334,3 +335,24 @@ def open_for_record(reception: Reception, now: datetime) -> bool:
         and reception.closed_at is None
         and reception.ends_at > now - RECORD_WINDOW
     )
+
+
+async def history_names(
+    session: AsyncSession, changes: list[ReceptionChange]
+) -> dict[tuple[str, str], str]:
+    """The names of the stations and deputy groups a reception's history names by code, by
+    (field, code): the history keeps codes, staff read names."""
+    codes: dict[str, set[str]] = {"station": set(), "group": set()}
+    for change in changes:
+        for values in (change.before or {}, change.after or {}):
+            for key, found in codes.items():
+                if values.get(key):
+                    found.add(str(values[key]))
+    names: dict[tuple[str, str], str] = {}
+    for key, model in (("station", Station), ("group", DeputyGroup)):
+        if codes[key]:
+            rows = await session.execute(
+                select(model.code, model.name).where(model.code.in_(codes[key]))
+            )
+            names |= {(key, code): name for code, name in rows}
+    return names

@@ -170,17 +170,17 @@ class ReceptionDesk:
         action: str,
         before: dict[str, object] | None,
         after: dict[str, object] | None,
-    ) -> None:
-        session.add(
-            ReceptionChange(
-                reception_id=reception.id,
-                at=self.clock.now(),
-                by=by[:100],
-                action=action,
-                before=before,
-                after=after,
-            )
+    ) -> ReceptionChange:
+        change = ReceptionChange(
+            reception_id=reception.id,
+            at=self.clock.now(),
+            by=by[:100],
+            action=action,
+            before=before,
+            after=after,
         )
+        session.add(change)
+        return change
 
     async def create(
         self,
@@ -204,9 +204,9 @@ class ReceptionDesk:
         session.add(reception)
         await session.flush()
         await session.refresh(reception)
-        self._record(session, reception, by, "created", None, snapshot(reception))
-        told = await self.messages.announce_new(session, reception)
-        return Outcome(reception, told)
+        change = self._record(session, reception, by, "created", None, snapshot(reception))
+        change.told = await self.messages.announce_new(session, reception)
+        return Outcome(reception, change.told)
 
     async def change(
         self, session: AsyncSession, reception: Reception, by: str = "", **changes: object
@@ -235,7 +235,7 @@ class ReceptionDesk:
         outcome.promoted = await self.fill_places(session, reception)
         new = snapshot(reception)
         changed = [key for key in new if new[key] != old[key]]
-        self._record(
+        change = self._record(
             session,
             reception,
             by,
@@ -243,7 +243,7 @@ class ReceptionDesk:
             {key: old[key] for key in changed},
             {key: new[key] for key in changed},
         )
-        outcome.told = await self.messages.announce_change(session, reception, before)
+        outcome.told = change.told = await self.messages.announce_change(session, reception, before)
         if late:
             what = self.catalogs.get(None).gettext("changed")
             outcome.staff_told = await self.messages.flag_late(session, reception, what)
@@ -254,7 +254,7 @@ class ReceptionDesk:
     ) -> Outcome:
         now = self.clock.now()
         self._still_open(reception, now)
-        self._record(
+        change = self._record(
             session,
             reception,
             by,
@@ -277,7 +277,7 @@ class ReceptionDesk:
             signup.status = SignupStatus.CANCELLED
             signup.updated_at = now
         outcome = Outcome(reception, late=reception.starts_at - now < NOTICE)
-        outcome.told = await self.messages.announce_cancel(
+        outcome.told = change.told = await self.messages.announce_cancel(
             session, reception, [s.resident_id for s in signups]
         )
         if outcome.late:

@@ -124,7 +124,8 @@ class ReceptionTicket(Base):
 
 
 class ReceptionChange(Base):
-    """The history of a reception: what changed (the fields before and after), who, when."""
+    """The history of a reception: what changed (the fields before and after), who, when, and
+    how many residents were told of it (None: recorded before this was counted)."""
 
     __tablename__ = "reception_changes"
 
@@ -135,6 +136,7 @@ class ReceptionChange(Base):
     action: Mapped[str] = mapped_column(String(16))  # created, changed, cancelled
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    told: Mapped[int | None]
 
 
 class ReceptionSubscription(Base):
