@@ -65,6 +65,27 @@ async def test_filters_counts_pages_and_scope(panel_sessions, desk, clock):
         ).total == 0
 
 
+async def test_a_groups_inbox_by_deadline_puts_the_earliest_first_and_none_last(
+    panel_sessions, desk, clock
+):
+    numbers = [await make_ticket(panel_sessions, desk, "jb-hd-hx", f"第{i}件") for i in range(4)]
+    soon, later = clock.now() + timedelta(days=1), clock.now() + timedelta(days=5)
+    deadlines = dict(zip(numbers, [later, None, soon, later], strict=True))
+    async with panel_sessions.begin() as session:
+        for number, due in deadlines.items():
+            await session.execute(
+                update(Ticket).where(Ticket.number == number).values(answer_due=due)
+            )
+        group = await session.scalar(
+            select(Ticket.deputy_group_id).where(Ticket.number == numbers[0])
+        )
+    async with panel_sessions() as session:
+        wanted = InboxFilter(group=group, sort="due")
+        page = await inbox(session, EVERYTHING, wanted, clock.now())
+    # The earliest deadline first, equal ones in the order raised, the one without one last.
+    assert [t.number for t in page.tickets] == [numbers[2], numbers[0], numbers[3], numbers[1]]
+
+
 async def test_the_pages_of_the_inbox_supervision_and_statistics(
     panel_app, panel_sessions, clock, desk
 ):

@@ -137,7 +137,9 @@ def ordering(wanted: InboxFilter) -> list[ColumnElement]:
     return {
         "oldest": [Ticket.created_at, Ticket.id],
         "newest": [Ticket.created_at.desc(), Ticket.id.desc()],
-        "due": [Ticket.answer_due.is_(None), Ticket.answer_due, Ticket.id],
+        # Without a deadline last, on both databases; so written, it is `ix_tickets_group_due`'s
+        # order on PostgreSQL (an `answer_due IS NULL` key first would sort every match).
+        "due": [Ticket.answer_due.asc().nulls_last(), Ticket.id],
         "priority": [_priority_order(), Ticket.created_at, Ticket.id],
     }[wanted.sort]
 

@@ -169,12 +169,40 @@ class Ticket(Base):
     publishable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
-        # The inbox's overdue tickets, oldest first, without reading every ticket.
+        # The inbox's overdue tickets, oldest first, and how many are still open, without
+        # reading every ticket: the state is in the index, so the count reads nothing else.
         Index(
-            "ix_tickets_overdue_created",
+            "ix_tickets_overdue_open",
             "created_at",
+            "id",
+            "status",
             postgresql_where=sql_text("overdue_since IS NOT NULL"),
             sqlite_where=sql_text("overdue_since IS NOT NULL"),
+        ),
+        # A group's inbox by deadline (the earliest first, those without one last): its first
+        # page is the index's first entries for the group.
+        Index("ix_tickets_group_due", "deputy_group_id", "answer_due", "id"),
+        # The closed tickets not rated yet (the inbox's "unrated"), without a scan.
+        Index(
+            "ix_tickets_unrated",
+            "status",
+            postgresql_where=sql_text("rating IS NULL"),
+            sqlite_where=sql_text("rating IS NULL"),
+        ),
+        # A station's public results page (五公开): a year of its groups' tickets from the index
+        # alone on PostgreSQL, and the few marked publishable, newest first.
+        Index(
+            "ix_tickets_group_period",
+            "deputy_group_id",
+            "created_at",
+            postgresql_include=[c for c in REPORT_COLUMNS if c != "deputy_group_id"],
+        ),
+        Index(
+            "ix_tickets_published",
+            "deputy_group_id",
+            "created_at",
+            postgresql_where=sql_text("publishable IS true"),
+            sqlite_where=sql_text("publishable IS 1"),
         ),
         # The dashboards (`bot.core.reports`): a period of a street's or district's areas, and
         # a period of the whole city, each read from the index alone on PostgreSQL (the
