@@ -2,8 +2,8 @@
 a group's tickets by deadline, closed tickets not rated, and a station's year of tickets and
 its publishable ones for the public results page
 
-Revision ID: 0014_inbox_public_indexes
-Revises: 0013_reception_history
+Revision ID: 0015_inbox_public_indexes
+Revises: 0014_reception_change_told
 Create Date: 2026-11-30
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014_inbox_public_indexes"
-down_revision: str | None = "0013_reception_history"
+revision: str = "0015_inbox_public_indexes"
+down_revision: str | None = "0014_reception_change_told"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
