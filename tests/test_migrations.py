@@ -64,6 +64,9 @@ TABLES = {
     "reception_reminders",
     "reception_tickets",
     "reception_requests",
+    "report_days",
+    "report_area_days",
+    "report_waits",
     "alembic_version",
 }
 

@@ -56,6 +56,9 @@ async def test_the_dashboard_counts_what_was_counted_by_hand(
     page = await (await client.get("/reports")).text()
     assert "住房与物业" in page or "—" in page  # the top categories, as a table
     assert '<table class="trend-weeks">' in page and 'data-chart="weeks"' in page
+    precision = "与精确值相差不超过 1%"  # the city's medians, read from buckets
+    assert precision in page
+    assert precision not in await (await client.get(f"/reports?area={street}")).text()
     await client.close()
 
 

@@ -1,7 +1,7 @@
 """Reports (what the articles say stations are judged by): a dashboard per place and period,
 and a duty record per deputy (履职档案, 一人一档), both computed from what the loop recorded,
-never typed in. The queries are in `storage.queries.reports` (which says why indexes, not a
-materialised aggregate, make them fast)."""
+never typed in. The queries are in `storage.queries.reports` (which says how the city's
+figures are kept per day, and what other places read)."""
 
 import asyncio
 import statistics
@@ -110,6 +110,7 @@ class Dashboard:
     months: list[Bucket] = field(default_factory=list)
     categories: list[Share] = field(default_factory=list)
     areas: list[Share] = field(default_factory=list)
+    medians_of_buckets: bool = False  # within 1%: read from the city's kept waits
 
     @property
     def resolution_rate(self) -> float | None:
@@ -210,23 +211,35 @@ async def dashboard(
     timezone: str,
     sessions: async_sessionmaker[AsyncSession] | None = None,
 ) -> Dashboard:
-    """The dashboard; with `sessions`, on PostgreSQL, the three scans of the period's tickets
-    run at once, each on its own connection (see `_at_once`)."""
+    """The dashboard; with `sessions`, on PostgreSQL, its three queries run at once, each on
+    its own connection (see `_at_once`). The city of a staff member who sees everything is
+    read from the figures kept per day (in the city's zone), other places from their
+    tickets."""
     start, end = period.bounds(timezone)
-    tickets = and_(
-        await ticket_condition(session, scope, place),
-        Ticket.created_at >= start,
-        Ticket.created_at < end,
-    )
     held = q.held_receptions(await reception_condition(session, scope, place), start, end, now)
-    totals, daily, areas = await _at_once(
-        session,
-        sessions,
-        lambda s: q.ticket_totals(s, tickets, STATES),
-        lambda s: q.daily_by_category(s, tickets, STATES, timezone, _offset_hours(start, timezone)),
-        lambda s: q.by_area(s, tickets, STATES, TOP),
-    )
+    kept = scope.everything and place.kind == "city" and timezone == q.KEPT_ZONE
+    if kept:
+        first, last = period.first, period.last
+        queries = (
+            lambda s: q.kept_totals(s, first, last),
+            lambda s: q.kept_daily_by_category(s, first, last),
+            lambda s: q.kept_by_area(s, first, last, TOP),
+        )
+    else:
+        tickets = and_(
+            await ticket_condition(session, scope, place),
+            Ticket.created_at >= start,
+            Ticket.created_at < end,
+        )
+        offset = _offset_hours(start, timezone)
+        queries = (
+            lambda s: q.ticket_totals(s, tickets, STATES),
+            lambda s: q.daily_by_category(s, tickets, STATES, timezone, offset),
+            lambda s: q.by_area(s, tickets, STATES, TOP),
+        )
+    totals, daily, areas = await _at_once(session, sessions, *queries)
     report = Dashboard(place, period, totals, await q.reception_totals(session, held))
+    report.medians_of_buckets = kept
     report.weeks = _buckets(daily, lambda d: d - timedelta(days=d.weekday()))
     report.months = _buckets(daily, lambda d: d.replace(day=1))
     names = await _names(session, Category, {c for _, c, _, _ in daily if c is not None})

@@ -47,6 +47,7 @@ from storage.models.receptions import (
     RequestStatus,
     SignupStatus,
 )
+from storage.models.reports import ReportAreaDay, ReportDay, ReportWait
 from storage.models.residents import Resident
 from storage.models.staff import (
     AuditEntry,
@@ -114,6 +115,9 @@ __all__ = [
     "ReceptionTicket",
     "RecipientKind",
     "RelayedMessage",
+    "ReportAreaDay",
+    "ReportDay",
+    "ReportWait",
     "RequestStatus",
     "Resident",
     "ResponseTemplate",

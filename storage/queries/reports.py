@@ -1,14 +1,22 @@
 """The dashboards' and duty records' queries (`bot.core.reports` makes figures of them).
 
-Speed over a million tickets comes from indexes, not from a materialised aggregate: the
-figures of a period (medians, the overdue of today, ratings given since) change with every
-step of every ticket, and an aggregate would need refreshing as often as it is read. The
-period's rows are read from `ix_tickets_report_period` (the city) or `ix_tickets_report_area`
-(a district's or street's areas), which include every column the figures need, so
-PostgreSQL answers from the index alone; each query is one pass over those rows."""
+The city's dashboard, the one that reads every ticket of its period, is read from figures
+kept per local day (`report_days`, `report_area_days`, `report_waits`: migration
+0016_report_days). Triggers on `tickets` keep them in the transaction that changes a ticket,
+so they are exact and live: a ticket's every change (a step, a rating, a move to another
+area or category, a merge, a purge) takes its old figures off its day and adds its new ones.
+A period's counts are sums of its days; the medians come from the waits' buckets (each 2%
+longer than the last), so they are within 1% of the exact ones. A year of the city is some
+10,000 rows of counts and 100,000 of buckets instead of 480,000 tickets sorted twice.
 
+Other places (a district, a street, a station, a street staff member's streets) read their
+tickets: `ix_tickets_report_area` (a district's or street's areas) and
+`ix_tickets_report_period` include every column the figures need, so PostgreSQL answers from
+the index alone, one pass per query, with exact medians."""
+
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Float, and_, case, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +28,9 @@ from storage.models import (
     ReceptionDuty,
     ReceptionSignup,
     ReceptionStatus,
+    ReportAreaDay,
+    ReportDay,
+    ReportWait,
     Ticket,
     TicketEvent,
     TicketStatus,
@@ -173,6 +184,106 @@ async def by_area(
         .limit(limit)
     )
     return [(area, int(n), int(done)) for area, n, done in rows]
+
+
+# The figures kept per day (migration 0016_report_days) are of the city's local days.
+KEPT_ZONE = "Asia/Shanghai"
+WAIT_BUCKET_RATIO = 1.02
+
+
+def wait_bucket(seconds: float) -> int:
+    """A wait's bucket, as the triggers file it: 0 under a minute, then each 2% longer."""
+    if seconds < 60:
+        return 0
+    return 1 + math.floor(math.log(seconds / 60) / math.log(WAIT_BUCKET_RATIO))
+
+
+def bucket_middle(bucket: int) -> float:
+    """The bucket's geometric middle, in seconds: within 1% of every wait filed in it."""
+    if bucket == 0:
+        return 30.0
+    return 60 * WAIT_BUCKET_RATIO ** (bucket - 0.5)
+
+
+def median_of_buckets(buckets: dict[int, int]) -> float | None:
+    """The median of the waits counted in `buckets` (the mean of the two middle ones for an
+    even count), each wait read as its bucket's middle."""
+    count = sum(buckets.values())
+    if not count:
+        return None
+    middle = ((count - 1) // 2, count // 2)
+    values, below = [], 0
+    for bucket in sorted(buckets):
+        values += [
+            bucket_middle(bucket) for rank in middle if below <= rank < below + buckets[bucket]
+        ]
+        below += buckets[bucket]
+    return sum(values) / len(values)
+
+
+KEPT_COUNTS = (
+    ReportDay.received,
+    ReportDay.resolved,
+    ReportDay.fed_back,
+    ReportDay.overdue,
+    ReportDay.reopened,
+    ReportDay.satisfied,
+    ReportDay.fairly_satisfied,
+    ReportDay.unsatisfied,
+    ReportDay.not_rated,
+)
+
+
+async def kept_totals(session: AsyncSession, first: date, last: date) -> TicketTotals:
+    """`ticket_totals` of the city's tickets raised from `first` to `last` (local days)."""
+    row = (
+        await session.execute(
+            select(*(func.coalesce(func.sum(count), 0) for count in KEPT_COUNTS)).where(
+                ReportDay.day.between(first, last)
+            )
+        )
+    ).one()
+    waits = await session.execute(
+        select(ReportWait.kind, ReportWait.bucket, func.sum(ReportWait.tickets))
+        .where(ReportWait.day.between(first, last))
+        .group_by(ReportWait.kind, ReportWait.bucket)
+    )
+    buckets: dict[str, dict[int, int]] = {"response": {}, "answer": {}}
+    for kind, bucket, tickets in waits:
+        buckets[kind][bucket] = int(tickets)
+    return TicketTotals(
+        *(int(value) for value in row),
+        median_of_buckets(buckets["response"]),
+        median_of_buckets(buckets["answer"]),
+    )
+
+
+async def kept_daily_by_category(
+    session: AsyncSession, first: date, last: date
+) -> list[tuple[str, int | None, int, int]]:
+    """`daily_by_category` of the city (category 0 is none)."""
+    rows = await session.execute(
+        select(ReportDay.day, ReportDay.category_id, ReportDay.received, ReportDay.resolved).where(
+            ReportDay.day.between(first, last), ReportDay.received > 0
+        )
+    )
+    return [(d.isoformat(), category or None, n, done) for d, category, n, done in rows]
+
+
+async def kept_by_area(
+    session: AsyncSession, first: date, last: date, limit: int
+) -> list[tuple[int | None, int, int]]:
+    """`by_area` of the city (area 0 is none, last among equals as PostgreSQL's NULL)."""
+    received = func.sum(ReportAreaDay.received)
+    rows = await session.execute(
+        select(ReportAreaDay.area_id, received, func.sum(ReportAreaDay.resolved))
+        .where(ReportAreaDay.day.between(first, last))
+        .group_by(ReportAreaDay.area_id)
+        .having(received > 0)
+        .order_by(received.desc(), ReportAreaDay.area_id == 0, ReportAreaDay.area_id)
+        .limit(limit)
+    )
+    return [(area or None, int(n), int(done)) for area, n, done in rows]
 
 
 @dataclass(frozen=True)
