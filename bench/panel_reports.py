@@ -8,18 +8,20 @@
 - the public results page of a station p50/p95, each time built afresh (its cache emptied
   before each request), and as served from its cache.
 
-    .venv/bin/python -m bench.panel_reports [POSTGRES_ADMIN_URL]
+    .venv/bin/python -m bench.panel_reports [POSTGRES_ADMIN_URL] [--database NAME]
 
-It reuses `lsb_bench_panel` (never drops it; run `python -m bench.panel_inbox` first if it is
-missing) and migrates it to the newest revision. Prints figures as JSON; asserts nothing.
+It reuses `lsb_bench_panel` (or the copy `--database` names; never drops it; run
+`python -m bench.panel_inbox` first if it is missing) and migrates it to the newest revision,
+printing how long the migration took (0014_report_days fills the city's figures kept per day
+from the tickets). Prints figures as JSON; asserts nothing.
 Targets: dashboards p95 < 500 ms, the export's memory growth < 50 MB, public page p95 < 100 ms.
 """
 
+import argparse
 import asyncio
 import json
 import os
 import random
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -155,12 +157,20 @@ async def measure(url: str) -> dict[str, Any]:
     return results
 
 
-def main(admin_url: str) -> None:
+def main(admin_url: str, database: str) -> None:
     base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    url = f"{base}/{NAME}"
+    url = f"{base}/{database}"
+    started = time.perf_counter()
     upgrade(url)
-    print(json.dumps(asyncio.run(measure(url)), ensure_ascii=False, indent=2))
+    migrated = {"migration_seconds": round(time.perf_counter() - started, 1)}
+    print(json.dumps(migrated | asyncio.run(measure(url)), ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "postgresql://postgres@127.0.0.1:5432/test")
+    arguments = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    arguments.add_argument(
+        "admin_url", nargs="?", default="postgresql://postgres@127.0.0.1:5432/test"
+    )
+    arguments.add_argument("--database", default=NAME, help=f"default {NAME}")
+    options = arguments.parse_args()
+    main(options.admin_url, options.database)
