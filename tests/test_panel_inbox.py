@@ -101,6 +101,8 @@ async def test_the_pages_of_the_inbox_supervision_and_statistics(
     await staff.log_in("li")
     page = await (await staff.get("/inbox")).text()
     assert f"/tickets/{own}" in page and f"/tickets/{other}" not in page
+    # The groups offered (to filter by, and to assign to) are the street's own, by name.
+    assert page.count(">海德街道第二代表小组</option>") == 2 and "望仙街道代表小组" not in page
     saved = await staff.post("/inbox/filters", {"name": "超期的", "flag": "overdue"})
     assert saved.headers["Location"] == "/inbox?flag=overdue"
     page = await (await staff.get("/inbox")).text()
