@@ -1,5 +1,5 @@
 """SQLAlchemy models, one module per concern: the directory, residents, drafts, tickets and
-their attachments, receptions, delivery and staff."""
+their attachments, receptions, delivery, staff, and the reports' figures kept per day."""
 
 from storage.models.attachments import Attachment
 from storage.models.base import Base, UTCDateTime
