@@ -182,29 +182,35 @@ async def ours(args: argparse.Namespace, database: Database, log: Path) -> dict[
         "AUTO_MIGRATE": "false",
         **UNLIMITED,
         **BENCH_RESIDENTS,
+        **dict(setting.split("=", 1) for setting in args.bot_env),
     }
     bot = BotProcess(BOT, env, log)
     figures: dict[str, Any] = {"backend": database.label}
     try:
         await started(fake, bot)
+        rss = figures["rss_mb_after"] = {"start": bot.memory()}
         first, cpu = len(fake.sent), bot.cpu_seconds()
         await asyncio.gather(*(r.converse(args.conversation_messages) for r in residents))
         figures["b_updates_per_second"] = rate(fake.sent[first:])
         figures["b_cpu_ms_per_update"] = cpu_ms(bot, cpu, fake.sent[first:])
+        rss["b"] = bot.memory()
         await outbox_settled(database.url)  # the cards are sent: (a) measures updates only
         cpu = bot.cpu_seconds()
         drafts = await burst(fake, residents, args.messages)
         figures["a_updates_per_second"] = rate(drafts)
         figures["a_cpu_ms_per_update"] = cpu_ms(bot, cpu, drafts)
+        rss["a"] = bot.memory()
         cpu = bot.cpu_seconds()
         replies = deputy_replies(fake, groups)
         await fake.all_answered(WAIT)
         figures["c_updates_per_second"] = rate(replies)
         figures["c_cpu_ms_per_update"] = cpu_ms(bot, cpu, replies)  # and passing them on
         figures["c_replies"] = len(replies)
+        rss["c"] = bot.memory()
         per_second = (figures["a_updates_per_second"] or 2.0) / 2
         figures["paced_per_second"] = per_second
         figures["paced"] = latencies(await paced(fake, residents, per_second, args.paced))
+        rss["paced"] = bot.memory()
         figures["peak_rss_mb"] = bot.memory("VmHWM")
         if args.soak:
             soak_start = len(bot.rss)
@@ -317,6 +323,13 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--paced", type=float, default=20, help="seconds at half the peak")
     parser.add_argument("--soak", type=float, default=0, help="seconds more, for memory")
     parser.add_argument("--backends", default="sqlite,postgres", type=lambda s: s.split(","))
+    parser.add_argument(
+        "--bot-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for our bot's process (repeatable), e.g. DATABASE_POOL_SIZE=10",
+    )
     return parser.parse_args(argv)
 
 

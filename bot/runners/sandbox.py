@@ -30,6 +30,7 @@ from bot.core.directory.receptions import schedule_receptions
 from bot.core.receptions import ReceptionDesk
 from bot.core.staff import create_account
 from bot.fake_telegram import FakeTelegram
+from bot.runners.long_lived import freeze_the_long_lived
 from bot.runners.polling import run_polling
 from bot.sandbox.page import PanelAccess, SandboxClock, build_page
 from bot.sandbox.world import BOT_TOKEN, GroupSpec, Place, SandboxWorld, make_world
@@ -230,6 +231,7 @@ def run_sandbox(settings: Settings, host: str, port: int) -> int:
 
     async def serve() -> None:
         sandbox, polling = await start_sandbox(settings, host, port)
+        freeze_the_long_lived()
         loop = asyncio.get_running_loop()
         for stop_signal in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(stop_signal, sandbox.stopping.set)

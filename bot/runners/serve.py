@@ -8,6 +8,7 @@ import logging
 from contextlib import AsyncExitStack
 
 from bot.app import build_application
+from bot.runners.long_lived import freeze_the_long_lived
 from bot.runners.polling import run_polling
 from bot.runners.services import run_services, stopped_by_signals
 from bot.runners.startup import TokenRefused, wait_for_bot_api
@@ -49,6 +50,9 @@ async def serve(settings: Settings, role: str) -> int:
             runner = await serve_status(app, settings.status.status_host, port)
             cleanup.push_async_callback(runner.cleanup)
         services = app.role_services(role)
+        log.info(
+            "%d objects made at start-up frozen out of the collector's way", freeze_the_long_lived()
+        )
         if webhook:
             await run_webhook(app, settings.webhook, services)
         elif role == "all":
