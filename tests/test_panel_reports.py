@@ -3,8 +3,11 @@ panel shows of it, per city, street and station, within each staff member's stre
 
 import re
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
+from bot.core.reports import _at_once
+from storage.db import open_database
 from storage.models import StaffRole, Station
 from tests.support.panel import browser, make_staff
 from tests.support.reports import a_week_of_the_loop, deputy
@@ -113,3 +116,25 @@ async def test_a_deputys_duty_record_is_read_off_the_timeline(
     absent = await figures_of(client, f"/deputies/{chen.id}/record")
     assert (absent["on_duty"], absent["attended"], absent["tickets_handled"]) == ("1", "0", "0")
     await client.close()
+
+
+async def test_a_dashboards_failing_query_is_the_error_raised_once_all_have_ended(
+    database_url, backend
+):
+    if backend != "postgres":
+        pytest.skip("the queries run at once on PostgreSQL only")
+    ended = []
+
+    async def slow(session):
+        await session.execute(text("SELECT pg_sleep(0.3)"))
+        ended.append("slow")
+        return 1
+
+    async def failing(session):
+        raise LookupError("no such figure")
+
+    async with open_database(database_url) as sessions, sessions() as session:
+        with pytest.raises(LookupError):
+            await _at_once(session, sessions, slow, failing)
+        assert ended == ["slow"]
+        assert await session.scalar(text("SELECT 2")) == 2  # the request's session still works

@@ -286,7 +286,15 @@ async def _at_once(
             return await query(own)
 
     first, *others = queries
-    return list(await asyncio.gather(first(session), *(alone(query) for query in others)))
+    results = await asyncio.gather(
+        first(session), *(alone(query) for query in others), return_exceptions=True
+    )
+    # A failure is raised once every query has ended: `session` closed while its query still
+    # ran would fail ("another operation is in progress") and hide the failure.
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
 
 
 def _buckets(daily: list[tuple[str, int | None, int, int]], start_of) -> list[Bucket]:
