@@ -6,8 +6,9 @@ kept per local day (`report_days`, `report_area_days`, `report_waits`: migration
 so they are exact and live: a ticket's every change (a step, a rating, a move to another
 area or category, a merge, a purge) takes its old figures off its day and adds its new ones.
 A period's counts are sums of its days; the medians come from the waits' buckets (each 2%
-longer than the last), so they are within 1% of the exact ones. A year of the city is some
-10,000 rows of counts and 100,000 of buckets instead of 480,000 tickets sorted twice.
+longer than the last), so they are within 1% of the exact ones. A year of the bench's city
+is 3,650 rows of counts, 108,000 of areas and 70,000 of buckets, instead of 480,000 tickets
+read three times and sorted twice.
 
 Other places (a district, a street, a station, a street staff member's streets) read their
 tickets: `ix_tickets_report_area` (a district's or street's areas) and
