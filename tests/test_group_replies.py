@@ -3,9 +3,10 @@ of a ticket's thread, reaches the resident as a copy (never a forward); edits fo
 both ways; a message the bot cannot relate gets a hint, and deputies can talk among
 themselves; a resident who stopped the bot: the deputy is told and the reply is kept."""
 
+import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.fake_telegram import tiny_png
 from storage.models import OutboxMessage, OutboxPurpose, OutboxStatus, TicketEvent
@@ -66,6 +67,35 @@ async def test_a_photo_in_reply_reaches_the_resident_as_a_copy_and_its_edit_foll
     async with harness.app.sessionmaker() as session:
         edited = await session.scalar(select(TicketEvent).where(TicketEvent.action == "edited"))
     assert edited is not None and edited.detail["by"] == "王建国"
+
+
+async def test_a_reply_reads_its_ticket_once_and_writes_it_once(harness: Harness):
+    """The first reply to a card answers the ticket: the reply, the status and the card's new
+    version are one read of the ticket (held until the commit) and one UPDATE of it, not a
+    read and a write per step (bench.inbound_round_trips --replies counts the rest)."""
+    group = harness.groups[HAIDE_GROUP_1]
+    resident, card = await a_ticket(harness, 5510)
+    on_tickets: list[str] = []
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        words = " ".join(sql.split())
+        if "WHERE tickets.merged_into_id =" in words:
+            on_tickets.append("followers")  # the residents whose tickets were merged into it
+        elif re.search(r"^UPDATE tickets\b|^SELECT .* FROM tickets\b", words):
+            on_tickets.append(words.split(" ", 1)[0])
+
+    engine = harness.app.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        await group.members[WANG_JIANGUO].send_text(ANSWER, chat=group, reply_to=card["message_id"])
+        await harness.bot_says(group.id, f"已转达反映人（{NUMBER}）。")
+        await harness.bot_says(resident.id, ANSWER)
+        await harness.outbox_settled()
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+    assert on_tickets == ["SELECT", "followers", "UPDATE"]
+    card_now = message_in(harness, HAIDE_GROUP_1, card["message_id"])
+    assert "已答复" in card_now["text"]  # the card shows the new status
 
 
 async def test_a_reply_to_any_message_of_the_thread_reaches_the_resident_and_edits_follow(

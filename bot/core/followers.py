@@ -12,6 +12,17 @@ from bot.text.catalogs import Catalogs, Texts
 from storage.models import OutboxPurpose, Resident, Ticket, TicketStatus
 
 
+async def followers_of(session: AsyncSession, ticket: Ticket) -> list[Ticket]:
+    """The tickets merged into this one, whose residents follow it."""
+    return list(
+        await session.scalars(
+            select(Ticket).where(
+                Ticket.merged_into_id == ticket.id, Ticket.status == TicketStatus.MERGED
+            )
+        )
+    )
+
+
 async def tell_followers(
     session: AsyncSession,
     messages: TicketMessages,
@@ -19,12 +30,11 @@ async def tell_followers(
     ticket: Ticket,
     wording: Callable[[Texts], str],
     purpose: OutboxPurpose,
+    followers: list[Ticket] | None = None,
 ) -> None:
-    followers = await session.scalars(
-        select(Ticket).where(
-            Ticket.merged_into_id == ticket.id, Ticket.status == TicketStatus.MERGED
-        )
-    )
+    """Each follower's resident hears it (`followers`: as the caller read them already)."""
+    if followers is None:
+        followers = await followers_of(session, ticket)
     for follower in followers:
         resident = await session.get_one(Resident, follower.resident_id)
         t = catalogs.get(resident.locale)

@@ -164,7 +164,11 @@ class GroupWork:
     ) -> DeputyPrompt | None:
         """The open question a delivered message asked, if it is one."""
         message = await delivered(session, address, receipt)
-        if message is None or message.purpose != OutboxPurpose.PROMPT:
+        return await self.prompt_of(session, message) if message is not None else None
+
+    async def prompt_of(self, session: AsyncSession, message: OutboxMessage) -> DeputyPrompt | None:
+        """The open question a delivered message (an outbox row) asked, if it is one."""
+        if message.purpose != OutboxPurpose.PROMPT:
             return None
         return await session.scalar(
             select(DeputyPrompt).where(

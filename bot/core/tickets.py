@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.core import deadlines
 from bot.core.attachments import Media, attach
-from bot.core.followers import tell_followers
+from bot.core.followers import followers_of, tell_followers
 from bot.core.routing import route_ticket
 from bot.core.ticket_messages import TicketMessages
 from bot.core.timeline import SYSTEM, Who, record
@@ -37,13 +37,12 @@ from storage.models import (
     OutboxMessage,
     OutboxPurpose,
     Rating,
-    RecipientKind,
     Resident,
     Ticket,
     TicketStatus,
     TimelineAction,
 )
-from storage.queries.contacts import recipient_at
+from storage.queries.contacts import deputy_in_group
 from storage.queries.counters import next_number
 from storage.queries.outbox import ticket_of_delivered
 from storage.queries.tickets import groups_that_held
@@ -210,24 +209,29 @@ class TicketDesk:
         answered. Returns the message queued for the resident."""
         await self._lock(session, ticket)
         check(Step.ANSWER, ticket.status, Actor.DEPUTY)
-        resident = await session.get_one(Resident, ticket.resident_id)
-        who = as_deputy(deputy)
-        self._record(session, ticket, who, TimelineAction.REPLIED, text=text, media=bool(copy))
-        t = self.catalogs.get(resident.locale)
-        notice = render.deputy_reply_notice(t, ticket, deputy.name, text)
-        message = self.messages.tell_resident(
-            session, ticket, resident, notice, OutboxPurpose.REPLY, copy
-        )
-        reply = partial(
-            render.deputy_reply_notice, ticket=ticket, deputy_name=deputy.name, text=text
-        )
-        await tell_followers(
-            session, self.messages, self.catalogs, ticket, reply, OutboxPurpose.REPLY
-        )
-        if ticket.holder_deputy_id is None:
-            ticket.holder_deputy_id = deputy.id
-        if ticket.status != TicketStatus.ANSWERED:
-            await self._step(session, ticket, Step.ANSWER, who)
+        # What follows only reads what this transaction does not change (the resident, the
+        # followers, the card's facts) and holds the ticket: its changes, the timeline and the
+        # messages are written together at the next flush, not one statement per step.
+        with session.no_autoflush:
+            resident = await session.get_one(Resident, ticket.resident_id)
+            who = as_deputy(deputy)
+            self._record(session, ticket, who, TimelineAction.REPLIED, text=text, media=bool(copy))
+            t = self.catalogs.get(resident.locale)
+            notice = render.deputy_reply_notice(t, ticket, deputy.name, text)
+            message = self.messages.tell_resident(
+                session, ticket, resident, notice, OutboxPurpose.REPLY, copy
+            )
+            reply = partial(
+                render.deputy_reply_notice, ticket=ticket, deputy_name=deputy.name, text=text
+            )
+            followers = await followers_of(session, ticket)
+            await tell_followers(
+                session, self.messages, self.catalogs, ticket, reply, OutboxPurpose.REPLY, followers
+            )
+            if ticket.holder_deputy_id is None:
+                ticket.holder_deputy_id = deputy.id
+            if ticket.status != TicketStatus.ANSWERED:
+                await self._step(session, ticket, Step.ANSWER, who, followers=followers)
         return message
 
     async def close(self, session: AsyncSession, ticket: Ticket, who: Who) -> None:
@@ -335,13 +339,9 @@ class TicketDesk:
     ) -> Deputy | None:
         """The deputy writing from this address, if they are in the directory (active) and
         belong to the group."""
-        deputy_id = await recipient_at(session, RecipientKind.DEPUTY, channel, address)
-        if deputy_id is None or group_id is None:
+        if group_id is None:
             return None
-        deputy = await session.get_one(Deputy, deputy_id)
-        await session.refresh(deputy, attribute_names=["groups"])
-        member = any(group.id == group_id for group in deputy.groups)
-        return deputy if member and deputy.active else None
+        return await deputy_in_group(session, channel, address, group_id)
 
     # --- how steps are applied ------------------------------------------------------------
 
@@ -352,6 +352,7 @@ class TicketDesk:
         step: Step,
         who: Who,
         merged: str | None = None,
+        followers: list[Ticket] | None = None,
         **detail: object,
     ) -> None:
         await self._lock(session, ticket)
@@ -364,6 +365,7 @@ class TicketDesk:
             transition.target,
             transition.tell_resident,
             merged,
+            followers=followers,
             **detail,
         )
 
@@ -377,10 +379,12 @@ class TicketDesk:
         tell: bool,
         merged: str | None = None,
         notice: str | None = None,
+        followers: list[Ticket] | None = None,
         **detail: object,
     ) -> None:
         """Record the new status, set the deadlines it brings, tell the resident (`notice`, or
-        the status itself) and show the group's card the change."""
+        the status itself) and its followers (`followers`, when the caller read them already)
+        and show the group's card the change."""
         previous, ticket.status = ticket.status, status
         now = self.clock.now()
         ticket.updated_at = now
@@ -405,7 +409,13 @@ class TicketDesk:
             if previous != status and status != TicketStatus.MERGED:
                 notice_for = partial(render.status_notice, ticket=ticket)
                 await tell_followers(
-                    session, self.messages, self.catalogs, ticket, notice_for, OutboxPurpose.STATUS
+                    session,
+                    self.messages,
+                    self.catalogs,
+                    ticket,
+                    notice_for,
+                    OutboxPurpose.STATUS,
+                    followers,
                 )
         await self.messages.refresh_card(session, ticket)
 
@@ -440,9 +450,27 @@ class TicketDesk:
     async def _lock(self, session: AsyncSession, ticket: Ticket) -> None:
         """Read the ticket afresh and hold its row until the commit (PostgreSQL), so that two
         deputies pressing at once take their steps one after the other, each from the state
-        the other left."""
+        the other left. Once held, nobody else changes it before the commit: a later step of
+        the same transaction reads and writes nothing more for it (its changes are flushed
+        together, one UPDATE)."""
+        held = _held(session)
+        if ticket.id in held:
+            return
         await session.flush()
         await session.refresh(ticket, with_for_update=True)
+        held.add(ticket.id)
+
+    async def held(self, session: AsyncSession, ticket_id: int) -> Ticket | None:
+        """The ticket, read and held until the commit (as a step holds it): for a front door
+        about to take a step on it, one read instead of a read and then the hold."""
+        held = _held(session)
+        if ticket_id in held:
+            return await session.get(Ticket, ticket_id)
+        await session.flush()
+        ticket = await session.get(Ticket, ticket_id, with_for_update=True, populate_existing=True)
+        if ticket is not None:
+            held.add(ticket.id)
+        return ticket
 
     def _record(
         self,
@@ -453,3 +481,16 @@ class TicketDesk:
         **detail: object,
     ) -> None:
         record(session, ticket, who, action, self.clock.now(), **detail)
+
+
+HELD = "tickets_held"  # in a session's `info`: (its transaction, the ids of the tickets it holds)
+
+
+def _held(session: AsyncSession) -> set[int]:
+    """The tickets this session's current transaction holds (read FOR UPDATE): a new
+    transaction, after a commit or a rollback, holds none."""
+    transaction = session.sync_session.get_transaction()
+    kept = session.info.get(HELD)
+    if kept is None or kept[0] is not transaction:
+        kept = session.info[HELD] = (transaction, set())
+    return kept[1]

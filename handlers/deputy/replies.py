@@ -21,6 +21,7 @@ from bot.text.catalogs import Texts
 from handlers.answers import answer, reported
 from handlers.middlewares.transaction import AfterCommit
 from storage.models import TELEGRAM, Deputy, DeputyPrompt, Ticket
+from storage.queries.outbox import delivered
 
 # What can be passed on to a resident as a copy, besides text.
 MEDIA = ("photo", "document", "voice", "video", "audio", "animation")
@@ -64,15 +65,17 @@ async def group_message(
     ticket = None
     if replied is not None:
         receipt = str(replied.message_id)
-        prompt = await work.prompt_at(session, address, receipt)
+        # What the bot sent there (a card, a notice, a question), else a deputy's reply passed
+        # on: the ticket is read once, held for the step the reply takes.
+        sent = await delivered(session, address, receipt)
+        prompt = await work.prompt_of(session, sent) if sent is not None else None
         if prompt is not None:
             await answer_prompt(message, session, after_commit, desk, work, t, prompt)
             return
-        relay = await relays.relayed_at(session, address, receipt)
-        if relay is not None:
-            ticket = await session.get(Ticket, relay.ticket_id)
-        else:
-            ticket = await desk.ticket_of_message(session, address, receipt)
+        if sent is not None and sent.ticket_id is not None:
+            ticket = await desk.held(session, sent.ticket_id)
+        elif (relay := await relays.relayed_at(session, address, receipt)) is not None:
+            ticket = await desk.held(session, relay.ticket_id)
         if ticket is None and internal(replied, t, internal_prefix):
             return
     if ticket is None and message.is_topic_message and message.message_thread_id:

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Contact, RecipientKind
+from storage.models import Contact, Deputy, RecipientKind, deputy_group_members
 
 
 async def address_of(
@@ -37,6 +37,27 @@ async def recipient_at(
         select(Contact.recipient_id).where(
             Contact.recipient_kind == kind, Contact.channel == channel, Contact.address == address
         )
+    )
+
+
+async def deputy_in_group(
+    session: AsyncSession, channel: str, address: str, group_id: int
+) -> Deputy | None:
+    """The active deputy of the group who writes from this address (one query)."""
+    return await session.scalar(
+        select(Deputy)
+        .join(
+            Contact,
+            (Contact.recipient_kind == RecipientKind.DEPUTY) & (Contact.recipient_id == Deputy.id),
+        )
+        .join(deputy_group_members, deputy_group_members.c.deputy_id == Deputy.id)
+        .where(
+            Contact.channel == channel,
+            Contact.address == address,
+            deputy_group_members.c.group_id == group_id,
+            Deputy.active.is_(True),
+        )
+        .limit(1)
     )
 
 
