@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.directory import DirectoryError, load_directory, parse_directory
 from storage.models import Area, Deputy, DeputyGroup, Station
+from storage.queries.areas import area_path
 from tests.support.harness import DEMO_DIRECTORY
 
 DEMO = DEMO_DIRECTORY.read_text(encoding="utf-8")
@@ -115,3 +116,17 @@ async def test_entries_removed_from_the_file_are_deactivated_not_deleted(session
     await session.commit()
     assert again.updated == {"deputy_groups": 1, "deputies": 1}
     assert again.created == {"routing_rules": 2}
+
+
+async def test_an_areas_path_runs_from_its_district_down_to_it(session: AsyncSession):
+    await load_directory(session, parse_directory(DEMO))
+    await session.commit()
+    community = await session.scalar(select(Area).where(Area.name == "和祥社区"))
+    assert community is not None
+    session.expunge_all()  # read from the database, not from what the load left in hand
+    path = await area_path(session, community.id)
+    assert [area.name for area in path] == ["江滨区", "海德街道", "和祥社区"]
+    district = path[0]
+    assert [area.name for area in await area_path(session, district.id)] == ["江滨区"]
+    assert await area_path(session, None) == []
+    assert await area_path(session, -1) == []
