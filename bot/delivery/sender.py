@@ -34,7 +34,7 @@ from storage.queries.contacts import contact_of, mark_unreachable, set_address
 from storage.queries.outbox import (
     claim_due,
     fail_pending_of,
-    group_waits,
+    group_chat_of,
     mark_sent,
     renew_lease,
     thread_anchor,
@@ -205,14 +205,14 @@ class Sender:
             # Cleared before looking, so a wake (or a finished send) during a look counts.
             self._wake.clear()
             free = self.concurrency - len(self._tasks)
-            claimed: list[int] = []
+            claimed: list[OutboxMessage] = []
             if free > 0:
                 try:
                     claimed = await self._claim(free)
                 except Exception:
                     log.exception("outbox look failed; retrying after the poll interval")
             for row in claimed:
-                task = asyncio.create_task(self._deliver(row), name=f"outbox-{row}")
+                task = asyncio.create_task(self._deliver(row), name=f"outbox-{row.id}")
                 self._tasks.add(task)
                 task.add_done_callback(self._finished)
             if claimed and len(claimed) == free:
@@ -235,20 +235,21 @@ class Sender:
         await asyncio.gather(*(self._deliver(row) for row in rows))
         return len(rows)
 
-    async def _claim(self, limit: int) -> list[int]:
+    async def _claim(self, limit: int) -> list[OutboxMessage]:
+        """Lease the due rows: each as the claim read it (the lease makes it ours, so it is
+        not read again before its send)."""
         now = self.clock.now()
         async with self.sessionmaker() as session:
             rows = await claim_due(session, now, now + self.lease, limit)
             await session.commit()
-        return [message.id for message in rows]
+        return rows
 
-    async def _deliver(self, row: int) -> None:
-        """One leased row: read it, send it (no database connection held meanwhile), then
-        record what happened."""
+    async def _deliver(self, leased: OutboxMessage) -> None:
+        """One leased row: send it (no database connection held meanwhile), then record what
+        happened."""
+        row = leased.id
         async with self.sessionmaker() as session:
-            message = await session.get(OutboxMessage, row)
-            if message is None or message.status != OutboxStatus.PENDING:
-                return
+            message = await session.merge(leased, load=False)
             try:
                 envelope = await self._envelope(session, message)
             except Undeliverable as error:
@@ -326,9 +327,10 @@ class Sender:
                 replaces = earlier.receipt
         if message.recipient_kind != RecipientKind.DEPUTY_GROUP:
             return Envelope(contact.address, Content.of(message), replaces)
-        if await group_waits(session, message.recipient_id):
+        chat = await group_chat_of(session, message.recipient_id)
+        if chat is not None and chat.removed_at is not None:
             raise Waiting(f"{recipient_of(message)} removed the bot; waiting for it to be back")
-        topic = await topic_of(session, message, contact.address)
+        topic = await topic_of(session, message, contact.address, chat)
         if topic is not None:
             thread, name, closed, recreated = topic
             state = Topic(name, closed, recreated)

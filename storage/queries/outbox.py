@@ -108,22 +108,18 @@ async def thread_anchor_of(session: AsyncSession, ticket_id: int, address: str) 
     )
 
 
-async def group_waits(session: AsyncSession, group_id: int) -> bool:
-    """Whether the group's chat removed the bot: its messages wait until it is back."""
-    removed = await session.scalar(
-        select(GroupChat.removed_at).where(GroupChat.group_id == group_id)
-    )
-    return removed is not None
+async def group_chat_of(session: AsyncSession, group_id: int) -> GroupChat | None:
+    """The group's chat as the bot knows it (topics, whether it removed the bot)."""
+    return await session.scalar(select(GroupChat).where(GroupChat.group_id == group_id))
 
 
 async def topic_of(
-    session: AsyncSession, message: OutboxMessage, address: str
+    session: AsyncSession, message: OutboxMessage, address: str, chat: GroupChat | None
 ) -> tuple[str | None, str, bool, str] | None:
     """In a group with a topic per ticket, a message about a ticket goes to the ticket's
     topic: the thread its messages went to last (None: to be created) and the topic as the
     newest card describes it (name, closed, what a recreated topic says). None in a group
-    without topics."""
-    chat = await session.scalar(select(GroupChat).where(GroupChat.group_id == message.recipient_id))
+    without topics (`chat`: the group's, from `group_chat_of`)."""
     if chat is None or not chat.topics or message.ticket_id is None:
         return None
     cards = (OutboxPurpose.CARD, OutboxPurpose.CARD_UPDATE)
@@ -203,8 +199,12 @@ async def claim_due(
         .with_for_update(skip_locked=True, of=OutboxMessage)
     )
     rows = list(due)
-    for message in rows:
-        message.next_attempt_at = until
+    if rows:  # one statement for the lease of them all
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_([message.id for message in rows]))
+            .values(next_attempt_at=until)
+        )
     return rows
 
 
