@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from bot.clock import FrozenClock
-from bot.core import deadlines
+from bot.core import deadlines, supervision
 from bot.core.supervision import Supervisor
 from bot.core.tickets import TicketDesk, Who
+from bot.metrics import SUPERVISOR_ACTIVE
 from bot.settings import PACKAGED_LOCALES_DIR
 from bot.text.catalogs import Catalogs
 from storage.db import open_database
@@ -36,7 +37,7 @@ from storage.models import (
     TicketStatus,
     TimelineAction,
 )
-from storage.queries.supervision import SUPERVISOR_LOCK
+from storage.queries.supervision import SUPERVISOR_LOCK, advisory_unlock, try_advisory_lock
 from tests.support.harness import Harness
 from tests.support.stories import HAIDE_GROUP_1, OPINION, register_in_haide, submit
 
@@ -423,6 +424,49 @@ async def test_on_postgres_one_process_sweeps_and_another_takes_over_when_it_die
     kinds = [(p, k) for p, k, _ in await notices(sessions)]
     assert kinds.count(("deadline_warning", "deputy_group")) == 1
     assert kinds.count(("overdue", "deputy_group")) == 1
+
+
+async def test_on_postgres_only_the_process_holding_the_lock_says_it_is_active(
+    backend: str,
+    sessions: async_sessionmaker,
+    clock: FrozenClock,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """The gauge `liaison_supervisor_active` adds up to the one process that sweeps: a process
+    trying for the lock, failing to get it or failing to ask says 0, so a dashboard (or the
+    scale-out test) never takes a waiting process for the active one."""
+    if backend != "postgres":
+        pytest.skip("SQLite runs one process; there is no lock to take")
+    said_while_trying: list[float] = []
+
+    async def try_lock(connection, key=SUPERVISOR_LOCK):  # type: ignore[no-untyped-def]
+        said_while_trying.append(SUPERVISOR_ACTIVE._value.get())
+        return await try_advisory_lock(connection, key)
+
+    monkeypatch.setattr(supervision, "try_advisory_lock", try_lock)
+    sweeper = supervisor(sessions, clock)
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as another_process:
+            await another_process.execution_options(isolation_level="AUTOCOMMIT")
+            assert await try_advisory_lock(another_process)
+            assert await sweeper.sweep(clock.now()) is None
+            assert said_while_trying == [0] and SUPERVISOR_ACTIVE._value.get() == 0
+            await advisory_unlock(another_process)
+        assert await sweeper.sweep(clock.now()) is not None
+        assert SUPERVISOR_ACTIVE._value.get() == 1
+    finally:
+        await engine.dispose()
+    await sweeper.close()
+
+    async def broken(connection, key=SUPERVISOR_LOCK):  # type: ignore[no-untyped-def]
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(supervision, "try_advisory_lock", broken)
+    with pytest.raises(ConnectionError):
+        await sweeper.sweep(clock.now())
+    assert SUPERVISOR_ACTIVE._value.get() == 0
 
 
 HAIDE_STAFF_CHAT = -1001000000901  # 海德街道人大工委, `staff_chat_id` in the demo directory

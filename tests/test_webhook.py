@@ -4,6 +4,7 @@ dropping what waits, an update is answered 2xx only once recorded, and a databas
 answered 5xx until Telegram's retry finds the database back: exactly one ticket."""
 
 import asyncio
+import random
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -35,10 +36,26 @@ SECRET = "s3cret-Token_of-the-webhook"
 PATH = "/telegram/webhook"
 
 
+# Ports a test hands to a process that binds them only once it has started (seconds later on
+# a loaded machine): below the kernel's ephemeral range (32768 up), which every outgoing
+# connection and every other `bind(0)` draws from, so none of them takes the port meanwhile.
+PORTS_FOR_LATER = range(20_000, 32_768)
+_handed_out: set[int] = set()  # never the same port twice to one test run
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port free now, for a process to bind later."""
+    for port in random.sample(PORTS_FOR_LATER, 100):
+        if port in _handed_out:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise OSError("no free port below the ephemeral range")
 
 
 def webhook_settings(port: int, secret: str | None = SECRET) -> WebhookSettings:

@@ -183,17 +183,20 @@ class Supervisor:
         return report
 
     async def _hold_lock(self) -> bool:
+        """Whether this process holds the sweep lock (taking it if free). The gauge says 1
+        only while it is held: a process that is only trying, or failed to, says 0, so the
+        processes' gauges add up to the one that sweeps."""
         engine = self.sessionmaker.kw["bind"]
-        SUPERVISOR_ACTIVE.set(1)  # set back to 0 below when another process holds the lock
         if engine.dialect.name != "postgresql":
-            return True  # SQLite: one process
+            SUPERVISOR_ACTIVE.set(1)  # SQLite: one process
+            return True
         if self._lock is not None:
             if await still_connected(self._lock):
                 return True
             await self.close()
         connection = await engine.connect()
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
         try:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
             held = await try_advisory_lock(connection)
         except Exception:
             await connection.invalidate()
@@ -201,10 +204,10 @@ class Supervisor:
             raise
         if not held:
             await connection.close()
-            SUPERVISOR_ACTIVE.set(0)
             return False
         log.info("this process now runs the supervision sweeps")
         self._lock = connection
+        SUPERVISOR_ACTIVE.set(1)
         return True
 
     # --- deadlines of one ticket -----------------------------------------------------------
