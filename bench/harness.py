@@ -23,6 +23,10 @@ from bot.fake_telegram import FakeTelegram
 from bot.settings import Settings
 
 ANSWERS = frozenset({"sendMessage", "editMessageText"})
+# A relay bot's answer is its copy (or forward) of the update's message to another chat (a
+# group): it answers the update in the chat the message came from, matched by that message's
+# text (a copy carries no text of its own in its request).
+RELAYS = frozenset({"copyMessage", "forwardMessage"})
 SETTINGS_VARIABLES = {
     name.upper()
     for section in Settings.model_fields.values()
@@ -151,6 +155,11 @@ class TimedFake(FakeTelegram):
             result = body["result"]
             message_id = result["message_id"] if isinstance(result, dict) else 0
             self._answered(int(params["chat_id"]), str(params.get("text", "")), message_id, now)
+        elif status == 200 and name in RELAYS:
+            source = self._chats[int(params["from_chat_id"])]
+            text = source.messages[int(params["message_id"])].get("text", "")
+            self._answers += 1
+            self._settle(source.id, text, time.perf_counter())
         return status, body
 
     def _confirm(self, offset: int, now: float) -> None:
@@ -163,6 +172,14 @@ class TimedFake(FakeTelegram):
     def _answered(self, chat_id: int, text: str, message_id: int, now: float) -> None:
         self._log.setdefault(chat_id, []).append((now, text, message_id))
         self._answers += 1
+        self._settle(chat_id, text, now)
+        for waiter in list(self._waiters.get(chat_id, [])):
+            if waiter.containing in text and waiter.after < now and not waiter.found.done():
+                waiter.found.set_result({"text": text, "message_id": message_id, "at": now})
+                self._waiters[chat_id].remove(waiter)
+
+    def _settle(self, chat_id: int, text: str, now: float) -> None:
+        """The first update still open in the chat whose marker the text holds is answered."""
         waiting = self._open.get(chat_id)
         if waiting:
             for sent in waiting:
@@ -172,19 +189,26 @@ class TimedFake(FakeTelegram):
                     break
             if not any(self._open.values()):
                 self._settled.set()
-        for waiter in list(self._waiters.get(chat_id, [])):
-            if waiter.containing in text and waiter.after < now and not waiter.found.done():
-                waiter.found.set_result({"text": text, "message_id": message_id, "at": now})
-                self._waiters[chat_id].remove(waiter)
 
 
 class BotProcess:
     """A bot (`python -m bot run`, or the reference) in a process of its own; its resident
-    memory is sampled while it runs."""
+    memory is sampled while it runs. `command` runs another program instead of
+    `python -m ARGS` (the peer, in a Python of its own), in `cwd`."""
 
-    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        env: dict[str, str],
+        log: Path,
+        *,
+        command: list[str] | None = None,
+        cwd: Path | None = None,
+    ) -> None:
         clean = {k: v for k, v in os.environ.items() if k.upper() not in SETTINGS_VARIABLES}
         self.args, self.env, self.log = args, {**clean, **NO_PANEL, **env}, log
+        self.command = command or [sys.executable, "-m", *args]
+        self.cwd = cwd
         self.process: asyncio.subprocess.Process | None = None
         self.rss: list[tuple[float, float]] = []  # (seconds since start, MB)
         self._sampling: asyncio.Task[None] | None = None
@@ -192,7 +216,7 @@ class BotProcess:
     async def start(self) -> None:
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", *self.args, env=self.env, stderr=log, stdout=log
+                *self.command, env=self.env, cwd=self.cwd, stderr=log, stdout=log
             )
         self._sampling = asyncio.create_task(self._sample())
 
