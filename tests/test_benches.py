@@ -105,3 +105,22 @@ async def test_round_trips_bench_counts_each_part_of_a_deputys_reply(
     # Each reply's update commits once, and its deliveries (reply, status, card) are counted.
     assert now["update_commits_per_reply"] == 1
     assert now["update_statements_per_reply"] > 0 and now["deliveries_statements_per_reply"] > 0
+
+
+PEER = {name: os.environ.get(name) for name in ("PEER_SRC", "PEER_PYTHON")}
+
+
+@pytest.mark.skipif(
+    not all(PEER.values()),
+    reason="bench.peer needs the peer's checkout and a Python with its requirements, which "
+    "CI cannot fetch: set PEER_SRC and PEER_PYTHON (bench/README.md) to run it",
+)
+async def test_peer_bench_relays_every_message_to_its_users_topic(tmp_path: Path):
+    found = bench(tmp_path, "peer", "--runs", "1", "--users", "3", "--messages", "2")
+    assert found is not None
+    run = found["runs"][0]
+    assert run["peer"]["topics"] == 3  # a topic for each user, made on their first message
+    assert run["peer"]["copies"] == 3 * (1 + 2)  # the first message, then the burst
+    for bot in ("peer", "reference"):
+        assert run[bot]["updates"] == 3 * 2 and run[bot]["updates_per_second"] > 0
+    assert run["ratio"] > 0
