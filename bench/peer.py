@@ -11,7 +11,8 @@ None of the peer's code is in this repository: `--peer-src` is a checkout of it 
 `--peer-python` a Python with its requirements (bench/README.md says how to make them; or
 PEER_SRC and PEER_PYTHON). Each run makes a PostgreSQL database for the peer (the peer's own
 Alembic migrations make its tables) and drops it afterwards, and starts the peer through
-`bench/peer_launcher.py`, which points aiogram at the fake.
+`bench/peer_launcher.py`, which points aiogram at the fake. The reference runs on our
+Python (our aiogram) unless `--reference-python` names another, e.g. the peer's (its aiogram).
 
 Each bot: every user writes one message first (the peer makes the user's topic and posts
 who they are: a warm-up, not measured), then a burst of users × messages texts at once. An
@@ -36,6 +37,7 @@ from bench.people import Writer
 from bench.updates import POSTGRES, WAIT, burst, cpu_ms, rate, started
 
 LAUNCHER = Path(__file__).with_name("peer_launcher.py")
+ROOT = LAUNCHER.parent.parent  # the repository: where `-m bench.reference` is found
 FORUM = -1001000000777  # the peer's supergroup, a forum where the bot manages topics
 SETTINGS = """\
 [bot]
@@ -135,7 +137,9 @@ async def reference(args: argparse.Namespace, logs: Path) -> dict[str, Any]:
     fake.add_bot(token=token, username="bench_reference_bot")
     writers = users(fake, args.users)
     env = {"BOT_TOKEN": token, "TELEGRAM_API_URL": await fake.start()}
-    bot = BotProcess(["bench.reference"], env, logs / "reference.log")
+    module = ["-m", "bench.reference"]
+    command = [args.reference_python, *module] if args.reference_python else None
+    bot = BotProcess(module[1:], env, logs / "reference.log", command=command, cwd=ROOT)
     try:
         return await measured(fake, bot, writers, args.messages)
     finally:
@@ -198,6 +202,10 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "--peer-python",
         default=os.environ.get("PEER_PYTHON"),
         help="a Python with the peer's requirements (default: PEER_PYTHON)",
+    )
+    parser.add_argument(
+        "--reference-python",
+        help="run the reference with this Python (e.g. the peer's, for its aiogram), not ours",
     )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--users", type=int, default=100)
