@@ -27,7 +27,7 @@ from admin.keys import (
     WAKE_SENDER,
 )
 from admin.routes import setup_routes
-from admin.security import authorize, csrf, security_headers
+from admin.security import FORM_MAX_SIZE, authorize, csrf, security_headers, upload_limits
 from admin.sessions import session_storage
 from admin.throttle import LoginThrottle, throttle_storage
 from bot.core.receptions import ReceptionDesk
@@ -50,12 +50,13 @@ def create_app(
     redis = Redis.from_url(redis_url) if redis_url else None
     app = web.Application(
         middlewares=[
+            upload_limits,
             security_headers,
             session_middleware(session_storage(settings, sessions, desk.clock, redis)),
             csrf,
             authorize,
         ],
-        client_max_size=256 * 1024,
+        client_max_size=FORM_MAX_SIZE,
     )
     app[SESSIONS] = sessions
     app[WAKE_SENDER] = wake_sender

@@ -2,10 +2,13 @@
 the checks of `load-directory` (a refused one changes nothing and is explained next to its
 field), goes into the audit log, and takes effect at once (routing, deadlines, chats)."""
 
+import io
 import re
 
 from sqlalchemy import func, select
 
+from admin.security import FORM_MAX_SIZE, IMPORT_MAX_SIZE
+from bench.city_directory import city_directory
 from bot.core.deadlines import policy_for
 from storage.models import (
     Area,
@@ -390,3 +393,64 @@ async def test_an_imported_files_receptions_are_scheduled_as_load_directory_does
         keys = list(await session.scalars(select(Reception.schedule_key)))
     assert keys == ["hd-a"]
     await admin.close()
+
+
+async def test_a_city_sized_directory_file_is_imported_from_the_panel(
+    panel_app, panel_sessions, clock
+):
+    """1,000 areas with boundaries, 300 stations, 3,000 deputies: far over a form's size."""
+    city = city_directory(points=30).encode()
+    assert len(city) > 1024 * 1024
+    admin = await signed_in(panel_app, panel_sessions, clock)
+    page = await (await admin.get("/directory/import")).text()
+    assert "文件不超过32 MB。" in page
+    response = await admin.post("/directory/import", {"file": io.BytesIO(city)})
+    assert response.status == 303, await response.text()
+    page = await (await admin.get(response.headers["Location"])).text()
+    loaded = page.split('class="flash">')[1].split("</p>")[0]
+    assert "区域：新增1000" in loaded and "人大代表：新增3000" in loaded
+    assert "代表联络站：新增300" in loaded  # the demo's, not in the file, became inactive
+    async with panel_sessions() as session:
+        assert await session.scalar(select(func.count(Area.id)).where(Area.active)) == 1000
+        assert await session.scalar(select(func.count(Deputy.id)).where(Deputy.active)) == 3000
+        shaped = select(func.count(Area.id)).where(Area.boundary.is_not(None))
+        assert await session.scalar(shaped) >= 1000
+    await admin.close()
+
+
+async def test_a_file_over_the_import_limit_is_refused_politely_and_changes_nothing(
+    panel_app, panel_sessions, clock
+):
+    admin = await signed_in(panel_app, panel_sessions, clock)
+    await admin.get("/directory/import")
+    too_large = b"# " + b"x" * IMPORT_MAX_SIZE
+    response = await admin.post("/directory/import", {"file": io.BytesIO(too_large)})
+    assert response.status == 413
+    page = await response.text()
+    assert "文件过大：管理后台导入的目录文件不超过32 MB，本次未导入任何内容。" in page
+    assert "python -m bot load-directory" in page
+    assert 'id="problems"' not in page
+    assert await audit_actions(panel_sessions) == []
+    async with panel_sessions() as session:
+        assert await session.scalar(select(func.count(Station.id))) == 4
+    # In English for a staff member reading English; other forms stay small.
+    await admin.post("/language", {"locale": "en", "next": "/directory/import"})
+    await admin.get("/directory/import")
+    response = await admin.post("/directory/import", {"file": io.BytesIO(too_large)})
+    assert "The file is too large for the panel" in await response.text()
+    form = {"code": "jb-big", "name": "大", "kind": "community", "parent": "jb-hd"}
+    large_form = await admin.post("/directory/areas", form | {"name_en": "x" * FORM_MAX_SIZE})
+    assert large_form.status == 413
+    await admin.close()
+
+
+async def test_only_administrators_see_the_import_limits_page(panel_app, panel_sessions, clock):
+    street = await signed_in(
+        panel_app, panel_sessions, clock, "li", StaffRole.STREET, streets=("jb-hd",)
+    )
+    await street.get("/inbox")
+    too_large = b"x" * (IMPORT_MAX_SIZE + 1)
+    response = await street.post("/directory/import", {"file": io.BytesIO(too_large)})
+    assert response.status == 403
+    assert "32 MB" not in await response.text()
+    await street.close()

@@ -18,7 +18,7 @@ from multidict import MultiDictProxy
 from admin import i18n
 from admin.keys import CLOCK, RECEPTIONS, SESSIONS
 from admin.outline import drawing
-from admin.security import MEMBER, SCOPE, context, flash
+from admin.security import IMPORT_MAX_SIZE, MEMBER, SCOPE, TOO_LARGE, context, flash
 from admin.transactions import transaction
 from admin.views.receptions import refusal_text
 from bot.core.directory import LoadReport, editing
@@ -412,10 +412,13 @@ def _summary(report: LoadReport) -> str:
     )
 
 
+MAX_SIZE = {"max_size": IMPORT_MAX_SIZE // (1024 * 1024)}  # in MB, as the page says it
+
+
 async def import_page(request: web.Request) -> web.StreamResponse:
     session = await get_session(request)
     values = context(request, session, sections=SECTIONS, problems=[], source="")
-    return render_template("directory_import.html", request, values)
+    return render_template("directory_import.html", request, values | MAX_SIZE)
 
 
 async def export(request: web.Request) -> web.StreamResponse:
@@ -433,6 +436,18 @@ async def import_file(request: web.Request) -> web.StreamResponse:
     """A whole directory file, checked as `load-directory` checks it: a broken file changes
     nothing, and every problem is listed with its line."""
     session = await get_session(request)
+    if TOO_LARGE in request:
+        values = context(
+            request,
+            session,
+            sections=SECTIONS,
+            problems=[],
+            source="",
+            too_large=True,
+        )
+        response = render_template("directory_import.html", request, values | MAX_SIZE)
+        response.set_status(413)
+        return response
     form = await request.post()
     upload = form.get("file")
     source = "directory.yaml"
@@ -468,6 +483,6 @@ async def import_file(request: web.Request) -> web.StreamResponse:
             )
         raise web.HTTPSeeOther(request.app.router["directory_import"].url_for())
     values = context(request, session, sections=SECTIONS, problems=problems, source=source)
-    response = render_template("directory_import.html", request, values)
+    response = render_template("directory_import.html", request, values | MAX_SIZE)
     response.set_status(400)
     return response

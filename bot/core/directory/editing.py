@@ -4,6 +4,7 @@ result passes the same checks (`check_directory`) and the same loader (`load_dir
 `python -m bot load-directory`. A refused edit changes nothing and says where; every edit
 that is made goes into the audit log with the entry before and after."""
 
+import asyncio
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -490,7 +491,9 @@ async def import_file(
 ) -> tuple[LoadReport, ScheduleReport]:
     """Load a whole directory file as `load-directory` does (DirectoryError if it is broken:
     nothing is changed); recorded in the audit log with what changed."""
-    directory = parse_directory(text, source)
+    # Megabytes of boundaries take seconds to read: not on the loop the panel (and the bot)
+    # answer on.
+    directory = await asyncio.to_thread(parse_directory, text, source)
     report = await load_directory(session, directory)
     receptions = await schedule_receptions(session, desk, directory.receptions)
     summary = {"created": report.created, "updated": report.updated}
