@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from storage.models import StaffRole, Ticket
-from tests.support.panel import browser, make_staff
+from tests.support.panel import browser, make_staff, make_ticket
 from tests.support.reports import a_week_of_the_loop, deputy
 
 
@@ -59,6 +59,8 @@ async def test_the_inbox_list_exports_to_excel_with_dates_as_dates(
     assert [row[0] for row in rows[1:]] == [numbers["A"], numbers["B"]]  # oldest first
     first = sheet.cell(row=2, column=2)
     assert first.is_date and isinstance(first.value, datetime)
+    assert first.number_format == "yyyy-mm-dd hh:mm"
+    assert sheet.cell(row=1, column=1).font.bold
     assert first.value == datetime(2026, 11, 23, 18, 30)  # 10:30 UTC, in Beijing time
     assert sheet.cell(row=2, column=11).is_date  # answered
     assert rows[1][2] == "已评价" and rows[1][12] == "满意" and rows[1][13] == "和祥社区路灯坏了"
@@ -117,4 +119,26 @@ async def test_street_staff_export_only_their_streets(panel_app, panel_sessions,
     async with panel_sessions() as session:
         wang = await deputy(session, "d-wang-jianguo")
     assert (await client.client.get(f"/export/deputies/{wang.id}/record.csv")).status == 404
+    await client.close()
+
+
+async def test_excel_keeps_a_residents_words_as_words_and_the_reports_figures_as_figures(
+    panel_app, panel_sessions, desk, clock
+):
+    await a_week_of_the_loop(panel_sessions, desk, clock)
+    number = await make_ticket(panel_sessions, desk, "jb-hd-hx", '=HYPERLINK("x") 路灯不亮')
+    await make_staff(panel_sessions, clock, "admin", StaffRole.ADMINISTRATOR)
+    client = await browser(panel_app)
+    await client.log_in("admin")
+    book = load_workbook(io.BytesIO(await download(client, "/export/tickets.xlsx")))
+    row = next(r for r in book.worksheets[0].iter_rows() if r[0].value == number)
+    assert row[13].value == '=HYPERLINK("x") 路灯不亮' and row[13].data_type == "s"  # no formula
+
+    report = load_workbook(io.BytesIO(await download(client, "/export/report.xlsx")))
+    assert report.worksheets[0].title == "主要指标"
+    figures = {r[0].value: r[1] for r in report.worksheets[0].iter_rows(min_row=2)}
+    assert figures["收到"].value == 5 and figures["收到"].data_type == "n"
+    assert figures["办结率"].number_format == "0.0%"
+    by_week = list(report.worksheets[1].iter_rows(min_row=2))
+    assert by_week[0][0].is_date and by_week[0][0].number_format == "yyyy-mm-dd"
     await client.close()

@@ -1,8 +1,10 @@
 """Exports to CSV and Excel (XLSX), streamed: CSV row by row as the database hands them over;
-Excel through openpyxl's write-only workbook, whose rows go to a temporary file as they come
-(filled in a worker thread, a batch at a time, so the panel keeps answering), then sent in
-chunks. Either way memory holds a batch, not the export. Headers are in the staff member's
-language (Chinese first); moments are local times, and real dates and times in Excel."""
+Excel through XlsxWriter in constant-memory mode, whose rows go to a temporary file as they
+come (written in a worker thread, a batch at a time, so the panel keeps answering), then sent
+in chunks. Either way memory holds a batch, not the export, and the response begins (its
+headers go out) before the first row is read, so a proxy sees an answer at once. Headers are in
+the staff member's language (Chinese first); moments are local times, and real dates and times
+in Excel."""
 
 import asyncio
 import csv
@@ -14,9 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from xlsxwriter import Workbook
 
 from admin import i18n
 from admin.keys import CLOCK, SESSIONS, TIMEZONE
@@ -36,6 +36,8 @@ RATINGS = {
     "unsatisfied": N_("Unsatisfied"),
 }
 FORMATS = {"moment": "yyyy-mm-dd hh:mm", "date": "yyyy-mm-dd", "rate": "0.0%", "hours": "0.0"}
+# Kinds whose cells are words from the catalogs: the same few values all along an export.
+LABELLED = frozenset({"status", "priority", "rating", "attended", "message"})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -81,9 +83,19 @@ async def _rows(table: Table) -> AsyncIterator[tuple[Any, ...]]:
 
 async def _batches(table: Table, zone: ZoneInfo) -> AsyncIterator[list[list[tuple[Any, str]]]]:
     kinds = [column.kind for column in table.columns]
+    labels: dict[tuple[str, Any], tuple[Any, str]] = {}  # each word looked up once an export
+
+    def cell(kind: str, value: Any) -> tuple[Any, str]:
+        if kind not in LABELLED:
+            return value_of(kind, value, zone)
+        key = (kind, value)
+        if key not in labels:
+            labels[key] = value_of(kind, value, zone)
+        return labels[key]
+
     batch: list[list[tuple[Any, str]]] = []
     async for row in _rows(table):
-        batch.append([value_of(kind, value, zone) for kind, value in zip(kinds, row, strict=True)])
+        batch.append([cell(kind, value) for kind, value in zip(kinds, row, strict=True)])
         if len(batch) == BATCH:
             yield batch
             batch = []
@@ -126,34 +138,38 @@ async def stream_csv(request: web.Request, name: str, tables: list[Table]) -> we
     return response
 
 
-def _append(sheet: Any, batch: list[list[tuple[Any, str]]]) -> None:
-    for row in batch:
-        cells = []
-        for value, kind in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if kind in FORMATS:
-                cell.number_format = FORMATS[kind]
-            cells.append(cell)
-        sheet.append(cells)
+def _append(sheet: Any, first: int, batch: list[list[tuple[Any, str]]], formats: dict) -> None:
+    """Rows from row `first` on: dates and numbers as such, in their column's format (one
+    format object a kind, not a style a cell); text as text (never a formula)."""
+    for number, row in enumerate(batch, first):
+        for column, (value, kind) in enumerate(row):
+            if isinstance(value, str):
+                if value:
+                    sheet.write_string(number, column, value)
+            elif isinstance(value, date):  # a datetime too
+                sheet.write_datetime(number, column, value, formats.get(kind, formats["date"]))
+            else:
+                sheet.write_number(number, column, value, formats.get(kind))
 
 
 async def stream_xlsx(request: web.Request, name: str, tables: list[Table]) -> web.StreamResponse:
     zone = ZoneInfo(request.app[TIMEZONE])
-    book = Workbook(write_only=True)
-    for table in tables:
-        sheet = book.create_sheet(i18n.gettext(table.title)[:31])
-        header = []
-        for column in table.columns:
-            cell = WriteOnlyCell(sheet, value=i18n.gettext(column.header))
-            cell.font = Font(bold=True)
-            header.append(cell)
-        sheet.append(header)
-        async for batch in _batches(table, zone):
-            await asyncio.to_thread(_append, sheet, batch)
+    response = await _start(request, f"{name}.xlsx", XLSX)
     with tempfile.TemporaryFile() as file:
-        await asyncio.to_thread(book.save, file)
+        # constant_memory: each row goes to the sheet's temporary file once the next begins.
+        book = Workbook(file, {"constant_memory": True})
+        formats = {kind: book.add_format({"num_format": shape}) for kind, shape in FORMATS.items()}
+        bold = book.add_format({"bold": True})
+        for table in tables:
+            sheet = book.add_worksheet(i18n.gettext(table.title)[:31])
+            for column, header in enumerate(table.columns):
+                sheet.write_string(0, column, i18n.gettext(header.header), bold)
+            rows = 1
+            async for batch in _batches(table, zone):
+                await asyncio.to_thread(_append, sheet, rows, batch, formats)
+                rows += len(batch)
+        await asyncio.to_thread(book.close)
         file.seek(0)
-        response = await _start(request, f"{name}.xlsx", XLSX)
         while chunk := await asyncio.to_thread(file.read, CHUNK):
             await response.write(chunk)
     await response.write_eof()
