@@ -8,3 +8,4 @@ class Access(enum.StrEnum):
     SIGNED_IN = "signed_in"  # any staff member, observers included (statistics)
     TICKETS = "tickets"  # administrators and street staff; tickets only within their scope
     ADMIN = "admin"  # administrators only
+    PROBE = "probe"  # a load balancer's check (/healthz, /readyz): anyone, no session read

@@ -17,8 +17,10 @@ from admin.cache import PublicCache
 from admin.keys import (
     CATALOGS,
     CLOCK,
+    HEADS,
     PUBLIC_CACHE,
     RECEPTIONS,
+    REDIS,
     SESSIONS,
     SETTINGS,
     STAFF_DESK,
@@ -34,6 +36,7 @@ from bot.core.receptions import ReceptionDesk
 from bot.core.staff_desk import StaffDesk
 from bot.core.tickets import TicketDesk
 from bot.settings import AdminSettings
+from storage.migrate import heads
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -68,6 +71,9 @@ def create_app(
     app[TIMEZONE] = desk.timezone
     app[PUBLIC_CACHE] = PublicCache()
     app[THROTTLE] = LoginThrottle(throttle_storage(redis_url, f"{key_prefix}:login"))
+    app[HEADS] = ",".join(sorted(heads()))
+    if redis is not None:
+        app[REDIS] = redis
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES),

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from aiohttp import web
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin.access import Access
@@ -25,3 +26,5 @@ TIMEZONE = web.AppKey("timezone", str)
 WAKE_SENDER = web.AppKey("wake_sender", Callable[[], None])  # after a commit that queued
 ACCESS = web.AppKey("access", dict[str, Access])  # route name → who may open it
 PUBLIC_CACHE = web.AppKey("public_cache", PublicCache)
+REDIS = web.AppKey("redis", Redis)  # set only when the panel shares Redis (REDIS_URL)
+HEADS = web.AppKey("heads", str)  # the migrations' head(s) a ready database is at

@@ -13,6 +13,7 @@ from admin.views import (
     auth,
     directory,
     exports,
+    health,
     inbox,
     public,
     receptions,
@@ -37,6 +38,8 @@ class Route:
 
 
 ROUTES: tuple[Route, ...] = (
+    Route("GET", "/healthz", "healthz", health.healthz, Access.PROBE),
+    Route("GET", "/readyz", "readyz", health.readyz, Access.PROBE),
     Route("GET", "/login", "login", auth.login_page, Access.PUBLIC),
     Route("POST", "/login", "login_submit", auth.login, Access.PUBLIC),
     Route("GET", "/invitation/{token}", "invitation", auth.invitation_page, Access.PUBLIC),

@@ -47,6 +47,8 @@ ALLOWED = {
     Access.SIGNED_IN: {"administrator", "street_own", "street_other", "observer"},
     Access.TICKETS: {"administrator", "street_own", "street_other"},
     Access.ADMIN: {"administrator"},
+    # A load balancer's probe: anyone, signed in or not (tests/test_panel_health.py).
+    Access.PROBE: {"anonymous", "administrator", "street_own", "street_other", "observer"},
 }
 
 
@@ -210,4 +212,12 @@ def test_the_public_routes_are_exactly_these():
         "language",
         "public",  # 五公开: the list of stations
         "public_station",  # 五公开: a station's results, no personal data
+    }
+
+
+def test_the_probes_are_exactly_these():
+    """Routes that skip the session altogether: a monitor's checks, saying nothing personal."""
+    assert {route.name for route in ROUTES if route.access == Access.PROBE} == {
+        "healthz",
+        "readyz",
     }

@@ -1,5 +1,6 @@
 """/healthz, /readyz and /metrics, on the webhook's own port and, when STATUS_PORT is set, on
-a small server of their own for the other roles (the staff panel has none of its own yet).
+a small server of their own for the other roles. The staff panel serves /healthz and /readyz
+on its own port as well (`admin.views.health`, the same checks without the bot).
 
 /healthz answers as long as the event loop does. /readyz answers 200 only when the database
 and Redis answer and the schema is at the migrations' head; 503 otherwise, with what failed,

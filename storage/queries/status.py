@@ -34,6 +34,11 @@ async def outbox_backlog(session: AsyncSession, now: datetime) -> tuple[int, flo
     return depth, (now - oldest).total_seconds() if oldest is not None else 0.0
 
 
+async def ping(session: AsyncSession) -> None:
+    """Raises unless the database answers."""
+    await session.execute(text("SELECT 1"))
+
+
 async def schema_revision(session: AsyncSession) -> str | None:
     """The Alembic revision the database is at (None when it has none)."""
     try:
