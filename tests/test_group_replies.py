@@ -98,6 +98,24 @@ async def test_a_reply_reads_its_ticket_once_and_writes_it_once(harness: Harness
     assert "已答复" in card_now["text"]  # the card shows the new status
 
 
+async def test_a_new_tickets_card_reads_no_holder_before_a_deputy_takes_it(harness: Harness):
+    """Submitted and routed, nobody holds the ticket yet: its card says so without a read."""
+    read_deputies: list[str] = []
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        words = " ".join(sql.split())
+        if re.search(r"^SELECT deputies\.id\b.* FROM deputies WHERE deputies\.id =", words):
+            read_deputies.append(words)
+
+    engine = harness.app.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        await a_ticket(harness, 5511)
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+    assert read_deputies == []
+
+
 async def test_a_reply_to_any_message_of_the_thread_reaches_the_resident_and_edits_follow(
     harness: Harness,
 ):

@@ -6,6 +6,7 @@ queued in the outbox in the caller's transaction."""
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +39,7 @@ from storage.queries.contacts import reachable
 from storage.queries.outbox import latest_message
 
 log = logging.getLogger(__name__)
+_Row = TypeVar("_Row")
 
 
 def card_steps(status: TicketStatus) -> list[str]:
@@ -59,6 +61,10 @@ def card_steps(status: TicketStatus) -> list[str]:
     return [name for allowed, name in names if allowed]
 
 
+async def _get(session: AsyncSession, model: type[_Row], key: int | None) -> _Row | None:
+    return await session.get(model, key) if key is not None else None
+
+
 class TicketMessages:
     def __init__(self, clock: Clock, catalogs: Catalogs, timezone: str) -> None:
         self.clock = clock
@@ -68,8 +74,9 @@ class TicketMessages:
     async def card(self, session: AsyncSession, ticket: Ticket) -> Content:
         t = self.catalogs.get(None)
         path = await area_path(session, ticket.area_id)
-        holder = await session.get(Deputy, ticket.holder_deputy_id or -1)
-        category = await session.get(Category, ticket.category_id or -1)
+        # Nothing to read for what the ticket does not have yet (no holder before 受理).
+        holder = await _get(session, Deputy, ticket.holder_deputy_id)
+        category = await _get(session, Category, ticket.category_id)
         resident = await session.get_one(Resident, ticket.resident_id)
         facts = render.CardFacts(
             path=path,
