@@ -1,8 +1,9 @@
 """The ticket desk at core level: what is recorded and queued for each step of the loop."""
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import FrozenClock
@@ -121,3 +122,37 @@ def test_names_read_as_people_expect_them():
     assert person_name("小红", "李") == "李小红"
     assert person_name("Anna", "Smith") == "Anna Smith"
     assert person_name("小红", None) == "小红"
+
+
+async def test_a_ticket_is_held_once_per_transaction_and_again_after_a_savepoint_rolled_back(
+    session: AsyncSession, directory_loaded: None, desk: TicketDesk
+):
+    """Held (read FOR UPDATE) once, a ticket is not read again by the next step of the same
+    transaction; a savepoint rolled back lets its lock go, so it is read and held again, and
+    so is it in the next transaction."""
+    resident = await resident_in(session, desk, 5003, "qs-nh-jy", "en")
+    ticket = (await desk.submit_opinion(session, resident, "Noise.", "k-held")).ticket
+    await session.commit()
+    reads: list[str] = []
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        if " ".join(sql.split()).startswith("SELECT tickets.id"):
+            reads.append(sql)
+
+    engine = session.bind.sync_engine if hasattr(session.bind, "sync_engine") else session.bind
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        await desk.hold(session, ticket)
+        await desk.hold(session, ticket)
+        assert len(reads) == 1
+        savepoint = await session.begin_nested()
+        await desk.hold(session, ticket)
+        assert len(reads) == 2
+        await savepoint.rollback()
+        await desk.hold(session, ticket)
+        assert len(reads) == 3
+        await session.commit()
+        await desk.hold(session, ticket)
+        assert len(reads) == 4
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)

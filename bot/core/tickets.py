@@ -453,23 +453,21 @@ class TicketDesk:
         the other left. Once held, nobody else changes it before the commit: a later step of
         the same transaction reads and writes nothing more for it (its changes are flushed
         together, one UPDATE)."""
-        held = _held(session)
-        if ticket.id in held:
+        if ticket.id in _held(session):
             return
         await session.flush()
         await session.refresh(ticket, with_for_update=True)
-        held.add(ticket.id)
+        _held(session).add(ticket.id)  # in the transaction the read began, if none was
 
     async def held(self, session: AsyncSession, ticket_id: int) -> Ticket | None:
         """The ticket, read and held until the commit (as a step holds it): for a front door
         about to take a step on it, one read instead of a read and then the hold."""
-        held = _held(session)
-        if ticket_id in held:
+        if ticket_id in _held(session):
             return await session.get(Ticket, ticket_id)
         await session.flush()
         ticket = await session.get(Ticket, ticket_id, with_for_update=True, populate_existing=True)
         if ticket is not None:
-            held.add(ticket.id)
+            _held(session).add(ticket.id)
         return ticket
 
     def _record(
@@ -488,8 +486,10 @@ HELD = "tickets_held"  # in a session's `info`: (its transaction, the ids of the
 
 def _held(session: AsyncSession) -> set[int]:
     """The tickets this session's current transaction holds (read FOR UPDATE): a new
-    transaction, after a commit or a rollback, holds none."""
-    transaction = session.sync_session.get_transaction()
+    transaction, after a commit or a rollback, holds none, and neither does a savepoint (a
+    lock taken in one is let go if it is rolled back)."""
+    sync = session.sync_session
+    transaction = sync.get_nested_transaction() or sync.get_transaction()
     kept = session.info.get(HELD)
     if kept is None or kept[0] is not transaction:
         kept = session.info[HELD] = (transaction, set())
