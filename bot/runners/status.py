@@ -2,9 +2,8 @@
 a small server of their own for the other roles. The staff panel serves /healthz and /readyz
 on its own port as well (`admin.views.health`, the same checks without the bot).
 
-/healthz answers as long as the event loop does. /readyz answers 200 only when the database
-and Redis answer and the schema is at the migrations' head; 503 otherwise, with what failed,
-so a load balancer sends no updates to a receiver that could not record them."""
+What /healthz and /readyz answer is `bot.readiness`: a load balancer sends no updates to a
+receiver that could not record them."""
 
 import asyncio
 import logging
@@ -14,40 +13,25 @@ from collections.abc import Awaitable, Callable
 from aiogram.fsm.storage.redis import RedisStorage
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from bot.app import Application
 from bot.core.workflow import WITH_GROUP
 from bot.metrics import REQUEST_SECONDS, read_database_gauges
+from bot.readiness import CHECK_SECONDS, healthz, readiness
 from storage.migrate import heads
-from storage.queries.status import schema_revision
 
 log = logging.getLogger(__name__)
 
-CHECK_SECONDS = 5  # a dependency slower than this counts as down
 APPLICATION = web.AppKey("application", Application)
 HEADS = web.AppKey("heads", str)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "alive"})
-
-
 async def readyz(request: web.Request) -> web.Response:
-    problems = {}
-    for name, check in (("database", _database), ("redis", _redis), ("migrations", _schema)):
-        try:
-            async with asyncio.timeout(CHECK_SECONDS):
-                problem = await check(request)
-        except Exception as error:
-            problem = f"{type(error).__name__}: {error}"[:300]
-        if problem:
-            problems[name] = problem
-    if problems:
-        log.warning("not ready: %s", problems)
-        return web.json_response({"status": "not ready", "problems": problems}, status=503)
-    return web.json_response({"status": "ready"})
+    app = request.app[APPLICATION]
+    storage = app.dispatcher.storage
+    redis_ping = storage.redis.ping if isinstance(storage, RedisStorage) else None
+    return await readiness(app.sessionmaker, redis_ping, request.app[HEADS], "this process")
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -58,28 +42,6 @@ async def metrics(request: web.Request) -> web.Response:
     except Exception as error:  # the counters still tell something; the gauges keep their last
         log.warning("metrics: the database could not be read (%r)", error)
     return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-
-async def _database(request: web.Request) -> str | None:
-    async with request.app[APPLICATION].sessionmaker() as session:
-        await session.execute(text("SELECT 1"))
-    return None
-
-
-async def _redis(request: web.Request) -> str | None:
-    storage = request.app[APPLICATION].dispatcher.storage
-    if isinstance(storage, RedisStorage):
-        await storage.redis.ping()
-    return None
-
-
-async def _schema(request: web.Request) -> str | None:
-    async with request.app[APPLICATION].sessionmaker() as session:
-        current = await schema_revision(session)
-    expected = request.app[HEADS]
-    if current != expected:
-        return f"schema at {current}, expected {expected}: run `python -m bot migrate`"
-    return None
 
 
 def timed(app_name: str) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
