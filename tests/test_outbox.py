@@ -5,10 +5,9 @@ nothing is dropped silently."""
 import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.clock import FrozenClock
 from bot.delivery.outbox import Action, Content, Recipient, enqueue
@@ -112,32 +111,6 @@ async def test_due_messages_are_sent_once_in_order_and_remember_where_they_went(
         (OutboxStatus.SENT, "chat-1", 1),
     ]
     assert {r.receipt for r in sent} == {"1001", "1002", "1003"}
-
-
-async def test_one_look_leases_its_rows_at_once_and_sends_each_as_it_read_it(sender: Sender):
-    """A look reads the due rows with their recipients' addresses and leases them all in one
-    statement; a resident's message is then sent without another read, and one statement
-    records it as sent."""
-    await queue(sender, (1, "first"), (2, "second"), (3, "third"))
-    engine = sender.sessionmaker.kw["bind"].sync_engine
-    statements: list[str] = []
-
-    def statement(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
-        statements.append(" ".join(sql.split()[:3]))
-
-    event.listen(engine, "before_cursor_execute", statement)
-    try:
-        assert await sender.deliver_due() == 3
-    finally:
-        event.remove(engine, "before_cursor_execute", statement)
-    assert statements[0].startswith("SELECT outbox.id")
-    assert statements[1:] == ["UPDATE outbox SET"] * 4  # the lease, then each row sent
-    assert sorted(sender.channel.delivered) == [
-        ("chat-1", "first"),
-        ("chat-2", "second"),
-        ("chat-3", "third"),
-    ]
-    assert [r.status for r in await rows(sender)] == [OutboxStatus.SENT] * 3
 
 
 async def test_retry_after_is_honoured_and_the_recipient_keeps_its_order(

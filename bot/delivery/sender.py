@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.delivery.outbox import Content, Recipient, Topic, recipient_of
 from bot.metrics import count_send
-from storage.models import Contact, OutboxMessage, OutboxStatus, RecipientKind
+from storage.models import OutboxMessage, OutboxStatus, RecipientKind
 from storage.queries.contacts import contact_of, mark_unreachable, set_address
 from storage.queries.outbox import (
     claim_due,
@@ -115,15 +115,6 @@ class Envelope:
     # In a group with a topic per ticket: the ticket's topic, and its thread if it has one.
     topic: Topic | None = None
     thread: str | None = None
-
-
-@dataclass(frozen=True)
-class Leased:
-    """A row the sender leased, as its claim read it, with its recipient's contact in the
-    channel (None: they have no address there)."""
-
-    message: OutboxMessage
-    contact: Contact | None
 
 
 @dataclass(frozen=True)
@@ -214,14 +205,14 @@ class Sender:
             # Cleared before looking, so a wake (or a finished send) during a look counts.
             self._wake.clear()
             free = self.concurrency - len(self._tasks)
-            claimed: list[Leased] = []
+            claimed: list[OutboxMessage] = []
             if free > 0:
                 try:
                     claimed = await self._claim(free)
                 except Exception:
                     log.exception("outbox look failed; retrying after the poll interval")
             for row in claimed:
-                task = asyncio.create_task(self._deliver(row), name=f"outbox-{row.message.id}")
+                task = asyncio.create_task(self._deliver(row), name=f"outbox-{row.id}")
                 self._tasks.add(task)
                 task.add_done_callback(self._finished)
             if claimed and len(claimed) == free:
@@ -244,23 +235,23 @@ class Sender:
         await asyncio.gather(*(self._deliver(row) for row in rows))
         return len(rows)
 
-    async def _claim(self, limit: int) -> list["Leased"]:
-        """Lease the due rows: each as the claim read it, with its recipient's contact in the
-        channel (the lease makes the row ours, so neither is read again before its send)."""
+    async def _claim(self, limit: int) -> list[OutboxMessage]:
+        """Lease the due rows: each as the claim read it (the lease makes it ours, so it is
+        not read again before its send)."""
         now = self.clock.now()
         async with self.sessionmaker() as session:
-            rows = await claim_due(session, now, now + self.lease, limit, self.channel.name)
+            rows = await claim_due(session, now, now + self.lease, limit)
             await session.commit()
-        return [Leased(message, contact) for message, contact in rows]
+        return rows
 
-    async def _deliver(self, leased: "Leased") -> None:
+    async def _deliver(self, leased: OutboxMessage) -> None:
         """One leased row: send it (no database connection held meanwhile), then record what
-        happened. A resident's new message needs no read of its own before the send."""
-        row = leased.message.id
+        happened."""
+        row = leased.id
         async with self.sessionmaker() as session:
-            message = await session.merge(leased.message, load=False)
+            message = await session.merge(leased, load=False)
             try:
-                envelope = await self._envelope(session, message, leased.contact)
+                envelope = await self._envelope(session, message)
             except Undeliverable as error:
                 await self._failed(session, message, error)
                 await session.commit()
@@ -317,11 +308,9 @@ class Sender:
             except Exception:
                 log.warning("could not renew the lease of outbox message %s", row, exc_info=True)
 
-    async def _envelope(
-        self, session: AsyncSession, message: OutboxMessage, contact: Contact | None
-    ) -> Envelope:
-        """Where and what to send (`contact`: the recipient's in the channel, as claimed)."""
+    async def _envelope(self, session: AsyncSession, message: OutboxMessage) -> Envelope:
         recipient = recipient_of(message)
+        contact = await contact_of(session, recipient.kind, recipient.id, self.channel.name)
         if contact is None:
             raise NoAddress(f"{recipient} has no {self.channel.name} address")
         if contact.unreachable_at is not None:

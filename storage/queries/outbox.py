@@ -7,7 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.models import (
-    Contact,
     GroupChat,
     OutboxMessage,
     OutboxPurpose,
@@ -183,20 +182,13 @@ async def delivered(session: AsyncSession, address: str, receipt: str) -> Outbox
 
 
 async def claim_due(
-    session: AsyncSession, now: datetime, until: datetime, limit: int, channel: str
-) -> list[tuple[OutboxMessage, Contact | None]]:
+    session: AsyncSession, now: datetime, until: datetime, limit: int
+) -> list[OutboxMessage]:
     """Lease up to `limit` due rows until `until`: only the oldest pending row of each
     recipient (so a recipient's messages keep their order, whoever sends them), skipping rows
-    another sender holds locked (PostgreSQL; SQLite has one writer at a time anyway). Each
-    comes with its recipient's contact in the channel (None: no address there)."""
-    due = await session.execute(
-        select(OutboxMessage, Contact)
-        .outerjoin(
-            Contact,
-            (Contact.recipient_kind == OutboxMessage.recipient_kind)
-            & (Contact.recipient_id == OutboxMessage.recipient_id)
-            & (Contact.channel == channel),
-        )
+    another sender holds locked (PostgreSQL; SQLite has one writer at a time anyway)."""
+    due = await session.scalars(
+        select(OutboxMessage)
         .where(
             OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.next_attempt_at <= now,
@@ -206,11 +198,11 @@ async def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True, of=OutboxMessage)
     )
-    rows = [(message, contact) for message, contact in due]
+    rows = list(due)
     if rows:  # one statement for the lease of them all
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_([message.id for message, _ in rows]))
+            .where(OutboxMessage.id.in_([message.id for message in rows]))
             .values(next_attempt_at=until)
         )
     return rows
