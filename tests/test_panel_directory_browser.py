@@ -2,7 +2,8 @@
 Playwright) while the bot runs against the fake Bot API: an administrator edits an area and a
 routing rule, and the next opinion a resident submits in Telegram goes where the edited rule
 says; street staff schedule a reception, and a resident who follows the station hears of it.
-The area's screenshot is the README's (docs/panel-directory.png)."""
+The area's and the reception's screenshots are the README's (docs/panel-directory.png,
+docs/panel-reception.png)."""
 
 import re
 
@@ -19,6 +20,7 @@ from playwright.async_api import Page, expect  # noqa: E402
 
 expect.set_options(timeout=15_000)
 SCREENSHOT = PROJECT_ROOT / "docs" / "panel-directory.png"
+RECEPTION_SCREENSHOT = PROJECT_ROOT / "docs" / "panel-reception.png"
 
 
 async def log_in(page: Page, url: str, login: str) -> None:
@@ -101,7 +103,7 @@ async def test_street_staff_schedule_a_reception_and_a_follower_hears_of_it(
         await expect(
             page.get_by_text("已通知的居民（已报名或关注本联络站）：1人。")
         ).to_be_visible()
-        await page.screenshot(path=ARTIFACTS / "panel" / "reception.png", full_page=True)
+        await page.screenshot(path=RECEPTION_SCREENSHOT, full_page=True)
     told = await harness.bot_says(follower.id, "您关注的联络站有新的接待活动：")
     assert "主题：老旧小区加装电梯" in told["text"]
     assert "12月3日（周四）14:30—16:30" in told["text"]
