@@ -23,6 +23,7 @@ from bot.telegram.dispatcher import build_bot, build_dispatcher, filters_on_the_
 from bot.telegram.flood import ResidentFlood
 from bot.telegram.inbound import Inbound
 from bot.telegram.limits import Limits, TelegramLimits, limits_storage, send_slots
+from bot.telegram.paced import PacedAnswers
 from bot.text.catalogs import Catalogs
 from handlers import build_router
 from handlers.middlewares import install_middlewares
@@ -105,9 +106,11 @@ def build_application(
             settings.telegram.telegram_limit_overall,
             settings.telegram.telegram_limit_private_chat,
             settings.telegram.telegram_limit_group,
+            settings.telegram.telegram_limit_private_burst,
         ),
         send_slots(settings.storage.redis_url, key_prefix=f"{redis_prefix}:limits"),
     )
+    bot.session.middleware(PacedAnswers(limits))
     channel = TelegramChannel(bot, limits, settings.telegram.telegram_send_timeout)
     sender = Sender(
         sessionmaker,

@@ -98,6 +98,9 @@ class TelegramSettings(_Section):
     telegram_limit_overall: RateLimit = Field(default="30/second", description="All chats.")
     telegram_limit_private_chat: RateLimit = Field(default="1/second", description="One person.")
     telegram_limit_group: RateLimit = Field(default="20/minute", description="One group chat.")
+    telegram_limit_private_burst: RateLimit = Field(
+        default="3/second", description="One person, answered at once for their own action."
+    )
     telegram_send_timeout: float = Field(
         default=15.0, gt=0, description="Seconds one Bot API call of the sender may take."
     )

@@ -1,42 +1,22 @@
-"""Direct answers to the person who just wrote or pressed a button: how they meet Telegram's
-flood control, a button pressed twice, and a failure once the work is already committed."""
+"""Direct answers to the person who just wrote or pressed a button: a press answered late, a
+button pressed twice, and a failure once the work is already committed. (Telegram's limits and
+a short 429 are the Bot API client's: `bot.telegram.paced`.)"""
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
-from aiogram.methods import TelegramMethod
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-# Seconds a direct answer waits for Telegram's flood control: the person is looking at the
-# chat, so a short wait is better than an apology; a longer one fails as before.
-SHORT_WAIT = 5.0
-
-
-async def answer(method: TelegramMethod[T]) -> T:
-    """Make one Bot API call of a direct answer; a 429 that asks for a short wait is waited
-    out, once."""
-    try:
-        return await method
-    except TelegramRetryAfter as error:
-        if error.retry_after > SHORT_WAIT:
-            raise
-        log.info("flood control: waiting %ss to answer", error.retry_after)
-        await asyncio.sleep(error.retry_after)
-        return await method
 
 
 async def acknowledge(query: CallbackQuery) -> None:
     """Stop the pressed button's spinner. A press answered too late (after a restart, say) is
     refused by Telegram; that must not keep what follows from being said."""
     try:
-        await answer(query.answer())
+        await query.answer()
     except TelegramBadRequest as error:
         log.info("press %s not acknowledged: %s", query.id, error.message)
 
@@ -52,7 +32,7 @@ async def edit(
     the same edit again, which Telegram refuses as "message is not modified": the message
     already says it, so that is no failure. False then."""
     try:
-        await answer(message.edit_text(text, reply_markup=reply_markup))
+        await message.edit_text(text, reply_markup=reply_markup)
     except TelegramBadRequest as error:
         if not not_modified(error):
             raise

@@ -9,7 +9,6 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
 from bot.text.catalogs import Catalogs, Texts
-from handlers.answers import answer
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +20,11 @@ async def apologise(event: ErrorEvent, catalogs: Catalogs, t: Texts | None = Non
     update = event.update
     try:
         if update.callback_query is not None:
-            await answer(update.callback_query.answer(apology, show_alert=True))
+            await update.callback_query.answer(apology, show_alert=True)
         elif update.message is not None:
-            await answer(update.message.reply(apology))
+            await update.message.reply(apology)
         elif update.edited_message is not None:
-            await answer(update.edited_message.reply(apology))
+            await update.edited_message.reply(apology)
     except TelegramAPIError as error:
         log.warning("update %s: the apology could not be given: %s", update.update_id, error)
 

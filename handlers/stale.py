@@ -6,12 +6,11 @@ from aiogram import Router
 from aiogram.types import CallbackQuery
 
 from bot.text.catalogs import Texts
-from handlers.answers import answer
 from handlers.middlewares.transaction import AfterCommit
 
 
 async def stale_button(query: CallbackQuery, t: Texts) -> None:
-    await answer(query.answer(t.gettext("This button is out of date. Please start again.")))
+    await query.answer(t.gettext("This button is out of date. Please start again."))
 
 
 async def unknown_button(query: CallbackQuery, after_commit: AfterCommit, t: Texts) -> None:

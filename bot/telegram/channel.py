@@ -32,6 +32,7 @@ from bot.delivery.sender import (
     Unreachable,
 )
 from bot.telegram.limits import TelegramLimits
+from bot.telegram.paced import outbox_call
 from bot.telegram.topics import ForumTopics, topic_gone
 from storage.models import TELEGRAM
 
@@ -120,9 +121,10 @@ class TelegramChannel:
     async def deliver(self, envelope: Envelope) -> Receipt:
         chat_id = int(envelope.address)
         try:
-            if envelope.topic is None:
-                return await self._place(chat_id, envelope, None)
-            return await self._in_topic(chat_id, envelope, envelope.topic)
+            with outbox_call():
+                if envelope.topic is None:
+                    return await self._place(chat_id, envelope, None)
+                return await self._in_topic(chat_id, envelope, envelope.topic)
         except TelegramRetryAfter as error:
             raise FloodControl(error.message, error.retry_after) from error
         except TelegramMigrateToChat as error:

@@ -1,6 +1,8 @@
 """Telegram's sending limits, the one place that knows them: about 30 messages a second in all,
 one a second to a private chat and 20 a minute to a group (Telegram's bot FAQ). The sender asks
-before each message and waits (or puts the message back) instead of meeting a 429.
+before each message and waits (or puts the message back) instead of meeting a 429; so does a
+handler's direct answer (`bot.telegram.paced`), except that a person's own action may be answered
+with a short burst in their private chat (`PRIVATE_BURST`), which Telegram allows.
 
 Telegram counts a message when it arrives, and a message may arrive any time between being let
 go and being answered. So a message holds a slot of its limits from the moment it is let go:
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 
 OVERALL = "30/second"
 PRIVATE_CHAT = "1/second"
+PRIVATE_BURST = "3/second"
 GROUP = "20/minute"
 # The shortest wait worth reporting: a window that is about to free a slot.
 MIN_WAIT = 0.01
@@ -47,6 +50,7 @@ class Limits:
     overall: str = OVERALL
     private_chat: str = PRIVATE_CHAT
     group: str = GROUP
+    private_burst: str = PRIVATE_BURST  # direct answers to the person who acted
 
 
 @dataclass(frozen=True)
@@ -212,6 +216,7 @@ class TelegramLimits:
         self.overall = Window.of(limits.overall)
         self.private_chat = Window.of(limits.private_chat)
         self.group = Window.of(limits.group)
+        self.private_burst = Window.of(limits.private_burst)
         self.slots = slots
         self._names = (f"{uuid.uuid4().hex[:12]}:{n}" for n in itertools.count())
         # The slots of this process's messages to each chat that are not answered yet, oldest
@@ -222,8 +227,10 @@ class TelegramLimits:
     def _keys(self, chat_id: int) -> list[str]:
         return [f"chat:{chat_id}", OVERALL_KEY]
 
-    async def wait(self, chat_id: int) -> float:
-        chat = self.private_chat if chat_id > 0 else self.group
+    async def wait(self, chat_id: int, answer: bool = False) -> float:
+        """`answer`: a direct answer to a person's own action, which may come in a burst."""
+        private = self.private_burst if answer else self.private_chat
+        chat = private if chat_id > 0 else self.group
         slot = next(self._names)
         chat_key, overall_key = self._keys(chat_id)
         wait = await self.slots.take(slot, [(chat_key, chat), (overall_key, self.overall)])

@@ -13,7 +13,7 @@ from bot.core.tickets import TicketDesk, as_deputy
 from bot.core.workflow import Step, TransitionError, check
 from bot.text import render
 from bot.text.catalogs import Texts
-from handlers.answers import answer, edit, reported
+from handlers.answers import edit, reported
 from handlers.middlewares.transaction import AfterCommit
 from storage.models import TELEGRAM, Actor, Deputy, Ticket
 
@@ -38,7 +38,7 @@ async def acting_deputy(
 
 
 def refuse(query: CallbackQuery, after_commit: AfterCommit, text: str) -> None:
-    after_commit(lambda: answer(query.answer(text, show_alert=True)))
+    after_commit(lambda: query.answer(text, show_alert=True))
 
 
 def not_registered(t: Texts) -> str:
@@ -99,7 +99,7 @@ async def card_action(
         refuse(query, after_commit, cannot_now(t, ticket))
         return
     told = done.format(number=ticket.number, status=render.status_label(t, ticket.status))
-    after_commit(reported(lambda: answer(query.answer(told)), f"{name} of {ticket.number}"))
+    after_commit(reported(lambda: query.answer(told), f"{name} of {ticket.number}"))
 
 
 async def offer_departments(
@@ -134,8 +134,8 @@ async def offer_departments(
     assert isinstance(card, Message)
 
     async def ask() -> None:
-        await answer(query.answer())
-        await answer(card.reply(text, reply_markup=markup))
+        await query.answer()
+        await card.reply(text, reply_markup=markup)
 
     after_commit(ask)
 
@@ -171,7 +171,7 @@ async def department_chosen(
     assert isinstance(message, Message)
 
     async def ask() -> None:
-        await answer(query.answer())
+        await query.answer()
         await edit(message, text, markup)
 
     after_commit(ask)
@@ -206,7 +206,7 @@ async def expected_chosen(
     assert isinstance(message, Message)
 
     async def tell() -> None:
-        await answer(query.answer())
+        await query.answer()
         await edit(message, text)
 
     after_commit(reported(tell, f"forward of {ticket.number}"))

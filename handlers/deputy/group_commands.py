@@ -14,7 +14,7 @@ from bot.core.group_queue import group_of_chat, group_queue
 from bot.core.tickets import TicketDesk
 from bot.text import group_texts
 from bot.text.catalogs import Texts
-from handlers.answers import answer, reported
+from handlers.answers import reported
 from handlers.deputy.membership import chat_facts
 from handlers.middlewares.transaction import AfterCommit
 from storage.models import TELEGRAM
@@ -45,12 +45,12 @@ async def bind(
             "Send /bind followed by the code the street working committee gave you, for "
             "example /bind ABCDE-FGHJK."
         )
-        after_commit(lambda: answer(message.reply(usage)))
+        after_commit(lambda: message.reply(usage))
         return
     member = await bot.get_chat_member(message.chat.id, message.from_user.id)
     if member.status not in ADMINISTRATORS:
         refusal = t.gettext("Only an administrator of this chat can bind it to a deputy group.")
-        after_commit(lambda: answer(message.reply(refusal)))
+        after_commit(lambda: message.reply(refusal))
         return
     try:
         group = await bind_chat(
@@ -73,7 +73,7 @@ async def bind(
             BindRefused.TAKEN: t.gettext("This chat is already the chat of {group}."),
         }
         refusal = refusals[error.why].format(group=error.group.name if error.group else "")
-        after_commit(lambda: answer(message.reply(refusal)))
+        after_commit(lambda: message.reply(refusal))
         return
     bound = t.gettext(
         "This chat is now the chat of {group}. New opinions and suggestions will arrive here "
@@ -86,7 +86,7 @@ async def bind(
         bound += "\n\n" + group_texts.rights_missing(t, [m.value for m in missing])
     elif facts.forum:
         bound += "\n\n" + t.gettext("Each opinion or suggestion will have a topic of its own.")
-    after_commit(reported(lambda: answer(message.reply(bound)), f"binding {group.code}"))
+    after_commit(reported(lambda: message.reply(bound), f"binding {group.code}"))
 
 
 async def queue(
@@ -110,7 +110,7 @@ async def queue(
             for item in items
         ]
         text = group_texts.queue_listing(t, group, listed, desk.timezone)
-    after_commit(lambda: answer(message.reply(text)))
+    after_commit(lambda: message.reply(text))
 
 
 def build_router() -> Router:

@@ -18,7 +18,7 @@ from bot.core.receptions import ReceptionDesk, ReceptionRefused, Refusal
 from bot.core.tickets import TicketDesk
 from bot.text import receptions as words
 from bot.text.catalogs import Texts
-from handlers.answers import answer, edit, reported
+from handlers.answers import edit, reported
 from handlers.middlewares.transaction import AfterCommit
 from storage.models import TELEGRAM, Deputy, Reception
 
@@ -77,10 +77,10 @@ async def show_record(
     reception = await _reception_to_record(session, receptions, outcomes, message.chat.id)
     if reception is None:
         text = t.gettext("Your group has no reception whose record is open.")
-        after_commit(lambda: answer(message.reply(text)))
+        after_commit(lambda: message.reply(text))
         return
     text, keyboard = await _record(session, outcomes, reception, t)
-    after_commit(lambda: answer(message.answer(text, reply_markup=keyboard)))
+    after_commit(lambda: message.answer(text, reply_markup=keyboard))
 
 
 async def _open_record(
@@ -101,7 +101,7 @@ async def _open_record(
         text = words.refusal(t, Refusal.NOT_ON_DUTY)
     else:
         return reception
-    after_commit(lambda: answer(message.reply(text)))
+    after_commit(lambda: message.reply(text))
     return None
 
 
@@ -158,7 +158,7 @@ async def _raised(
                 "/raised K7QM 小区路灯不亮"
             )
         )
-        after_commit(lambda: answer(message.reply(usage)))
+        after_commit(lambda: message.reply(usage))
         return
     key = f"{message.chat.id}:{message.message_id}"
     try:
@@ -175,9 +175,9 @@ async def _raised(
             ).format(number=number, code=raised.signup.code)
     except ReceptionRefused as refused:
         text = words.refusal(t, refused.refusal)
-        after_commit(lambda: answer(message.reply(text)))
+        after_commit(lambda: message.reply(text))
         return
-    after_commit(reported(lambda: answer(message.reply(done)), number))
+    after_commit(reported(lambda: message.reply(done), number))
 
 
 async def mark_attendance(
@@ -249,13 +249,13 @@ async def _act(
         await step(outcomes, reception)
     except ReceptionRefused as refused:
         text = words.refusal(t, refused.refusal)
-        after_commit(lambda: answer(query.answer(text, show_alert=True)))
+        after_commit(lambda: query.answer(text, show_alert=True))
         return
     text, keyboard = await _record(session, outcomes, reception, t)
     message = query.message
 
     async def refresh() -> None:
-        await answer(query.answer())
+        await query.answer()
         if isinstance(message, Message):
             await edit(message, text, keyboard)
 

@@ -16,7 +16,7 @@ from bot.core.receptions import ReceptionDesk, ReceptionRefused, Refusal
 from bot.core.tickets import TicketDesk
 from bot.text import receptions as words
 from bot.text.catalogs import Texts
-from handlers.answers import answer, reported
+from handlers.answers import reported
 from handlers.middlewares.transaction import AfterCommit
 from storage.models import TELEGRAM
 
@@ -63,7 +63,7 @@ async def propose_slots(
             "Please give the request's number and one or more times, e.g. /slots A-2026-000123 "
             "2026-12-05 10:00-11:00; 2026-12-06 15:00-16:00"
         )
-        after_commit(lambda: answer(message.reply(usage)))
+        after_commit(lambda: message.reply(usage))
         return
     requests = ReceptionRequests(receptions, desk)
     request = await requests.by_number(session, number)
@@ -73,12 +73,12 @@ async def propose_slots(
         text = t.gettext("{number} is not a request for a micro reception of this group.").format(
             number=number
         )
-        after_commit(lambda: answer(message.reply(text)))
+        after_commit(lambda: message.reply(text))
         return
     deputy = await desk.deputy_of_group(session, TELEGRAM, str(message.from_user.id), group)
     if deputy is None:
         text = t.gettext("Only deputies registered with this group can propose times.")
-        after_commit(lambda: answer(message.reply(text)))
+        after_commit(lambda: message.reply(text))
         return
     try:
         await requests.propose(session, request, deputy, slots)
@@ -89,12 +89,12 @@ async def propose_slots(
             ),
             Refusal.ALREADY_SCHEDULED: t.gettext("This request has already been arranged."),
         }.get(refused.refusal, words.refusal(t, refused.refusal))
-        after_commit(lambda: answer(message.reply(text)))
+        after_commit(lambda: message.reply(text))
         return
     done = t.gettext("Proposed to the resident ({number}): {count} time(s).").format(
         number=ticket.number, count=len(slots)
     )
-    after_commit(reported(lambda: answer(message.reply(done)), f"slots for {ticket.number}"))
+    after_commit(reported(lambda: message.reply(done), f"slots for {ticket.number}"))
 
 
 async def requests_group(

@@ -13,7 +13,7 @@ from bot.core.receptions import ReceptionDesk, ReceptionRefused, Refusal
 from bot.core.tickets import TicketDesk
 from bot.text import receptions as words
 from bot.text.catalogs import Texts
-from handlers.answers import answer, edit, reported
+from handlers.answers import edit, reported
 from handlers.middlewares.transaction import AfterCommit
 from storage.models import TELEGRAM, DeputyGroup, Reception, ReceptionSignup, SignupStatus
 
@@ -52,19 +52,19 @@ async def show_receptions(
     group = await _group(session, receptions, message)
     if group is None:
         text = t.gettext("This chat is not the chat of a deputy group.")
-        after_commit(lambda: answer(message.reply(text)))
+        after_commit(lambda: message.reply(text))
         return
     now = receptions.clock.now()
     coming = (await Signups(receptions).current_for_group(session, group.id, now))[:SHOWN]
     if not coming:
         text = t.gettext("Your group has no coming receptions.")
-        after_commit(lambda: answer(message.reply(text)))
+        after_commit(lambda: message.reply(text))
         return
     lists = [await _sign_up_list(session, receptions, reception, t) for reception in coming]
 
     async def show() -> None:
         for text, keyboard in lists:
-            await answer(message.answer(text, reply_markup=keyboard))
+            await message.answer(text, reply_markup=keyboard)
 
     after_commit(show)
 
@@ -85,15 +85,15 @@ async def check_in_by_code(
     )
     if group is None or deputy is None:
         refusal = t.gettext("Only deputies registered with this group can check residents in.")
-        after_commit(lambda: answer(message.reply(refusal)))
+        after_commit(lambda: message.reply(refusal))
         return
     code = (command.args or "").strip()
     if not code:
         usage = t.gettext("Please give the resident's check-in code, e.g. /checkin K7QM")
-        after_commit(lambda: answer(message.reply(usage)))
+        after_commit(lambda: message.reply(usage))
         return
     text = await _check_in(session, receptions, group, code, t)
-    after_commit(lambda: answer(message.reply(text)))
+    after_commit(lambda: message.reply(text))
 
 
 async def _check_in(
@@ -152,7 +152,7 @@ async def check_in_from_list(
     )
     if signup is None or reception is None or deputy is None:
         refusal = t.gettext("Only deputies registered with this group can check residents in.")
-        after_commit(lambda: answer(query.answer(refusal, show_alert=True)))
+        after_commit(lambda: query.answer(refusal, show_alert=True))
         return
     try:
         if signup.status != SignupStatus.CONFIRMED:
@@ -160,7 +160,7 @@ async def check_in_from_list(
         await Signups(receptions).check_in(session, reception, signup.code)
     except ReceptionRefused as refused:
         text = await _refusal_text(session, receptions, refused, t)
-        after_commit(lambda: answer(query.answer(text, show_alert=True)))
+        after_commit(lambda: query.answer(text, show_alert=True))
         return
     text, keyboard = await _sign_up_list(session, receptions, reception, t)
     done = t.gettext("Checked in: {code}, {title}.").format(
@@ -169,7 +169,7 @@ async def check_in_from_list(
     message = query.message
 
     async def refresh() -> None:
-        await answer(query.answer(done))
+        await query.answer(done)
         if isinstance(message, Message):
             await edit(message, text, keyboard)
 

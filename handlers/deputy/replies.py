@@ -18,7 +18,7 @@ from bot.core.tickets import TicketDesk
 from bot.core.workflow import TransitionError
 from bot.text import group_texts, render
 from bot.text.catalogs import Texts
-from handlers.answers import answer, reported
+from handlers.answers import reported
 from handlers.middlewares.transaction import AfterCommit
 from storage.models import TELEGRAM, Deputy, DeputyPrompt, Ticket
 from storage.queries.outbox import delivered
@@ -84,7 +84,7 @@ async def group_message(
     if ticket is None:
         if await group_of_chat(session, TELEGRAM, address) is not None:
             hint = group_texts.hint(t, internal_prefix)
-            after_commit(lambda: answer(message.reply(hint)))
+            after_commit(lambda: message.reply(hint))
         return
     await pass_on(message, session, after_commit, desk, work, t, ticket)
 
@@ -117,7 +117,7 @@ async def pass_on(
             "Only deputies registered with this group can answer residents, so this reply was "
             "not passed on. The street working committee can register you."
         )
-        after_commit(lambda: answer(message.reply(refusal)))
+        after_commit(lambda: message.reply(refusal))
         return
     media = has_media(message)
     if not message.text and not media:
@@ -125,7 +125,7 @@ async def pass_on(
             "Text, photos, documents, voice messages and videos can be passed on to the "
             "resident; this kind of message cannot."
         )
-        after_commit(lambda: answer(message.reply(refusal)))
+        after_commit(lambda: message.reply(refusal))
         return
     address = str(message.chat.id)
     copy = (address, str(message.message_id)) if media else None
@@ -138,7 +138,7 @@ async def pass_on(
             "{number} is {status}: a reply can no longer be passed on. Please contact the "
             "street working committee if the resident needs an answer."
         ).format(number=ticket.number, status=render.status_label(t, ticket.status))
-        after_commit(lambda: answer(message.reply(closed)))
+        after_commit(lambda: message.reply(closed))
         return
     await session.flush()
     now = desk.clock.now()
@@ -152,9 +152,7 @@ async def pass_on(
         passed_on = t.gettext("Passed on to the resident ({number}).").format(number=ticket.number)
     # The reply is committed (and on its way to the resident) before this acknowledgement: if
     # it fails, the deputy must not be asked to reply again, or the resident hears it twice.
-    after_commit(
-        reported(lambda: answer(message.reply(passed_on)), f"the reply to {ticket.number}")
-    )
+    after_commit(reported(lambda: message.reply(passed_on), f"the reply to {ticket.number}"))
 
 
 async def answer_prompt(
@@ -176,11 +174,11 @@ async def answer_prompt(
     if deputy is None or deputy.id != prompt.deputy_id:
         asked = await session.get_one(Deputy, prompt.deputy_id)
         refusal = t.gettext("This question is for deputy {name}.").format(name=asked.name)
-        after_commit(lambda: answer(message.reply(refusal)))
+        after_commit(lambda: message.reply(refusal))
         return
     if not message.text or not message.text.strip():
         refusal = t.gettext("Please answer the question in words.")
-        after_commit(lambda: answer(message.reply(refusal)))
+        after_commit(lambda: message.reply(refusal))
         return
     try:
         await work.complete(session, prompt, deputy, message.text)
@@ -188,14 +186,14 @@ async def answer_prompt(
         refusal = t.gettext("This cannot be done now: {number} is {status}.").format(
             number=ticket.number, status=render.status_label(t, ticket.status)
         )
-        after_commit(lambda: answer(message.reply(refusal)))
+        after_commit(lambda: message.reply(refusal))
         return
     done = (
         t.gettext("The resident has been asked ({number}).")
         if prompt.step == "need_info"
         else t.gettext("Done: {number} is now {status}.")
     ).format(number=ticket.number, status=render.status_label(t, ticket.status))
-    after_commit(reported(lambda: answer(message.reply(done)), f"the question on {ticket.number}"))
+    after_commit(reported(lambda: message.reply(done), f"the question on {ticket.number}"))
 
 
 async def group_edit(message: Message, session: AsyncSession, desk: TicketDesk) -> None:

@@ -17,7 +17,7 @@ from bot.core.drafts import DraftBook
 from bot.core.residents import ticket_of
 from bot.core.tickets import TicketDesk
 from bot.text.catalogs import Texts
-from handlers.answers import acknowledge, answer, edit
+from handlers.answers import acknowledge, edit
 from handlers.middlewares.transaction import AfterCommit
 from handlers.resident.drafts import Draft, draft_text, prompt_to_submit
 from storage.models import Resident, Ticket
@@ -52,7 +52,7 @@ async def ask_where_it_belongs(
     question = t.gettext(
         "Does this belong to one of your opinions or suggestions being handled, or is it a new one?"
     )
-    await answer(message.answer(question, reply_markup=belongs_keyboard(t, tickets)))
+    await message.answer(question, reply_markup=belongs_keyboard(t, tickets))
     await drafts.save(resident.id, draft)
 
 
@@ -72,7 +72,7 @@ async def belongs_to(
     draft = await drafts.load(session, resident.id)
     if not draft["parts"]:
         nothing = t.gettext("There is nothing to submit (already submitted or cancelled).")
-        after_commit(lambda: answer(query.answer(nothing, show_alert=True)))
+        after_commit(lambda: query.answer(nothing, show_alert=True))
         return
     if callback_data.ticket_id == 0:
 
@@ -88,7 +88,7 @@ async def belongs_to(
         session, desk, ticket, resident, draft_text(draft), media_of(draft["parts"])
     ):
         refusal = t.gettext("This cannot be added to: it is not yours, or no longer open.")
-        after_commit(lambda: answer(query.answer(refusal, show_alert=True)))
+        after_commit(lambda: query.answer(refusal, show_alert=True))
         return
     added = t.gettext("Added to {number}. The deputy group handling it is told.").format(
         number=ticket.number

@@ -15,7 +15,7 @@ from bot.core.drafts import DraftBook
 from bot.core.locations import any_boundary, area_at
 from bot.text.catalogs import Texts
 from bot.text.render import area_path_text, name_in
-from handlers.answers import acknowledge, answer, edit, reported
+from handlers.answers import acknowledge, edit, reported
 from handlers.middlewares.transaction import AfterCommit
 from handlers.resident.drafts import prompt_to_submit
 from handlers.stale import stale_button
@@ -70,7 +70,7 @@ async def ask_area(
     message: Message, session: AsyncSession, after_commit: AfterCommit, t: Texts
 ) -> None:
     text, keyboard = await area_picker(session, t, None)
-    after_commit(lambda: answer(message.answer(text, reply_markup=keyboard)))
+    after_commit(lambda: message.answer(text, reply_markup=keyboard))
 
 
 async def choose_area(
@@ -137,7 +137,7 @@ async def located(
         outside = t.gettext(
             "This place is outside the areas served here. Please choose your area with the buttons."
         )
-        after_commit(lambda: answer(message.reply(f"{outside}\n\n{text}", reply_markup=keyboard)))
+        after_commit(lambda: message.reply(f"{outside}\n\n{text}", reply_markup=keyboard))
         return
     path = escape(area_path_text(t, await area_path(session, area.id)))
     if resident.area_id is not None and resident.area_id != area.id:
@@ -147,7 +147,7 @@ async def located(
             text=t.gettext("Make it my area"), callback_data=AreaChoice(area_id=area.id, pick=True)
         )
         keyboard = builder.as_markup()
-        after_commit(lambda: answer(message.reply(offer, reply_markup=keyboard)))
+        after_commit(lambda: message.reply(offer, reply_markup=keyboard))
         return
     resident.area_id = area.id
     chosen = t.gettext("Your area: {area}.").format(area=path)
@@ -155,10 +155,10 @@ async def located(
 
     async def tell() -> None:
         if draft["parts"]:
-            await answer(message.reply(chosen))
+            await message.reply(chosen)
             await prompt_to_submit(bot, message, drafts, resident.id, t, draft)
         else:
-            await answer(message.reply(chosen + "\n\n" + write_now_text(t)))
+            await message.reply(chosen + "\n\n" + write_now_text(t))
 
     after_commit(reported(tell, f"resident {resident.id}'s area from a location"))
 

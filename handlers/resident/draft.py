@@ -15,7 +15,6 @@ from bot.core.residents import ticket_of
 from bot.core.tickets import TicketDesk
 from bot.text.catalogs import Texts
 from bot.text.render import locale_date
-from handlers.answers import answer
 from handlers.middlewares.transaction import AfterCommit
 from handlers.resident.additions import ask_where_it_belongs
 from handlers.resident.area import area_picker
@@ -57,7 +56,7 @@ async def take_comment(
     )
 
     async def tell() -> None:
-        await answer(message.reply(said))
+        await message.reply(said)
         if draft["parts"]:
             await drafts.save(resident.id, draft)
         else:
@@ -88,7 +87,7 @@ async def collect_opinion(
             "This message has no words in it (only emoji or spaces), so it was not kept. "
             "Please describe your opinion or suggestion in words."
         )
-        after_commit(lambda: answer(message.reply(text)))
+        after_commit(lambda: message.reply(text))
         return
     draft = await drafts.load(session, resident.id)
     if draft.get("comment_for"):
@@ -97,7 +96,7 @@ async def collect_opinion(
     # A first message is always taken (no Telegram message is longer than the limit).
     if draft["parts"] and draft_length(draft) + len(message.text) > DRAFT_LIMIT:
         refusal = too_long(t)
-        after_commit(lambda: answer(message.answer(refusal, reply_markup=draft_keyboard(t))))
+        after_commit(lambda: message.answer(refusal, reply_markup=draft_keyboard(t)))
         return
     await add_part(
         message,
@@ -160,7 +159,7 @@ async def add_part(
         )
 
         async def ask_to_go_on() -> None:
-            await answer(message.answer(question, reply_markup=builder.as_markup()))
+            await message.answer(question, reply_markup=builder.as_markup())
             await drafts.save(resident.id, draft)
 
         after_commit(ask_to_go_on)
@@ -178,7 +177,7 @@ async def add_part(
         )
 
         async def keep_and_ask() -> None:
-            await answer(message.answer(kept, reply_markup=keyboard))
+            await message.answer(kept, reply_markup=keyboard)
             await drafts.save(resident.id, draft)
 
         after_commit(keep_and_ask)
@@ -201,14 +200,14 @@ async def take_edit(
     draft = await drafts.load(session, resident.id)
     part = part_of(draft, message.message_id)
     if part is None:
-        after_commit(lambda: answer(message.reply(edit_not_taken_text(t))))
+        after_commit(lambda: message.reply(edit_not_taken_text(t)))
         return
     if draft_length(draft) - len(part["text"]) + len(words) > DRAFT_LIMIT:
         refusal = t.gettext(
             "With this change it would be longer than {limit} characters, so the change was "
             "not taken in."
         ).format(limit=DRAFT_LIMIT)
-        after_commit(lambda: answer(message.reply(refusal)))
+        after_commit(lambda: message.reply(refusal))
         return
     part["text"] = words
     if part.get("media"):
@@ -217,7 +216,7 @@ async def take_edit(
     if resident.area_id is None:
 
         async def keep() -> None:
-            await answer(message.reply(t.gettext("Your change is taken in.")))
+            await message.reply(t.gettext("Your change is taken in."))
             await drafts.save(resident.id, draft)
 
         after_commit(keep)
@@ -240,7 +239,7 @@ def edit_not_taken_text(t: Texts) -> str:
 
 
 async def edit_not_taken(message: Message, after_commit: AfterCommit, t: Texts) -> None:
-    after_commit(lambda: answer(message.reply(edit_not_taken_text(t))))
+    after_commit(lambda: message.reply(edit_not_taken_text(t)))
 
 
 async def unsupported(message: Message, after_commit: AfterCommit, t: Texts) -> None:
@@ -248,7 +247,7 @@ async def unsupported(message: Message, after_commit: AfterCommit, t: Texts) -> 
         "Stickers, polls, dice and games cannot be kept. Please describe your opinion or "
         "suggestion in words; you may add photos, files, voice messages, videos or a place."
     )
-    after_commit(lambda: answer(message.answer(text)))
+    after_commit(lambda: message.answer(text))
 
 
 def build_router() -> Router:

@@ -16,7 +16,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.core.drafts import DraftBook, DraftData
 from bot.text.catalogs import Texts
-from handlers.answers import answer
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +99,7 @@ async def prompt_to_submit(
     """Say what the draft holds, with Submit and Cancel, then save it. Only the newest prompt
     keeps the buttons: the old one loses them once the new one is out."""
     text = prompt_text(t, draft) if lead is None else lead
-    prompt = await answer(message.answer(text, reply_markup=draft_keyboard(t)))
+    prompt = await message.answer(text, reply_markup=draft_keyboard(t))
     old_prompt = draft.get("prompt_id")
     draft["prompt_id"] = prompt.message_id
     album = draft.get("album")

@@ -9,7 +9,6 @@ from aiogram.types import Message
 
 from bot.telegram.flood import ResidentFlood
 from bot.text.catalogs import Texts
-from handlers.answers import answer
 from handlers.middlewares.transaction import AfterCommit
 from storage.models import Resident
 
@@ -50,7 +49,7 @@ async def slow_down(
             "send them again.",
             minutes,
         ).format(count=minutes)
-    after_commit(lambda: answer(message.reply(text)))
+    after_commit(lambda: message.reply(text))
 
 
 def build_router() -> Router:

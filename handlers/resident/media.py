@@ -14,7 +14,6 @@ from bot.core.drafts import DraftBook
 from bot.core.tickets import TicketDesk
 from bot.telegram.channel import CAPTION_LIMIT, DOWNLOAD_LIMIT, utf16_length
 from bot.text.catalogs import Texts
-from handlers.answers import answer
 from handlers.middlewares.transaction import AfterCommit
 from handlers.resident.draft import add_part
 from handlers.resident.drafts import (
@@ -126,7 +125,7 @@ async def collect_media(
         keyboard = draft_keyboard(t) if draft["parts"] else None
 
         async def refuse() -> None:
-            await answer(message.reply(refusal, reply_markup=keyboard))
+            await message.reply(refusal, reply_markup=keyboard)
             if draft["parts"]:
                 await drafts.save(resident.id, draft)
 

@@ -15,7 +15,7 @@ from bot.core.tickets import TicketDesk
 from bot.text.catalogs import Texts
 from bot.text.render import status_label
 from bot.text.resident_views import ticket_line, timeline_text
-from handlers.answers import acknowledge, answer, edit
+from handlers.answers import acknowledge, edit
 from handlers.middlewares.transaction import AfterCommit
 from storage.models import DeputyGroup, Resident
 
@@ -75,7 +75,7 @@ async def show_my(
     t: Texts,
 ) -> None:
     text, keyboard = await tickets_page(session, t, desk, resident, 0)
-    after_commit(lambda: answer(message.answer(text, reply_markup=keyboard)))
+    after_commit(lambda: message.answer(text, reply_markup=keyboard))
 
 
 async def turn_page(
@@ -112,7 +112,7 @@ async def open_ticket(
     ticket = await ticket_of(session, resident, callback_data.ticket_id)
     if ticket is None:  # someone else's, or made up
         refusal = t.gettext("This is not one of your opinions or suggestions.")
-        after_commit(lambda: answer(query.answer(refusal, show_alert=True)))
+        after_commit(lambda: query.answer(refusal, show_alert=True))
         return
     events = await timeline_of(session, ticket)
     group_ids = {

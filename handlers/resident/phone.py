@@ -7,7 +7,6 @@ from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKey
 
 from bot.core.residents import keep_phone
 from bot.text.catalogs import Texts
-from handlers.answers import answer
 from handlers.middlewares.transaction import AfterCommit
 from storage.models import Resident
 
@@ -35,14 +34,14 @@ async def take_contact(
             "Only your own phone number can be kept, so this contact was not. To share yours, "
             "please use the “Share my phone number” button."
         )
-        after_commit(lambda: answer(message.reply(refusal)))
+        after_commit(lambda: message.reply(refusal))
         return
     keep_phone(resident, message.contact.phone_number)
     kept = t.gettext(
         "Thank you, your phone number is kept. The deputies see it only if you choose to show "
         "your name. /forget deletes it."
     )
-    after_commit(lambda: answer(message.reply(kept, reply_markup=ReplyKeyboardRemove())))
+    after_commit(lambda: message.reply(kept, reply_markup=ReplyKeyboardRemove()))
 
 
 def build_router() -> Router:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.forget import forget_resident
 from bot.settings import InboundSettings
 from bot.text.catalogs import Catalogs, Texts
-from handlers.answers import acknowledge, answer, edit, reported
+from handlers.answers import acknowledge, edit, reported
 from handlers.middlewares.transaction import AfterCommit
 from storage.models import Resident
 
@@ -55,7 +55,7 @@ async def show_privacy(
             t.gettext("Send /forget to have your personal data deleted."),
         )
     )
-    after_commit(lambda: answer(message.answer(text)))
+    after_commit(lambda: message.answer(text))
 
 
 async def ask_to_forget(message: Message, after_commit: AfterCommit, t: Texts) -> None:
@@ -70,7 +70,7 @@ async def ask_to_forget(message: Message, after_commit: AfterCommit, t: Texts) -
     builder.button(text=t.gettext("Delete my data"), callback_data=Forget(answer="yes"))
     builder.button(text=t.gettext("Keep it"), callback_data=Forget(answer="no"))
     keyboard = builder.as_markup()
-    after_commit(lambda: answer(message.answer(question, reply_markup=keyboard)))
+    after_commit(lambda: message.answer(question, reply_markup=keyboard))
 
 
 async def forget(

@@ -12,7 +12,7 @@ from bot.core.attachments import CAPTIONED
 from bot.core.group_work import GroupWork
 from bot.core.tickets import TicketDesk
 from bot.text.catalogs import Texts
-from handlers.answers import answer, reported
+from handlers.answers import reported
 from handlers.middlewares.transaction import AfterCommit
 from handlers.resident.media import media_in
 from storage.models import RelayedMessage, Resident, Ticket
@@ -57,7 +57,7 @@ async def resident_answers(
             "Please answer the deputy's question in words, or with a photo, a file, a voice "
             "message or a video."
         )
-        after_commit(lambda: answer(message.reply(refusal)))
+        after_commit(lambda: message.reply(refusal))
         return
     written_at = (str(message.chat.id), str(message.message_id))
     passed_on = await work.resident_adds(session, ticket, resident, words, written_at, media)
@@ -66,7 +66,7 @@ async def resident_answers(
         if passed_on
         else t.gettext("Thank you. Your answer has been added to {number}.")
     ).format(number=ticket.number)
-    after_commit(reported(lambda: answer(message.reply(thanks)), f"an answer on {ticket.number}"))
+    after_commit(reported(lambda: message.reply(thanks), f"an answer on {ticket.number}"))
 
 
 async def answer_edited(

@@ -16,7 +16,7 @@ from bot.core.tickets import TicketDesk
 from bot.core.workflow import TransitionError
 from bot.text import render
 from bot.text.catalogs import Texts
-from handlers.answers import acknowledge, answer, edit, reported
+from handlers.answers import acknowledge, edit, reported
 from handlers.middlewares.transaction import AfterCommit
 from storage.models import Rating, Resident, Ticket, TicketStatus
 
@@ -41,7 +41,7 @@ async def rate(
         await desk.rate(session, ticket, resident, rating)
     except TransitionError:
         refusal = t.gettext("This rating cannot be given: it was given already, or is not yours.")
-        after_commit(lambda: answer(query.answer(refusal, show_alert=True)))
+        after_commit(lambda: query.answer(refusal, show_alert=True))
         return
     thanks = t.gettext("Thank you for your rating: {rating}.").format(
         rating=render.rating_label(t, rating)
@@ -84,7 +84,7 @@ async def ask_comment(
     ticket = await ticket_of(session, resident, callback_data.ticket_id)
     if ticket is None or ticket.rating_comment:
         refusal = t.gettext("A comment cannot be added here: given already, or not yours.")
-        after_commit(lambda: answer(query.answer(refusal, show_alert=True)))
+        after_commit(lambda: query.answer(refusal, show_alert=True))
         return
     draft = await drafts.load(session, resident.id)
     draft["comment_for"] = ticket.id
@@ -92,7 +92,7 @@ async def ask_comment(
 
     async def tell() -> None:
         await acknowledge(query)
-        await answer(message.answer(ask))
+        await message.answer(ask)
         await drafts.save(resident.id, draft)
 
     after_commit(tell)

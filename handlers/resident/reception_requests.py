@@ -19,7 +19,7 @@ from bot.core.receptions import ReceptionDesk, ReceptionRefused, Refusal
 from bot.core.tickets import TicketDesk
 from bot.text import receptions as words
 from bot.text.catalogs import Texts
-from handlers.answers import acknowledge, answer, edit, reported
+from handlers.answers import acknowledge, edit, reported
 from handlers.middlewares.transaction import AfterCommit
 from storage.models import Resident
 
@@ -43,7 +43,7 @@ async def ask_for_one(
     async def prompt() -> None:
         await acknowledge(query)
         if isinstance(message, Message):
-            await answer(message.answer(text))
+            await message.answer(text)
 
     after_commit(prompt)
 
@@ -74,7 +74,7 @@ async def take_topic(
     for days in Days:
         builder.button(text=words.days_label(t, days.value), callback_data=f"rqd:{days.value}")
     question = t.gettext("Which days suit you?")
-    after_commit(lambda: answer(message.answer(question, reply_markup=builder.as_markup())))
+    after_commit(lambda: message.answer(question, reply_markup=builder.as_markup()))
 
 
 async def choose_days(query: CallbackQuery, after_commit: AfterCommit, t: Texts) -> None:
@@ -111,7 +111,7 @@ async def submit_request(
     pending = (await state.get_data()).get(REQUEST_KEY)
     if not pending or "topic" not in pending:
         stale = t.gettext("This button is out of date. Please start again.")
-        after_commit(lambda: answer(query.answer(stale, show_alert=True)))
+        after_commit(lambda: query.answer(stale, show_alert=True))
         return
     _, ticket = await ReceptionRequests(receptions, desk).ask(
         session, resident, pending["topic"], Days(days), TimeOfDay(times), pending["key"]
@@ -168,7 +168,7 @@ async def answer_proposal(
             )
         else:
             text = words.refusal(t, refused.refusal)
-        after_commit(lambda: answer(query.answer(text, show_alert=True)))
+        after_commit(lambda: query.answer(text, show_alert=True))
         return
     message = query.message
 

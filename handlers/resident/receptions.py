@@ -24,7 +24,7 @@ from bot.core.tickets import TicketDesk
 from bot.text import receptions as words
 from bot.text.catalogs import Texts
 from bot.text.render import name_in, rating_label, status_label
-from handlers.answers import acknowledge, answer, edit, reported
+from handlers.answers import acknowledge, edit, reported
 from handlers.middlewares.transaction import AfterCommit
 from storage.models import (
     Rating,
@@ -89,7 +89,7 @@ async def list_receptions(
 ) -> None:
     await state.update_data({TOPIC_KEY: None, "reception_request": None})
     text, keyboard = await _listing(session, receptions, resident, t)
-    after_commit(lambda: answer(message.answer(text, reply_markup=keyboard)))
+    after_commit(lambda: message.answer(text, reply_markup=keyboard))
 
 
 async def _details(
@@ -152,7 +152,7 @@ async def open_reception(
     reception = await session.get(Reception, int(query.data.split(":")[1]))
     if reception is None:
         refusal = t.gettext("This button is out of date. Please start again.")
-        after_commit(lambda: answer(query.answer(refusal, show_alert=True)))
+        after_commit(lambda: query.answer(refusal, show_alert=True))
         return
     text, keyboard = await _details(session, receptions, reception, resident, t)
     message = query.message
@@ -160,7 +160,7 @@ async def open_reception(
     async def show() -> None:
         await acknowledge(query)
         if isinstance(message, Message):
-            await answer(message.answer(text, reply_markup=keyboard))
+            await message.answer(text, reply_markup=keyboard)
 
     after_commit(show)
 
@@ -180,13 +180,13 @@ async def sign_up(
     reception = await session.get(Reception, int(number))
     if reception is None:
         refusal = t.gettext("This button is out of date. Please start again.")
-        after_commit(lambda: answer(query.answer(refusal, show_alert=True)))
+        after_commit(lambda: query.answer(refusal, show_alert=True))
         return
     try:
         signup = await Signups(receptions).sign_up(session, reception, resident, choice == "n")
     except ReceptionRefused as refused:
         text = words.refusal(t, refused.refusal)
-        after_commit(lambda: answer(query.answer(text, show_alert=True)))
+        after_commit(lambda: query.answer(text, show_alert=True))
         return
     await state.update_data({TOPIC_KEY: {"signup": signup.id, "asked_at": clock.now().isoformat()}})
     done = (
@@ -241,10 +241,10 @@ async def take_topic(
         await Signups(receptions).set_topic(session, signup, resident, message.text)
     except ReceptionRefused as refused:
         text = words.refusal(t, refused.refusal)
-        after_commit(lambda: answer(message.answer(text)))
+        after_commit(lambda: message.answer(text))
         return
     noted = t.gettext("Noted. The deputies will see it on the sign-up list.")
-    after_commit(lambda: answer(message.answer(noted)))
+    after_commit(lambda: message.answer(noted))
 
 
 async def cancel_signup(
@@ -263,7 +263,7 @@ async def cancel_signup(
         await Signups(receptions).cancel(session, signup, resident)
     except ReceptionRefused as refused:
         text = words.refusal(t, refused.refusal)
-        after_commit(lambda: answer(query.answer(text, show_alert=True)))
+        after_commit(lambda: query.answer(text, show_alert=True))
         return
     done = t.gettext("Your sign-up is cancelled.")
     message = query.message
@@ -289,7 +289,7 @@ async def follow(
     station = await session.get(Station, int(number))
     if station is None or not station.active:
         refusal = t.gettext("This button is out of date. Please start again.")
-        after_commit(lambda: answer(query.answer(refusal, show_alert=True)))
+        after_commit(lambda: query.answer(refusal, show_alert=True))
         return
     signups = Signups(receptions)
     name = name_in(t, station)
@@ -302,7 +302,7 @@ async def follow(
     else:
         await signups.unsubscribe(session, resident, station)
         done = t.gettext("You no longer follow {station}.").format(station=escape(name))
-    after_commit(reported(lambda: answer(query.answer(done, show_alert=True)), "a follow"))
+    after_commit(reported(lambda: query.answer(done, show_alert=True), "a follow"))
 
 
 async def rate_reception(
@@ -324,7 +324,7 @@ async def rate_reception(
         await ReceptionOutcomes(receptions, desk).rate(session, signup, resident, rating)
     except ReceptionRefused as refused:
         text = words.refusal(t, refused.refusal)
-        after_commit(lambda: answer(query.answer(text, show_alert=True)))
+        after_commit(lambda: query.answer(text, show_alert=True))
         return
     thanks = t.gettext("Thank you for your rating: {rating}.").format(
         rating=rating_label(t, rating)
@@ -357,14 +357,14 @@ async def claim_raised(
         ticket = await outcomes.claim(session, resident, code)
     except ReceptionRefused as refused:
         text = words.refusal(t, refused.refusal)
-        after_commit(lambda: answer(message.answer(text)))
+        after_commit(lambda: message.answer(text))
         return
     reception = await outcomes.reception_of(session, ticket)
     assert reception is not None
     text = words.claimed(
         t, reception, ticket.number, status_label(t, ticket.status), receptions.timezone
     )
-    after_commit(reported(lambda: answer(message.answer(text)), ticket.number))
+    after_commit(reported(lambda: message.answer(text), ticket.number))
 
 
 def build_router() -> Router:

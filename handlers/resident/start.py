@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.deadlines import policy_for
 from bot.telegram.commands import RESIDENT_COMMANDS
 from bot.text.catalogs import LANGUAGE_NAMES, LOCALES, Catalogs, Texts
-from handlers.answers import acknowledge, answer, edit, reported
+from handlers.answers import acknowledge, edit, reported
 from handlers.middlewares.transaction import AfterCommit
 from handlers.resident.area import area_picker
 from storage.models import Resident
@@ -109,24 +109,24 @@ async def start(
     switch = switch_keyboard(resident.locale)
 
     async def greet() -> None:
-        await answer(message.answer(greeting, reply_markup=switch))
-        await answer(message.answer(text, reply_markup=keyboard))
+        await message.answer(greeting, reply_markup=switch)
+        await message.answer(text, reply_markup=keyboard)
 
     after_commit(greet)
 
 
 async def ask_language(message: Message, after_commit: AfterCommit, t: Texts) -> None:
     question = t.gettext("Please choose your language:")
-    after_commit(lambda: answer(message.answer(question, reply_markup=language_keyboard())))
+    after_commit(lambda: message.answer(question, reply_markup=language_keyboard()))
 
 
 async def show_help(message: Message, after_commit: AfterCommit, t: Texts) -> None:
-    after_commit(lambda: answer(message.answer(help_text(t))))
+    after_commit(lambda: message.answer(help_text(t)))
 
 
 async def unknown_command(message: Message, after_commit: AfterCommit, t: Texts) -> None:
     text = t.gettext("This command is not recognised. Send /help for help.")
-    after_commit(lambda: answer(message.answer(text)))
+    after_commit(lambda: message.answer(text))
 
 
 async def choose_language(
@@ -156,7 +156,7 @@ async def choose_language(
         await acknowledge(query)
         # Edited already: the same button pressed twice; what follows was sent the first time.
         if await edit(message, shown, shown_keyboard):
-            await answer(message.answer(text, reply_markup=keyboard))
+            await message.answer(text, reply_markup=keyboard)
 
     # Told only once the language is saved, and a failure to tell does not undo it.
     after_commit(reported(tell, f"resident {resident.id}'s language"))

@@ -17,7 +17,7 @@ from bot.core.drafts import DraftBook
 from bot.core.tickets import Submission, TicketDesk
 from bot.text.catalogs import Texts
 from bot.text.render import a_resident_of, locale_date, name_in
-from handlers.answers import acknowledge, answer, edit
+from handlers.answers import acknowledge, edit
 from handlers.middlewares.transaction import AfterCommit
 from handlers.resident.drafts import (
     DraftAction,
@@ -54,7 +54,7 @@ async def topic_keyboard(session: AsyncSession, t: Texts) -> InlineKeyboardMarku
 
 def nothing_to_submit(query: CallbackQuery, after_commit: AfterCommit, t: Texts) -> None:
     nothing = t.gettext("There is nothing to submit (already submitted or cancelled).")
-    after_commit(lambda: answer(query.answer(nothing, show_alert=True)))
+    after_commit(lambda: query.answer(nothing, show_alert=True))
 
 
 async def ask_topic(
@@ -144,7 +144,7 @@ async def ask_name_shown(
 
     async def ask() -> None:
         if await edit(message, question, keyboard) and offer is not None:
-            await answer(message.answer(offer[0], reply_markup=offer[1]))
+            await message.answer(offer[0], reply_markup=offer[1])
         await acknowledge(query)
 
     after_commit(ask)
