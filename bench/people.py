@@ -37,6 +37,7 @@ class Resident:
         self.asked: Sent | None = None  # the first message of this draft, asked where it belongs
         self.has_open = False  # an opinion submitted (and still open: nothing closes them here)
         self.turn = asyncio.Lock()
+        self.submit_after = SUBMIT_AFTER  # messages of the current draft before its submit
 
     async def converse(self, messages: int) -> None:
         """start (greeted in Chinese) → district → street → community → messages → submit."""
@@ -80,14 +81,26 @@ class Resident:
             sent = await self.fake.press(self.user, chat, message_id, label, next_marker)
             await self.fake.says(chat, next_marker, sent.at)
         self.written, self.asked, self.has_open = 0, None, True
+        self.submit_after = SUBMIT_AFTER
 
     async def paced_turn(self) -> None:
         """A turn in a paced phase: one more message, or the draft submitted once long."""
         async with self.turn:
-            if self.written >= SUBMIT_AFTER:
+            if self.written >= self.submit_after:
                 await self.submit()
             else:
                 self.write()
+
+
+def stagger_submits(residents: list[Resident]) -> None:
+    """Spread the residents' submits evenly over the rounds of a paced phase. Taking turns
+    round robin, residents who all hold drafts of the same length would all submit in the
+    same round: 100 submits (three presses each, a card to a group) within 1.7 s at 60
+    updates a second, every 21 rounds — a wave the bot works off for 10–30 s, which is what
+    the soak's p99 of seconds measured (BENCHMARKS.md). Resident n submits the draft in hand
+    after n mod 21 more messages, then every SUBMIT_AFTER as before."""
+    for n, resident in enumerate(residents):
+        resident.submit_after = max(resident.written, 1) + n % (SUBMIT_AFTER + 1)
 
 
 class Writer:

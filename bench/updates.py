@@ -10,7 +10,8 @@ Each run measures the reference and then ours on each backend:
       for all residents at once;
   (a) the same residents, now with an area, each writing `--messages` draft messages at once;
   (c) deputies replying to every card at once, passed on to the residents;
-  then `--paced` seconds of draft messages (a submit every 20) at half the peak of (a), for
+  then `--paced` seconds of draft messages at half the peak of (a) (each resident submits
+  after every 20, the residents' submits spread evenly over the rounds), for
   the time from an update's arrival to its durable record (getUpdates confirmed it, which our
   bot does only once it is recorded) and to the answer; then `--soak` seconds more of the
   same, for memory. The reference gets a burst of `residents × messages` texts and the same
@@ -40,7 +41,7 @@ from bench.harness import (
     table,
     write_results,
 )
-from bench.people import PATHS, Resident, Writer, deputy_replies
+from bench.people import PATHS, Resident, Writer, deputy_replies, stagger_submits
 from bot.core.directory import load_directory, read_directory
 from storage.db import open_database
 from storage.migrate import upgrade_async
@@ -114,7 +115,7 @@ async def started(fake: TimedFake, bot: BotProcess) -> None:
 
 
 async def reference(args: argparse.Namespace, per_second: float, log: Path) -> dict[str, Any]:
-    fake = TimedFake()
+    fake = TimedFake(young_collector=True)
     token = f"{random.randrange(10**9, 2 * 10**9)}:BENCH-reference"
     fake.add_bot(token=token, username="bench_reference_bot")
     writers = [
@@ -162,7 +163,7 @@ async def outbox_settled(url: str) -> None:
 
 async def ours(args: argparse.Namespace, database: Database, log: Path) -> dict[str, Any]:
     await prepared(database)
-    fake = TimedFake()
+    fake = TimedFake(young_collector=True)
     bot_id = random.randrange(10**9, 2 * 10**9)
     fake.add_bot(token=f"{bot_id}:BENCH-liaison", username="liaison_bench_bot")
     groups = deputy_group_chats(fake)
@@ -209,6 +210,7 @@ async def ours(args: argparse.Namespace, database: Database, log: Path) -> dict[
         rss["c"] = bot.memory()
         per_second = (figures["a_updates_per_second"] or 2.0) / 2
         figures["paced_per_second"] = per_second
+        stagger_submits(residents)
         figures["paced"] = latencies(await paced(fake, residents, per_second, args.paced))
         rss["paced"] = bot.memory()
         figures["peak_rss_mb"] = bot.memory("VmHWM")

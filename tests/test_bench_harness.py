@@ -1,9 +1,15 @@
-"""The benches' timed fake: what counts as the bot's answer to an update."""
+"""The benches' timed fake: what counts as the bot's answer to an update, and what keeps the
+measuring process from pausing; the paced residents' submits, spread over the rounds."""
+
+import asyncio
+import gc
+from collections import Counter
 
 import aiohttp
 import pytest
 
 from bench.harness import BenchStalled, TimedFake
+from bench.people import SUBMIT_AFTER, Resident, stagger_submits
 
 TOKEN = "123456:BENCH-harness"
 FORUM = -1001000000777
@@ -37,3 +43,30 @@ async def test_a_copy_to_another_chat_answers_the_update_it_copies():
         assert first.answered is not None
     finally:
         await fake.stop()
+
+
+async def test_a_young_collector_freezes_what_the_run_keeps_until_the_fake_stops():
+    fake = TimedFake(young_collector=True)
+    fake.add_bot(token=TOKEN, username="harness_bot")
+    await fake.start()
+    try:
+        await asyncio.sleep(0.05)
+        assert gc.get_freeze_count() > 0
+    finally:
+        await fake.stop()
+    assert gc.get_freeze_count() == 0
+
+
+async def test_residents_taking_turns_submit_a_few_a_round_not_all_in_one():
+    fake = TimedFake()
+    residents = [
+        Resident(fake, fake.user(user_id=8_000_000 + n, first_name="小红"), ("", "", ""))
+        for n in range(100)
+    ]
+    for resident in residents:
+        resident.written = 5  # as the burst of draft messages leaves them
+    stagger_submits(residents)
+    rounds = Counter(r.submit_after - r.written for r in residents)  # the round of the submit
+    assert set(rounds) == set(range(SUBMIT_AFTER + 1))
+    assert max(rounds.values()) <= 5
+    assert all(r.submit_after >= 1 for r in residents)
