@@ -44,7 +44,7 @@ STALL = 60.0  # seconds without any answer from the bot before a bench gives up 
 # 0.3–1.0 s, longer as the soak went on. With `young_collector`, what survives the young
 # collections is frozen out of the collector's way every FREEZE_EVERY seconds while the fake
 # serves (`gc.freeze`), so the oldest generation holds only what the last second promoted;
-# `stop` hands it all back to the collector (`gc.unfreeze`).
+# `stop` hands it all back to the collector (`gc.unfreeze`) and collects it then.
 FREEZE_EVERY = 1.0
 
 
@@ -95,6 +95,7 @@ class TimedFake(FakeTelegram):
             self._freezing.cancel()
             self._freezing = None
             gc.unfreeze()
+            gc.collect()  # its pause (2 s after a 10-minute soak) here, not in what comes next
         await super().stop()
 
     async def write(self, user: Any, text: str, marker: str, chat: Any = None, **kw: Any) -> Sent:
