@@ -2,7 +2,8 @@
 backlog is delivered exactly once and in order per recipient; a commit in one wakes the
 sender of another; a dead sender's rows are taken over once its short lease runs out; and
 with Telegram's limits enforced (scaled down), a backlog meets no 429 at all, and a message
-that arrives late keeps the next ones, of any sender, from crowding in behind it."""
+that arrives late keeps the next ones, of any sender, from crowding in behind it, while a
+full window makes the next one wait no longer than its oldest message needs."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -22,7 +23,7 @@ from bot.delivery.wakeup import OutboxWakeup
 from bot.fake_telegram import FakeTelegram
 from bot.fake_telegram.flood import Limits as FakeLimits
 from bot.telegram.channel import TelegramChannel
-from bot.telegram.limits import Limits, TelegramLimits, send_slots
+from bot.telegram.limits import Limits, TelegramLimits, Window, send_slots
 from storage.db import create_engine, create_sessionmaker
 from storage.models import TELEGRAM, OutboxMessage, OutboxPurpose, OutboxStatus, RecipientKind
 from storage.queries.contacts import set_address
@@ -322,3 +323,22 @@ async def test_a_late_arrival_keeps_its_slot_from_the_other_senders(
     arrivals = [t for times in flood.accepted.values() for t in times]
     assert len(arrivals) == 4
     assert busiest(arrivals, 1.0) == 3
+
+
+async def test_a_full_window_waits_only_until_its_oldest_message_is_a_window_old(
+    redis_url: str | None, redis_prefix: str
+):
+    """Scaled: 3 a second in all. Three messages answered, then 0.4 s later a fourth asks:
+    the first frees its slot a second after its answer, so the fourth waits about 0.6 s (not
+    a whole window from now, which would leave the limit idle most of the time)."""
+    slots = send_slots(redis_url, key_prefix=f"{redis_prefix}:limits")
+    window = Window.of("3/second")
+    try:
+        for chat in (1, 2, 3):
+            assert await slots.take(f"slot{chat}", [("overall", window)]) == 0
+            await slots.answered(f"slot{chat}", ["overall"])
+        await asyncio.sleep(0.4)
+        wait = await slots.take("slot4", [("overall", window)])
+    finally:
+        await slots.close()
+    assert 0 < wait < 0.65

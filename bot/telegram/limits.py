@@ -108,9 +108,9 @@ def _wait(counted: list[float], window: Window, now: float) -> float:
     recent = sorted(t for t in counted if t > now - window.seconds)
     if len(recent) < window.amount:
         return 0.0
-    # A message not yet answered (counted in the future) frees its slot a window after its
-    # answer, which comes no sooner than now.
-    frees = max(recent[len(recent) - window.amount], now) + window.seconds
+    # The message that must leave the window first frees its slot a window after it counts; one
+    # not yet answered (counted in the future) a window after its answer, no sooner than now.
+    frees = min(recent[len(recent) - window.amount], now) + window.seconds
     return max(frees - now, MIN_WAIT)
 
 
@@ -165,7 +165,7 @@ for i, key in ipairs(KEYS) do
     local count = redis.call('ZCARD', key)
     if count >= amount then
         local nth = redis.call('ZRANGE', key, count - amount, count - amount, 'WITHSCORES')
-        local frees = math.max(tonumber(nth[2]), now) + seconds
+        local frees = math.min(tonumber(nth[2]), now) + seconds
         wait = math.max(wait, frees - now, tonumber(ARGV[3 + 2 * #KEYS]))
     end
 end
