@@ -335,10 +335,49 @@ async def test_a_full_window_waits_only_until_its_oldest_message_is_a_window_old
     window = Window.of("3/second")
     try:
         for chat in (1, 2, 3):
-            assert await slots.take(f"slot{chat}", [("overall", window)]) == 0
+            assert await slots.take(f"slot{chat}", [("overall", window)]) == [0]
             await slots.answered(f"slot{chat}", ["overall"])
         await asyncio.sleep(0.4)
-        wait = await slots.take("slot4", [("overall", window)])
+        (wait,) = await slots.take("slot4", [("overall", window)])
     finally:
         await slots.close()
     assert 0 < wait < 0.65
+
+
+async def test_messages_waiting_for_the_overall_limit_go_in_turn_each_woken_once(
+    redis_url: str | None, redis_prefix: str
+):
+    """Scaled: 3 a second in all; nine messages to nine people at once. Three go now, the
+    others wait in line: three a second later, three a second after that, in the order they
+    asked; a freed slot wakes the first in line, not every waiting message, so each asks the
+    limits' store about twice at most (once refused, once taken), not at every freed slot."""
+    slots = send_slots(redis_url, key_prefix=f"{redis_prefix}:limits")
+    asked = 0
+    take = slots.take
+
+    async def counted(slot: str, windows: list[tuple[str, Window]]) -> list[float]:
+        nonlocal asked
+        asked += 1
+        return await take(slot, windows)
+
+    slots.take = counted  # type: ignore[method-assign]
+    limits = TelegramLimits(Limits("3/second", "1/second", "20/minute"), slots)
+    went: list[int] = []
+
+    async def send(chat: int) -> None:
+        assert await limits.wait(chat) == 0
+        went.append(chat)
+        await limits.sent(chat)
+
+    try:
+        started = asyncio.get_running_loop().time()
+        async with asyncio.TaskGroup() as group:
+            for chat in range(1, 10):
+                group.create_task(send(chat))
+                await asyncio.sleep(0)  # each asks in turn
+        took = asyncio.get_running_loop().time() - started
+    finally:
+        await limits.close()
+    assert went == list(range(1, 10))
+    assert 2.0 <= took < 3.0
+    assert asked <= 2 * 9

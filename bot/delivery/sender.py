@@ -132,7 +132,8 @@ class Channel(Protocol):
 
     async def ready(self, address: str) -> float:
         """Seconds the address must wait for the channel's limits; 0 means send now (and the
-        send is counted against them)."""
+        send is counted against them). A short wait for a limit every address shares may be
+        waited out in here, in turn with the other sends, before it answers 0."""
         ...
 
     async def deliver(self, envelope: Envelope) -> Receipt:

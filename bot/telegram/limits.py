@@ -19,6 +19,7 @@ process's memory. A message let go and never answered (its process died) stops c
 `UNANSWERED_SECONDS`.
 """
 
+import asyncio
 import itertools
 import logging
 import time
@@ -91,9 +92,9 @@ def limits_storage(redis_url: str | None, key_prefix: str = "limits") -> Storage
 
 
 class SendSlots(Protocol):
-    async def take(self, slot: str, windows: list[tuple[str, Window]]) -> float:
-        """Take a slot named `slot` in every window (key, limit) at once, or none: 0 if taken,
-        else the seconds until one of them may have room."""
+    async def take(self, slot: str, windows: list[tuple[str, Window]]) -> list[float]:
+        """Take a slot named `slot` in every window (key, limit) at once, or none: for each
+        window, the seconds until it may have room (0: it has); all 0 if the slot was taken."""
         ...
 
     async def answered(self, slot: str, keys: list[str]) -> None:
@@ -121,18 +122,19 @@ class MemorySlots:
         self._keys: dict[str, dict[str, float]] = {}
         self._longest = 0.0  # the longest window seen: a key quiet that long can go
 
-    async def take(self, slot: str, windows: list[tuple[str, Window]]) -> float:
+    async def take(self, slot: str, windows: list[tuple[str, Window]]) -> list[float]:
         now = time.monotonic()
         self._longest = max([self._longest, *(window.seconds for _, window in windows)])
+        waits = []
         for key, window in windows:
             counted = self._keys.setdefault(key, {})
             for old in [s for s, t in counted.items() if t <= now - window.seconds]:
                 del counted[old]
-            if (wait := _wait(list(counted.values()), window, now)) > 0:
-                return wait
-        for key, _ in windows:
-            self._keys[key][slot] = now + UNANSWERED_SECONDS
-        return 0.0
+            waits.append(_wait(list(counted.values()), window, now))
+        if not any(waits):
+            for key, _ in windows:
+                self._keys[key][slot] = now + UNANSWERED_SECONDS
+        return waits
 
     async def answered(self, slot: str, keys: list[str]) -> None:
         now = time.monotonic()
@@ -151,33 +153,36 @@ class MemorySlots:
 
 
 # KEYS: one sorted set a window (slot → when it counts); ARGV: the slot, the seconds a slot
-# stays unanswered, then each window's amount and seconds. Returns "0" when the slot was taken
-# in every window, else the seconds to wait (as text: Lua's numbers come back as integers).
+# stays unanswered, then each window's amount and seconds, then MIN_WAIT. Returns each window's
+# seconds to wait, all "0" when the slot was taken (as text: Lua's numbers come back as integers).
 _TAKE = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local unanswered = tonumber(ARGV[2])
-local wait = 0
+local waits = {}
+local full = false
 for i, key in ipairs(KEYS) do
     local amount = tonumber(ARGV[1 + 2 * i])
     local seconds = tonumber(ARGV[2 + 2 * i])
     redis.call('ZREMRANGEBYSCORE', key, '-inf', now - seconds)
     local count = redis.call('ZCARD', key)
+    waits[i] = '0'
     if count >= amount then
         local nth = redis.call('ZRANGE', key, count - amount, count - amount, 'WITHSCORES')
         local frees = math.min(tonumber(nth[2]), now) + seconds
-        wait = math.max(wait, frees - now, tonumber(ARGV[3 + 2 * #KEYS]))
+        waits[i] = tostring(math.max(frees - now, tonumber(ARGV[3 + 2 * #KEYS])))
+        full = true
     end
 end
-if wait > 0 then
-    return tostring(wait)
+if full then
+    return waits
 end
 for i, key in ipairs(KEYS) do
     local seconds = tonumber(ARGV[2 + 2 * i])
     redis.call('ZADD', key, now + unanswered, ARGV[1])
     redis.call('PEXPIRE', key, math.ceil((unanswered + seconds) * 1000))
 end
-return '0'
+return waits
 """
 
 # KEYS: the slot's sorted sets; ARGV: the slot. It counts from now (Redis's clock) on.
@@ -200,13 +205,13 @@ class RedisSlots:
         self._take = self.redis.register_script(_TAKE)
         self._answered = self.redis.register_script(_ANSWERED)
 
-    async def take(self, slot: str, windows: list[tuple[str, Window]]) -> float:
+    async def take(self, slot: str, windows: list[tuple[str, Window]]) -> list[float]:
         args: list[str | float] = [slot, UNANSWERED_SECONDS]
         for _, window in windows:
             args += [window.amount, window.seconds]
         args.append(MIN_WAIT)
         keys = [f"{self.prefix}:{key}" for key, _ in windows]
-        return float(await self._take(keys=keys, args=args))
+        return [float(wait) for wait in await self._take(keys=keys, args=args)]
 
     async def answered(self, slot: str, keys: list[str]) -> None:
         await self._answered(keys=[f"{self.prefix}:{key}" for key in keys], args=[slot])
@@ -224,7 +229,14 @@ OVERALL_KEY = "overall"
 
 class TelegramLimits:
     """How long a chat must wait before the next message to it; 0 means send now, and that
-    message holds its slots until `sent` says Telegram answered it."""
+    message holds its slots until `sent` says Telegram answered it.
+
+    This process's messages ask for a slot one at a time, in a line: while the overall limit is
+    full, the first in line sleeps until its next slot frees and the others wait behind it, so
+    a freed slot goes to the message that has waited longest, and wakes one message, not all
+    of them (each of which would ask Redis again). A message held back by its own chat's limit
+    leaves the line with its wait.
+    """
 
     def __init__(self, limits: Limits, slots: SendSlots) -> None:
         self.overall = Window.of(limits.overall)
@@ -237,20 +249,29 @@ class TelegramLimits:
         # first. Which of a chat's messages an answer settles does not matter: each answer
         # comes after its own message arrived, so the slots count no earlier than arrivals.
         self._unanswered: dict[int, deque[str]] = {}
+        self._line = asyncio.Lock()  # first come, first served
 
     def _keys(self, chat_id: int) -> list[str]:
         return [f"chat:{chat_id}", OVERALL_KEY]
 
     async def wait(self, chat_id: int, answer: bool = False) -> float:
-        """`answer`: a direct answer to a person's own action, which may come in a burst."""
+        """0 once the message may go (it may wait in line for the overall limit meanwhile),
+        or the seconds its chat's own limit asks it to wait. `answer`: a direct answer to a
+        person's own action, which may come in a burst."""
         private = self.private_burst if answer else self.private_chat
         chat = private if chat_id > 0 else self.group
-        slot = next(self._names)
         chat_key, overall_key = self._keys(chat_id)
-        wait = await self.slots.take(slot, [(chat_key, chat), (overall_key, self.overall)])
-        if wait == 0:
-            self._unanswered.setdefault(chat_id, deque()).append(slot)
-        return wait
+        async with self._line:
+            while True:
+                slot = next(self._names)
+                windows = [(chat_key, chat), (overall_key, self.overall)]
+                chat_wait, overall_wait = await self.slots.take(slot, windows)
+                if chat_wait == overall_wait == 0:
+                    self._unanswered.setdefault(chat_id, deque()).append(slot)
+                    return 0.0
+                if chat_wait >= overall_wait:
+                    return chat_wait
+                await asyncio.sleep(overall_wait)
 
     async def sent(self, chat_id: int) -> None:
         """Telegram has answered (or refused, or given up on) a message to the chat."""
