@@ -4,9 +4,10 @@ them). A window forgets each failure after a few minutes, so an attacker can hol
 back only for as long as they keep failing from many addresses, never lock it for good."""
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
+
+from bot.telegram.limits import limits_storage
 
 PER_ACCOUNT_AND_ADDRESS = parse("5 per 5 minutes")
 PER_ADDRESS = parse("20 per 15 minutes")
@@ -14,12 +15,9 @@ PER_ACCOUNT = parse("30 per 15 minutes")
 
 
 def throttle_storage(redis_url: str | None, key_prefix: str) -> Storage:
-    if redis_url is None:
-        return MemoryStorage()
-    scheme, rest = redis_url.split("://", 1)
-    storage = storage_from_string(f"async+{scheme}://{rest}", key_prefix=key_prefix)
-    assert isinstance(storage, Storage)
-    return storage
+    """The failures' counters, in Redis through redis-py when configured (as the residents'
+    flood limit counts them)."""
+    return limits_storage(redis_url, key_prefix)
 
 
 class LoginThrottle:

@@ -219,6 +219,11 @@ async def test_killed_three_times_the_bot_loses_nothing(
             "OUTBOX_POLL_SECONDS": "0.5",
             "INBOUND_RETRY_SECONDS": "0.2",
             "LOG_LEVEL": "DEBUG",
+            # 100 residents acting at once ask for more than Telegram's 30 messages a second,
+            # which the bot would pace (answers too, bot.telegram.paced) while the residents'
+            # patience runs out; this fake enforces no limits and this test is about crashes,
+            # so the limit is out of the way (the pacing's own test: test_scale_out).
+            "TELEGRAM_LIMIT_OVERALL": "10000/second",
         },
         tmp_path,
     )

@@ -67,6 +67,7 @@ async def test_json_logs_name_the_update_and_the_ticket_not_the_text(harness: Ha
         await register_in_haide(harness, resident)
         confirmation = await submit(harness, resident, OPINION)
         await harness.outbox_settled()
+        await harness.updates_handled()
     finally:
         setup_logging(LogSettings())
     number = NUMBER.findall(confirmation["text"])[0]

@@ -26,6 +26,7 @@ async def test_a_redelivered_submit_does_not_make_a_second_ticket(harness: Harne
     query_id = await press_submit(harness, resident, prompt)
     await harness.bot_says(resident.id, "已收到。")
     await harness.bot_says(HAIDE_GROUP_1, "意见建议（A-2026-000001）")
+    await harness.updates_handled()  # the press's acknowledgement comes after the card
     press = next(u for u in fake.updates() if u.get("callback_query", {}).get("id") == query_id)
     text = next(u for u in fake.updates() if u.get("message", {}).get("text") == OPINION)
     requests_before = len(fake.requests)

@@ -142,6 +142,11 @@ class Inbound:
             await asyncio.wait(late)
 
     @property
+    def idle(self) -> bool:
+        """No update in hand: every one received has been handled, its answers given."""
+        return not self._processing
+
+    @property
     def _in_hand(self) -> set[int]:
         return {int(task.get_name().removeprefix("update ")) for task in self._processing}
 

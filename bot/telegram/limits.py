@@ -16,7 +16,10 @@ late arrival bunch up with the next ones.)
 The slots live in Redis (`REDIS_URL`), so that every sender process shares them: one Lua script
 looks at both windows and takes both slots at once, on Redis's clock; without Redis, in this
 process's memory. A message let go and never answered (its process died) stops counting after
-`UNANSWERED_SECONDS`.
+`UNANSWERED_SECONDS`; a handler's direct answer after `ANSWER_UNANSWERED_SECONDS`, so that a
+process killed while answering many people does not hold their chats and Telegram's second for
+a minute after its restart (a direct answer that arrives later than that and meets a 429 is
+waited out, `bot.telegram.paced`).
 """
 
 import asyncio
@@ -43,6 +46,7 @@ GROUP = "20/minute"
 # The shortest wait worth reporting: a window that is about to free a slot.
 MIN_WAIT = 0.01
 UNANSWERED_SECONDS = 60.0  # a message let go this long ago and not answered never arrives
+ANSWER_UNANSWERED_SECONDS = 5.0  # … a direct answer: counted as arrived by then
 
 
 @dataclass(frozen=True)
@@ -92,9 +96,12 @@ def limits_storage(redis_url: str | None, key_prefix: str = "limits") -> Storage
 
 
 class SendSlots(Protocol):
-    async def take(self, slot: str, windows: list[tuple[str, Window]]) -> list[float]:
+    async def take(
+        self, slot: str, windows: list[tuple[str, Window]], unanswered: float = UNANSWERED_SECONDS
+    ) -> list[float]:
         """Take a slot named `slot` in every window (key, limit) at once, or none: for each
-        window, the seconds until it may have room (0: it has); all 0 if the slot was taken."""
+        window, the seconds until it may have room (0: it has); all 0 if the slot was taken. The
+        slot counts as arriving any moment until answered, for `unanswered` seconds at most."""
         ...
 
     async def answered(self, slot: str, keys: list[str]) -> None:
@@ -122,7 +129,9 @@ class MemorySlots:
         self._keys: dict[str, dict[str, float]] = {}
         self._longest = 0.0  # the longest window seen: a key quiet that long can go
 
-    async def take(self, slot: str, windows: list[tuple[str, Window]]) -> list[float]:
+    async def take(
+        self, slot: str, windows: list[tuple[str, Window]], unanswered: float = UNANSWERED_SECONDS
+    ) -> list[float]:
         now = time.monotonic()
         self._longest = max([self._longest, *(window.seconds for _, window in windows)])
         waits = []
@@ -133,7 +142,7 @@ class MemorySlots:
             waits.append(_wait(list(counted.values()), window, now))
         if not any(waits):
             for key, _ in windows:
-                self._keys[key][slot] = now + UNANSWERED_SECONDS
+                self._keys[key][slot] = now + unanswered
         return waits
 
     async def answered(self, slot: str, keys: list[str]) -> None:
@@ -205,8 +214,10 @@ class RedisSlots:
         self._take = self.redis.register_script(_TAKE)
         self._answered = self.redis.register_script(_ANSWERED)
 
-    async def take(self, slot: str, windows: list[tuple[str, Window]]) -> list[float]:
-        args: list[str | float] = [slot, UNANSWERED_SECONDS]
+    async def take(
+        self, slot: str, windows: list[tuple[str, Window]], unanswered: float = UNANSWERED_SECONDS
+    ) -> list[float]:
+        args: list[str | float] = [slot, unanswered]
         for _, window in windows:
             args += [window.amount, window.seconds]
         args.append(MIN_WAIT)
@@ -261,11 +272,12 @@ class TelegramLimits:
         private = self.private_burst if answer else self.private_chat
         chat = private if chat_id > 0 else self.group
         chat_key, overall_key = self._keys(chat_id)
+        unanswered = ANSWER_UNANSWERED_SECONDS if answer else UNANSWERED_SECONDS
         async with self._line:
             while True:
                 slot = next(self._names)
                 windows = [(chat_key, chat), (overall_key, self.overall)]
-                chat_wait, overall_wait = await self.slots.take(slot, windows)
+                chat_wait, overall_wait = await self.slots.take(slot, windows, unanswered)
                 if chat_wait == overall_wait == 0:
                     self._unanswered.setdefault(chat_id, deque()).append(slot)
                     return 0.0

@@ -80,6 +80,14 @@ class Harness:
                     return
                 await asyncio.sleep(0.05)
 
+    async def updates_handled(self, timeout: float = 10) -> None:
+        """Wait until the bot has no update in hand: an update's last answers (the press's
+        acknowledgement after its confirmation) may still be on their way, waiting their
+        turn under Telegram's limits, when the confirmation is seen."""
+        async with asyncio.timeout(timeout):
+            while self.fake.pending_updates() or not self.app.inbound.idle:
+                await asyncio.sleep(0.02)
+
     async def press(self, user: Any, message: dict[str, Any], label: str) -> str:
         """Press the inline button with this label under the message."""
         rows = message.get("reply_markup", {}).get("inline_keyboard", [])
