@@ -7,7 +7,7 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
-from bot.telegram.limits import limits_storage
+from bot.counters import limits_storage
 
 PER_ACCOUNT_AND_ADDRESS = parse("5 per 5 minutes")
 PER_ADDRESS = parse("20 per 15 minutes")

@@ -15,6 +15,7 @@ from bot.core.group_work import GroupWork
 from bot.core.receptions import ReceptionDesk
 from bot.core.supervision import Supervisor
 from bot.core.tickets import TicketDesk
+from bot.counters import limits_storage
 from bot.delivery.sender import Sender
 from bot.delivery.wakeup import OutboxWakeup
 from bot.settings import Settings
@@ -22,7 +23,7 @@ from bot.telegram.channel import TelegramChannel
 from bot.telegram.dispatcher import build_bot, build_dispatcher, filters_on_the_loop
 from bot.telegram.flood import ResidentFlood
 from bot.telegram.inbound import Inbound
-from bot.telegram.limits import Limits, TelegramLimits, limits_storage, send_slots
+from bot.telegram.limits import Limits, TelegramLimits, send_slots
 from bot.telegram.paced import PacedAnswers
 from bot.text.catalogs import Catalogs
 from handlers import build_router

@@ -355,10 +355,10 @@ async def test_messages_waiting_for_the_overall_limit_go_in_turn_each_woken_once
     asked = 0
     take = slots.take
 
-    async def counted(slot: str, windows: list[tuple[str, Window]]) -> list[float]:
+    async def counted(slot: str, windows: list[tuple[str, Window]], *rest: float) -> list[float]:
         nonlocal asked
         asked += 1
-        return await take(slot, windows)
+        return await take(slot, windows, *rest)
 
     slots.take = counted  # type: ignore[method-assign]
     limits = TelegramLimits(Limits("3/second", "1/second", "20/minute"), slots)

@@ -10,7 +10,7 @@ import pytest
 COUNT_TWICE = """
 import asyncio, sys
 from bot.telegram.flood import ResidentFlood
-from bot.telegram.limits import limits_storage
+from bot.counters import limits_storage
 
 async def main():
     flood = ResidentFlood("1/minute", limits_storage(sys.argv[1], key_prefix=sys.argv[2]))
