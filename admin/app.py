@@ -36,7 +36,7 @@ from bot.core.receptions import ReceptionDesk
 from bot.core.staff_desk import StaffDesk
 from bot.core.tickets import TicketDesk
 from bot.settings import AdminSettings
-from storage.migrate import heads
+from storage.schema import heads
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"

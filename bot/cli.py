@@ -16,7 +16,6 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from alembic.util import CommandError
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -30,10 +29,10 @@ from bot.core.workflow import TransitionError
 from bot.logs import setup_logging
 from bot.settings import LogSettings, Settings
 from bot.text.catalogs import Catalogs
-from storage import migrate
 from storage.db import open_database
 from storage.models import Actor, DeputyGroup, Ticket
 from storage.queries.tickets import tickets_awaiting_triage
+from storage.schema import MigrationFailed, upgrade_apart
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +110,14 @@ def main(argv: list[str] | None = None) -> int:
         for line in invalid_settings(error):
             print(line, file=sys.stderr)
         return 2
+    try:
+        return _command(settings, args)
+    except MigrationFailed as failed:  # the child's lines are in the log already
+        print(failed, file=sys.stderr)
+        return 1
+
+
+def _command(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "migrate":
         return _migrate(settings, args.status, args.new)
     if args.command == "load-directory":
@@ -157,6 +164,10 @@ def invalid_settings(error: ValidationError) -> list[str]:
 
 
 def _migrate(settings: Settings, show_status: bool, message: str | None) -> int:
+    from alembic.util import CommandError
+
+    from storage import migrate
+
     url = settings.storage.database_url
     if message is not None:
         try:
@@ -194,7 +205,7 @@ def _serve(settings: Settings, role: str) -> int:
     from bot.runners.serve import NotStartable, serve
 
     if role == "all" and settings.storage.auto_migrate:
-        migrate.upgrade(settings.storage.database_url)
+        upgrade_apart(settings.storage.database_url)
     try:
         return asyncio.run(serve(settings, role))
     except NotStartable as refused:
@@ -211,7 +222,7 @@ async def _load_directory(settings: Settings, path: Path) -> int:
     except (DirectoryError, OSError) as error:
         print(f"Nothing was loaded.\n{error}", file=sys.stderr)
         return 1
-    await migrate.upgrade_async(settings.storage.database_url)
+    await asyncio.to_thread(upgrade_apart, settings.storage.database_url)
     async with (
         open_database(settings.storage.database_url) as sessions,
         sessions.begin() as session,
@@ -305,7 +316,7 @@ def _admin(settings: Settings) -> int:
         print("ADMIN_BIND is empty: set the address the panel listens at.", file=sys.stderr)
         return 2
     if settings.storage.auto_migrate:
-        migrate.upgrade(settings.storage.database_url)
+        upgrade_apart(settings.storage.database_url)
     engine = create_engine(settings.storage.database_url)
     text = settings.text
     # The desk without the bot (bot.app would load aiogram): the same core, the same catalogs.
@@ -341,7 +352,7 @@ async def _create_admin(settings: Settings, login: str, name: str) -> int:
     if "ADMIN_PASSWORD" not in os.environ and getpass.getpass("Again: ") != password:
         print("The two passwords differ; nothing was made.", file=sys.stderr)
         return 1
-    await migrate.upgrade_async(settings.storage.database_url)
+    await asyncio.to_thread(upgrade_apart, settings.storage.database_url)
     try:
         async with (
             open_database(settings.storage.database_url) as sessions,

@@ -5,6 +5,7 @@ Each change is kept in the reception's history (`list --history ID`) with who ma
 or the login of whoever runs the command."""
 
 import argparse
+import asyncio
 import getpass
 import sys
 import uuid
@@ -32,9 +33,9 @@ from bot.delivery.wakeup import notify_senders
 from bot.settings import Settings
 from bot.text import receptions as words
 from bot.text.catalogs import Catalogs
-from storage import migrate
 from storage.db import open_database
 from storage.models import Deputy, DeputyGroup, Reception, ReceptionKind, ReceptionStatus, Station
+from storage.schema import upgrade_apart
 
 REFUSALS = {
     Refusal.IN_THE_PAST: "it would begin in the past",
@@ -111,7 +112,7 @@ async def reception_command(
 ) -> int:
     catalogs = Catalogs(settings.text.locales_dir, settings.text.default_locale)
     desk = ReceptionDesk(clock or SystemClock(), catalogs, settings.text.timezone)
-    await migrate.upgrade_async(settings.storage.database_url)
+    await asyncio.to_thread(upgrade_apart, settings.storage.database_url)
     try:
         async with (
             open_database(settings.storage.database_url) as sessions,

@@ -1,15 +1,21 @@
 """Alembic, driven from code (there is no alembic.ini): `python -m bot migrate` upgrades,
 `--status` compares the database with the migrations, `--new MESSAGE` writes a revision;
-`run` and the tests call `upgrade`.
+the tests and the short-lived commands call `upgrade`. The long-running processes keep Alembic
+out of their memory: they run `python -m storage.migrate upgrade|status` as a child
+(`storage.schema`), which answers with the status as JSON.
 
 env.py runs an event loop of its own (the engines are async), so every Alembic command runs
 in a thread that has none: these functions can be called from sync code and from a loop.
 """
 
 import asyncio
+import json
+import logging
+import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict
 from importlib.util import find_spec
 from pathlib import Path
 from typing import TypeVar
@@ -21,8 +27,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
 from storage.db import create_engine, is_sqlite
+from storage.schema import DATABASE_URL_VARIABLE, MIGRATIONS, Status
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 T = TypeVar("T")
 
 
@@ -44,17 +50,6 @@ def upgrade(database_url: str, revision: str = "heads", migrations: Path = MIGRA
 
 async def upgrade_async(database_url: str, revision: str = "heads") -> None:
     await asyncio.to_thread(upgrade, database_url, revision)
-
-
-@dataclass(frozen=True)
-class Status:
-    current: str | None  # None: no migration applied (or no database at all)
-    heads: tuple[str, ...]
-    pending: tuple[str, ...]  # "0002 what it does", oldest first
-
-    @property
-    def up_to_date(self) -> bool:
-        return self.current in self.heads
 
 
 def status(database_url: str, migrations: Path = MIGRATIONS) -> Status:
@@ -108,6 +103,18 @@ def new_revision(database_url: str, message: str, migrations: Path = MIGRATIONS)
     return Path(script.path)
 
 
-def heads(migrations: Path = MIGRATIONS) -> tuple[str, ...]:
-    """The revisions a current database is at (read from the files, not the database)."""
-    return tuple(ScriptDirectory.from_config(alembic_config("", migrations)).get_heads())
+def main(command: str) -> int:
+    """The child of `storage.schema`: `upgrade` or `status` the database at
+    $MIGRATE_DATABASE_URL, then print where it stands as one line of JSON."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    database_url = os.environ[DATABASE_URL_VARIABLE]
+    if command == "upgrade":
+        upgrade(database_url)
+    print(json.dumps(asdict(status(database_url))))
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in ("upgrade", "status"):
+        sys.exit("usage: MIGRATE_DATABASE_URL=… python -m storage.migrate upgrade|status")
+    sys.exit(main(sys.argv[1]))

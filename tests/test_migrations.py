@@ -1,7 +1,11 @@
 """Migrations build the whole schema from empty on both databases, matching the models."""
 
 import json
+import logging
+import subprocess
+import sys
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
@@ -17,6 +21,7 @@ from storage.models import (
     Ticket,
 )
 from storage.queries.outbox import ticket_of_delivered
+from storage.schema import MigrationFailed, heads, status_apart, upgrade_apart
 from storage.search import include_name, is_search_object
 
 TABLES = {
@@ -160,3 +165,52 @@ async def test_recipients_migration_keeps_addresses_deliveries_and_edits(empty_d
         # 0003: the two states of before become the first steps of the loop.
         statuses = await session.scalars(select(Ticket.status).order_by(Ticket.id))
         assert list(statuses) == ["answered", "assigned", "awaiting_triage"]
+
+
+def test_the_head_read_from_the_files_is_alembics():
+    """`storage.schema.heads` reads the migrations' files without Alembic (the merges of
+    parallel branches included); Alembic's script directory must agree."""
+    from alembic.script import ScriptDirectory
+
+    from storage.migrate import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config(""))
+    assert heads() == tuple(sorted(script.get_heads()))
+    assert len(heads()) == 1
+
+
+def test_a_child_process_migrates_and_tells_where_the_schema_stands(
+    empty_database_url: str, caplog: pytest.LogCaptureFixture
+):
+    before = status_apart(empty_database_url)
+    assert before.current is None and not before.up_to_date
+    assert before.pending[0].startswith("0001 ")
+
+    with caplog.at_level(logging.INFO, logger="storage.schema"):
+        after = upgrade_apart(empty_database_url)
+
+    assert after.up_to_date and after.current == heads()[0] and after.pending == ()
+    # Alembic's lines reach this process's log (in its format), not a stream of their own.
+    assert any("Running upgrade" in record.getMessage() for record in caplog.records)
+    assert status_apart(empty_database_url) == after
+
+
+def test_a_child_that_cannot_reach_the_database_fails_saying_so(caplog: pytest.LogCaptureFixture):
+    unreachable = "postgresql+asyncpg://nobody@127.0.0.1:1/none"
+    with caplog.at_level(logging.ERROR, logger="storage.schema"), pytest.raises(MigrationFailed):
+        status_apart(unreachable)
+    assert any("Error" in record.getMessage() for record in caplog.records)
+
+
+def test_the_long_running_processes_do_not_load_alembic():
+    """`run`, the roles and the staff panel migrate in a child: Alembic stays out of their
+    memory (8 MB kept for the process's life)."""
+    imports = (
+        "import sys, bot.cli, bot.runners.serve, bot.runners.status, bot.runners.polling, "
+        "bot.runners.webhook, admin.app; "
+        "print(sorted(name for name in sys.modules if name.split('.')[0] == 'alembic'))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", imports], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"

@@ -15,7 +15,7 @@ from bot.runners.startup import TokenRefused, wait_for_bot_api
 from bot.runners.status import serve_status
 from bot.runners.webhook import WebhookNotConfigured, check_webhook_settings, run_webhook
 from bot.settings import Settings
-from storage import migrate
+from storage.schema import status_apart
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ async def serve(settings: Settings, role: str) -> int:
         except WebhookNotConfigured as missing:
             raise NotStartable(str(missing)) from None
     if role != "all":  # only `run` migrates; several processes must not race to migrate
-        state = await asyncio.to_thread(migrate.status, settings.storage.database_url)
+        state = await asyncio.to_thread(status_apart, settings.storage.database_url)
         if not state.up_to_date:
             raise NotStartable(
                 f"The database schema is at {state.current}, not at {', '.join(state.heads)}: "

@@ -18,7 +18,7 @@ from bot.app import Application
 from bot.core.workflow import WITH_GROUP
 from bot.metrics import REQUEST_SECONDS, read_database_gauges
 from bot.readiness import CHECK_SECONDS, healthz, readiness
-from storage.migrate import heads
+from storage.schema import heads
 
 log = logging.getLogger(__name__)
 
