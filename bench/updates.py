@@ -53,6 +53,7 @@ REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 UNLIMITED = {  # the fake enforces no limits here: this is about handling updates
     "TELEGRAM_LIMIT_OVERALL": "100000/second",
     "TELEGRAM_LIMIT_PRIVATE_CHAT": "1000/second",
+    "TELEGRAM_LIMIT_PRIVATE_BURST": "1000/second",  # a person's own answers, 3 a second
     "TELEGRAM_LIMIT_GROUP": "100000/minute",
 }
 # The bench's residents write faster than a person could (a burst, then a paced rate): the
