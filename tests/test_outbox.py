@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from bot.clock import FrozenClock
 from bot.delivery.outbox import Action, Content, Recipient, enqueue
@@ -24,6 +24,7 @@ from bot.delivery.sender import (
 from storage.db import open_database
 from storage.models import OutboxMessage, OutboxPurpose, OutboxStatus, RecipientKind
 from storage.queries.contacts import set_address
+from storage.queries.outbox import claim_due
 
 CHANNEL = "scripted"
 
@@ -158,6 +159,35 @@ async def test_a_second_sender_leases_neither_the_same_row_nor_the_ones_behind_i
     assert len(first_lease) == 2  # one row per recipient
     assert await second._claim(10) == []
     await sender.deliver_due()
+
+
+async def test_two_senders_that_read_the_same_row_as_due_lease_it_once(
+    sender: Sender, clock: FrozenClock
+):
+    """Between one sender's look and its lease, another leases the same row: SQLite locks no
+    rows, so the lease asks again whether the row is still due; PostgreSQL's look has locked
+    it, and the other skips it. Either way exactly one of them sends it."""
+    await queue(sender, (1, "only once"))
+    now, until = clock.now(), clock.now() + timedelta(seconds=20)
+    taken_meanwhile: list[OutboxMessage] = []
+    looked = False
+    async with sender.sessionmaker() as mine, sender.sessionmaker() as other:
+        look = mine.scalars
+
+        async def look_then_the_other_leases(statement, *args, **kwargs):  # type: ignore[no-untyped-def]
+            nonlocal looked
+            result = await look(statement, *args, **kwargs)
+            if not looked and isinstance(statement, Select):
+                looked = True
+                result = list(result)  # the look is read before the other's lease
+                taken_meanwhile.extend(await claim_due(other, now, until, 10))
+                await other.commit()
+            return result
+
+        mine.scalars = look_then_the_other_leases  # type: ignore[method-assign]
+        leased = await claim_due(mine, now, until, 10)
+        await mine.commit()
+    assert len(leased) + len(taken_meanwhile) == 1
 
 
 async def test_an_undeliverable_message_is_kept_as_failed_with_its_reason(sender: Sender):

@@ -186,7 +186,9 @@ async def claim_due(
 ) -> list[OutboxMessage]:
     """Lease up to `limit` due rows until `until`: only the oldest pending row of each
     recipient (so a recipient's messages keep their order, whoever sends them), skipping rows
-    another sender holds locked (PostgreSQL; SQLite has one writer at a time anyway)."""
+    another sender holds locked (PostgreSQL). SQLite locks no rows: two senders may read the
+    same row as due, so the lease itself asks again, and a row another sender leased between
+    the read and the lease is left to it."""
     due = await session.scalars(
         select(OutboxMessage)
         .where(
@@ -199,13 +201,21 @@ async def claim_due(
         .with_for_update(skip_locked=True, of=OutboxMessage)
     )
     rows = list(due)
-    if rows:  # one statement for the lease of them all
-        await session.execute(
+    if not rows:
+        return rows
+    leased = set(
+        await session.scalars(  # one statement for the lease of them all
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_([message.id for message in rows]))
+            .where(
+                OutboxMessage.id.in_([message.id for message in rows]),
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.next_attempt_at <= now,
+            )
             .values(next_attempt_at=until)
+            .returning(OutboxMessage.id)
         )
-    return rows
+    )
+    return [message for message in rows if message.id in leased]
 
 
 async def renew_lease(session: AsyncSession, row: int, until: datetime) -> None:
