@@ -15,8 +15,9 @@ from typing import TextIO
 from bot.settings import LogSettings
 
 PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-# aiogram logs every handled update at INFO on this logger: far too much for INFO.
-CHATTY_LOGGERS = ("aiogram.event",)
+# aiogram logs every handled update at INFO on its first logger; Alembic, imported once logging
+# is set up, a line for each of its plugins on the second.
+CHATTY_LOGGERS = ("aiogram.event", "alembic.runtime.plugins")
 # Set by whoever handles an update or a ticket; asyncio tasks inherit them.
 UPDATE_ID: ContextVar[int | None] = ContextVar("update_id", default=None)
 TICKET: ContextVar[str | None] = ContextVar("ticket", default=None)
