@@ -1,8 +1,8 @@
 """Alembic, driven from code (there is no alembic.ini): `python -m bot migrate` upgrades,
 `--status` compares the database with the migrations, `--new MESSAGE` writes a revision;
-the tests and the short-lived commands call `upgrade`. The long-running processes keep Alembic
-out of their memory: they run `python -m storage.migrate upgrade|status` as a child
-(`storage.schema`), which answers with the status as JSON.
+the tests and the sandbox call `upgrade`. The other commands and the long-running processes
+keep Alembic out of their memory: they run `python -m storage.migrate upgrade|status` as a
+child (`storage.schema`), which answers with the status as JSON.
 
 env.py runs an event loop of its own (the engines are async), so every Alembic command runs
 in a thread that has none: these functions can be called from sync code and from a loop.
