@@ -2,9 +2,9 @@
 
 Alembic, its script directory and the migrations' modules cost a process 8–9 MB that it would
 keep for nothing once it has started (a Python process does not give memory back). So `run`,
-the roles and the staff panel migrate, or check the schema, in a child process
-(`python -m storage.migrate`), and read the head revision from the migrations' files.
-`storage.migrate` is the Alembic side, for the command line and the tests.
+the roles, the staff panel and the other commands migrate, or check the schema, in a child
+process (`python -m storage.migrate`), and read the head revision from the migrations' files.
+`storage.migrate` is the Alembic side, for `python -m bot migrate`, the sandbox and the tests.
 """
 
 import ast
